@@ -170,7 +170,7 @@ describe("slashing/properties (fast-check)", () => {
           }
         },
       ),
-      {numRuns: 60, seed: 0xface},
+      {numRuns: 30, seed: 0xface},
     );
   });
 
