@@ -1,0 +1,252 @@
+import {Signature, type SignatureSet, verifyMultipleAggregateSignatures} from "@chainsafe/blst";
+import {toHex} from "../util/hex.js";
+import {type Logger, nullLogger} from "../util/logger.js";
+import type {ValidatorKeys} from "./combine.js";
+import {CombineError} from "./errors.js";
+import type {CombineMetrics} from "./metrics.js";
+import {type ParsedShare, recoverSignature} from "./recover.js";
+import {isValidShare, parseShareSignature, verifyShareBatch} from "./verify.js";
+
+/** A signature share received for one validator in one duty. */
+export interface ShareSubmission {
+  /** Names the duty (e.g. "attester/123"); shares of different duties never mix. */
+  duty: string;
+  /** The validator's public key, 0x-prefixed lowercase hex as in the cluster lock. */
+  validator: string;
+  signingRoot: Uint8Array;
+  /** 1-based share index of the sender (operator i sends share i + 1), from the authenticated connection. */
+  shareIndex: number;
+  signature: Uint8Array;
+}
+
+export type SubmitResult =
+  /** Verified and held; `have` valid shares of the threshold for this signing root. */
+  | {status: "pending"; have: number}
+  /** This share completed the threshold: the verified validator signature, returned exactly once. */
+  | {status: "combined"; signature: Uint8Array}
+  /** A valid share of this index is already held: ignored. */
+  | {status: "duplicate"}
+  /** The validator signature of this duty was already combined: ignored. */
+  | {status: "already_combined"}
+  | {status: "invalid"; error: CombineError};
+
+export interface CombinerOpts {
+  threshold: number;
+}
+
+export interface CombinerModules {
+  /** The cluster's validators by public key (see cluster/validatorKeysFromLock). */
+  validators: ReadonlyMap<string, ValidatorKeys>;
+  metrics?: CombineMetrics;
+  logger?: Logger;
+  /** Milliseconds clock for the latency metric; injectable for tests. */
+  now?: () => number;
+}
+
+interface Collection {
+  firstSeenMs: number;
+  combined: boolean;
+  /** Valid shares by signing root (hex), then by share index. */
+  byRoot: Map<string, Map<number, Signature>>;
+}
+
+interface Candidate {
+  position: number;
+  submission: ShareSubmission;
+  keys: ValidatorKeys;
+  collection: Collection;
+  signature: Signature;
+}
+
+/**
+ * Collects signature shares per (duty, validator) as they arrive from any operator, verifies each
+ * against its sender's public key share, and once `threshold` valid shares for one signing root are
+ * held, recovers the validator signature, verifies it against the validator public key and returns it
+ * exactly once. Bad shares are rejected naming their sender and never block the good ones; duplicates
+ * are ignored. Shares submitted together are batch-verified, and so are the signatures they complete.
+ */
+export class Combiner {
+  private readonly threshold: number;
+  private readonly validators: ReadonlyMap<string, ValidatorKeys>;
+  private readonly metrics?: CombineMetrics;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly duties = new Map<string, Map<string, Collection>>();
+
+  constructor(opts: CombinerOpts, modules: CombinerModules) {
+    this.threshold = opts.threshold;
+    this.validators = modules.validators;
+    this.metrics = modules.metrics;
+    this.logger = modules.logger ?? nullLogger();
+    this.now = modules.now ?? (() => Date.now());
+    for (const [validator, keys] of this.validators) {
+      if (this.threshold < 1 || this.threshold > keys.publicKeyShares.length) {
+        throw new CombineError(
+          {code: "COMBINE_INVALID_THRESHOLD", threshold: this.threshold, n: keys.publicKeyShares.length},
+          `threshold ${this.threshold} out of range for validator ${validator}`,
+        );
+      }
+    }
+  }
+
+  submit(submission: ShareSubmission): SubmitResult {
+    return this.submitMany([submission])[0];
+  }
+
+  /** Submits shares that arrived together (e.g. one operator's shares for every validator of a slot). */
+  submitMany(submissions: ShareSubmission[]): SubmitResult[] {
+    const results: SubmitResult[] = new Array(submissions.length);
+    const candidates: Candidate[] = [];
+    const inBatch = new Set<string>();
+
+    submissions.forEach((submission, position) => {
+      const keys = this.validators.get(submission.validator);
+      if (keys === undefined) {
+        results[position] = this.reject(
+          new CombineError({code: "COMBINE_UNKNOWN_VALIDATOR", validator: submission.validator}),
+        );
+        return;
+      }
+      const n = keys.publicKeyShares.length;
+      const index = submission.shareIndex;
+      if (!Number.isInteger(index) || index < 1 || index > n) {
+        results[position] = this.reject(new CombineError({code: "COMBINE_UNKNOWN_SHARE_INDEX", shareIndex: index, n}));
+        return;
+      }
+      const collection = this.collection(submission);
+      if (collection.combined) {
+        results[position] = {status: "already_combined"};
+        return;
+      }
+      const rootHex = toHex(submission.signingRoot);
+      const batchKey = `${submission.duty}|${submission.validator}|${rootHex}|${index}`;
+      if (collection.byRoot.get(rootHex)?.has(index) || inBatch.has(batchKey)) {
+        this.metrics?.duplicateShares.inc();
+        results[position] = {status: "duplicate"};
+        return;
+      }
+      let signature: Signature;
+      try {
+        signature = parseShareSignature(index, submission.signature);
+      } catch (e) {
+        if (!(e instanceof CombineError)) throw e;
+        results[position] = this.reject(e);
+        return;
+      }
+      inBatch.add(batchKey);
+      candidates.push({position, submission, keys, collection, signature});
+    });
+
+    const valid = verifyShareBatch(
+      candidates.map((c) => ({
+        index: c.submission.shareIndex,
+        signature: c.signature,
+        publicKeyShare: c.keys.publicKeyShares[c.submission.shareIndex - 1],
+        signingRoot: c.submission.signingRoot,
+      })),
+    );
+
+    const completed: {candidate: Candidate; shares: ParsedShare[]}[] = [];
+    candidates.forEach((c, i) => {
+      if (!valid[i]) {
+        results[c.position] = this.reject(
+          new CombineError({code: "COMBINE_INVALID_SHARE", shareIndex: c.submission.shareIndex}),
+        );
+        return;
+      }
+      if (c.collection.combined) {
+        // An earlier share of this same batch already completed it.
+        results[c.position] = {status: "already_combined"};
+        return;
+      }
+      const rootHex = toHex(c.submission.signingRoot);
+      let held = c.collection.byRoot.get(rootHex);
+      if (held === undefined) {
+        held = new Map();
+        c.collection.byRoot.set(rootHex, held);
+      }
+      held.set(c.submission.shareIndex, c.signature);
+      if (held.size >= this.threshold) {
+        c.collection.combined = true;
+        completed.push({candidate: c, shares: [...held].map(([index, signature]) => ({index, signature}))});
+      } else {
+        results[c.position] = {status: "pending", have: held.size};
+      }
+    });
+
+    this.finish(completed, results);
+    return results;
+  }
+
+  /** Drops the state of a duty once it has expired (after which its late shares would start afresh). */
+  forgetDuty(duty: string): void {
+    this.duties.delete(duty);
+  }
+
+  /** Number of duties with state held. */
+  get dutyCount(): number {
+    return this.duties.size;
+  }
+
+  private finish(completed: {candidate: Candidate; shares: ParsedShare[]}[], results: SubmitResult[]): void {
+    if (completed.length === 0) return;
+    const t0 = performance.now();
+    const recovered = completed.map(({candidate, shares}) => {
+      const bytes = recoverSignature(shares, this.threshold);
+      return {candidate, bytes, signature: Signature.fromBytes(bytes, true, true)};
+    });
+    const sets: SignatureSet[] = recovered.map((r) => ({
+      msg: r.candidate.submission.signingRoot,
+      pk: r.candidate.keys.publicKey,
+      sig: r.signature,
+    }));
+    const allValid = sets.length > 1 ? verifyMultipleAggregateSignatures(sets, false, false) : false;
+    const perSignatureMs = (performance.now() - t0) / recovered.length;
+    for (const r of recovered) {
+      const c = r.candidate;
+      const ok =
+        allValid ||
+        isValidShare({
+          index: 0,
+          signature: r.signature,
+          publicKeyShare: c.keys.publicKey,
+          signingRoot: c.submission.signingRoot,
+        });
+      if (!ok) {
+        // Cannot happen with a validated lock (its shares interpolate to the validator key): a bug or a bad lock.
+        const error = new CombineError({code: "COMBINE_RECOVERED_INVALID", validator: c.submission.validator});
+        this.logger.error("Recovered signature does not verify", {
+          duty: c.submission.duty,
+          validator: c.submission.validator,
+        });
+        results[c.position] = {status: "invalid", error};
+        continue;
+      }
+      this.metrics?.recoveries.inc();
+      this.metrics?.recoverySeconds.observe(perSignatureMs / 1000);
+      this.metrics?.latencySeconds.observe(Math.max(0, this.now() - c.collection.firstSeenMs) / 1000);
+      results[c.position] = {status: "combined", signature: r.bytes};
+    }
+  }
+
+  private collection(s: ShareSubmission): Collection {
+    let byValidator = this.duties.get(s.duty);
+    if (byValidator === undefined) {
+      byValidator = new Map();
+      this.duties.set(s.duty, byValidator);
+    }
+    let c = byValidator.get(s.validator);
+    if (c === undefined) {
+      c = {firstSeenMs: this.now(), combined: false, byRoot: new Map()};
+      byValidator.set(s.validator, c);
+    }
+    return c;
+  }
+
+  private reject(error: CombineError): SubmitResult {
+    const shareIndex = "shareIndex" in error.type ? String(error.type.shareIndex) : "none";
+    this.metrics?.invalidShares.inc({share_index: shareIndex, reason: error.code});
+    this.logger.warn("Signature share rejected", error.getMetadata());
+    return {status: "invalid", error};
+  }
+}
