@@ -1,6 +1,8 @@
 import type {Argv} from "yargs";
+import {combineCommand} from "./combine.js";
+import {createClusterCommand} from "./createCluster.js";
 
 /** Registers every command module (src/plugin/cli/commands/<name>.ts), in the order `--help` lists them. */
 export function registerCommands(cli: Argv): Argv {
-  return cli;
+  return cli.command(createClusterCommand).command(combineCommand);
 }
