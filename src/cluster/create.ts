@@ -60,9 +60,25 @@ export interface CreateClusterModules {
  * is written into a temporary sibling directory first and renamed into place, so a failure leaves
  * nothing behind. Secret files are mode 0600.
  */
-export async function createCluster(opts: CreateClusterOpts, modules: CreateClusterModules): Promise<ClusterLock> {
+/** Everything a cluster is made of, before it is written: the lock and each operator's secrets. */
+export interface ClusterPlan {
+  lock: ClusterLock;
+  identities: IdentityKey[];
+  /** Keystore password of each operator. */
+  passwords: string[];
+  /** shares[v][i]: operator i's 32-byte key share of validator v. */
+  shares: Uint8Array[][];
+}
+
+/**
+ * Makes (or takes) the validator keys, splits each t-of-n, makes one identity key per operator and
+ * seals the lock. Pure apart from `random`: no file is touched.
+ */
+export function planCluster(
+  opts: Omit<CreateClusterOpts, "outDir" | "kdf">,
+  modules: Pick<CreateClusterModules, "random" | "onProgress">,
+): ClusterPlan {
   const {random} = modules;
-  const logger = modules.logger ?? nullLogger();
   const n = opts.nodes;
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new RangeError(`nodes must be an integer in 1..64, got ${n}`);
   let threshold: number;
@@ -74,7 +90,6 @@ export async function createCluster(opts: CreateClusterOpts, modules: CreateClus
       `threshold must be in 1..${n}, got ${opts.threshold}`,
     );
   }
-  const kdf = validateKdf(opts.kdf);
   const basePort = opts.basePort ?? DEFAULT_BASE_PORT;
   if (opts.multiaddrs !== undefined && opts.multiaddrs.length !== n) {
     throw new RangeError(`${opts.multiaddrs.length} operator addresses given for ${n} nodes`);
@@ -82,19 +97,17 @@ export async function createCluster(opts: CreateClusterOpts, modules: CreateClus
   if (opts.multiaddrs === undefined && (!Number.isInteger(basePort) || basePort < 1 || basePort + n - 1 > 65535)) {
     throw new RangeError(`base port ${basePort} out of range`);
   }
-
   const secrets =
     opts.existingSecrets ?? Array.from({length: opts.validators ?? 0}, () => scalarToBytes(randomScalar(random)));
   if (secrets.length === 0) throw new RangeError("no validators: give a positive validator count or keys to split");
 
   const identities = Array.from({length: n}, () => IdentityKey.generate(random));
   const passwords = identities.map(() => Buffer.from(random(16)).toString("hex"));
-  const split = secrets.map((secret, v) => {
-    const shares = splitSecretKey(secret, threshold, n, random);
+  const shares = secrets.map((secret, v) => {
+    const split = splitSecretKey(secret, threshold, n, random);
     modules.onProgress?.({stage: "split", done: v + 1, total: secrets.length});
-    return {publicKey: SecretKey.fromBytes(secret).toPublicKey().toBytes(), shares};
+    return split;
   });
-
   const lock = sealClusterLock({
     version: CLUSTER_LOCK_VERSION,
     network: opts.network,
@@ -104,20 +117,33 @@ export async function createCluster(opts: CreateClusterOpts, modules: CreateClus
       peerId: peerIdOfIdentityKey(id.publicKey),
       multiaddrs: opts.multiaddrs?.[i] ?? [`/ip4/127.0.0.1/tcp/${basePort + i}`],
     })),
-    validators: split.map((s) => ({
-      publicKey: toHex(s.publicKey),
-      publicKeyShares: s.shares.map((share) => toHex(SecretKey.fromBytes(share).toPublicKey().toBytes())),
+    validators: secrets.map((secret, v) => ({
+      publicKey: toHex(SecretKey.fromBytes(secret).toPublicKey().toBytes()),
+      publicKeyShares: shares[v].map((share) => toHex(SecretKey.fromBytes(share).toPublicKey().toBytes())),
     })),
   });
-  const lockText = serializeClusterLock(lock);
+  return {lock, identities, passwords, shares};
+}
 
+/**
+ * Trusted-dealer cluster creation: `planCluster`, then writes DIR/cluster-lock.json plus DIR/node<i>/
+ * with the identity key, the node's key shares as EIP-2335 keystores with their password, and a copy
+ * of the lock. Everything is written into a temporary sibling directory first and renamed into place,
+ * so a failure leaves nothing behind. Secret files are mode 0600.
+ */
+export async function createCluster(opts: CreateClusterOpts, modules: CreateClusterModules): Promise<ClusterLock> {
+  const logger = modules.logger ?? nullLogger();
+  const kdf = validateKdf(opts.kdf);
   const outDir = path.resolve(opts.outDir);
   await assertEmptyOrAbsent(outDir);
+  const {lock, identities, passwords, shares} = planCluster(opts, modules);
+  const n = lock.operators.length;
+  const lockText = serializeClusterLock(lock);
   const staging = `${outDir}.partial-${process.pid}-${Date.now()}`;
   try {
     await mkdir(staging, {recursive: true, mode: 0o700});
     await writeFile(path.join(staging, CLUSTER_LOCK_FILE), lockText, {mode: 0o644});
-    const total = n * secrets.length;
+    const total = n * shares.length;
     let done = 0;
     for (let i = 0; i < n; i++) {
       const nodeDir = path.join(staging, nodeDirName(i));
@@ -126,9 +152,9 @@ export async function createCluster(opts: CreateClusterOpts, modules: CreateClus
       await writeSecretFile(path.join(nodeDir, IDENTITY_KEY_FILE), `${toHex(identities[i].exportSecret())}\n`);
       await writeFile(path.join(nodeDir, CLUSTER_LOCK_FILE), lockText, {mode: 0o644});
       await writeSecretFile(path.join(keysDir, PASSWORD_FILE), `${passwords[i]}\n`);
-      for (const [v, s] of split.entries()) {
-        const description = `cohort key share ${i + 1} of ${n} (threshold ${threshold}) of validator ${toHex(s.publicKey)}`;
-        const keystore = await encryptKeystore(s.shares[i], passwords[i], kdf, random, description);
+      for (const [v, validatorShares] of shares.entries()) {
+        const description = `cohort key share ${i + 1} of ${n} (threshold ${lock.threshold}) of validator ${lock.validators[v].publicKey}`;
+        const keystore = await encryptKeystore(validatorShares[i], passwords[i], kdf, modules.random, description);
         await writeSecretFile(path.join(keysDir, keystoreFileName(v)), keystore);
         modules.onProgress?.({stage: "keystores", done: ++done, total});
       }
@@ -142,8 +168,8 @@ export async function createCluster(opts: CreateClusterOpts, modules: CreateClus
   logger.info("Cluster created", {
     dir: outDir,
     nodes: n,
-    threshold,
-    validators: secrets.length,
+    threshold: lock.threshold,
+    validators: shares.length,
     lockHash: lock.lockHash,
   });
   return lock;
