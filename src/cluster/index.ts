@@ -1,10 +1,12 @@
 export {
   assertEmptyOrAbsent,
+  type ClusterPlan,
   type CreateClusterModules,
   type CreateClusterOpts,
   createCluster,
   DEFAULT_BASE_PORT,
   type Progress,
+  planCluster,
 } from "./create.js";
 export {type CombineKeysModules, type CombineKeysOpts, combineClusterKeys} from "./dissolve.js";
 export {ClusterError, type ClusterErrorType} from "./errors.js";

@@ -1,4 +1,3 @@
-import {genesisData, networksChainConfig} from "@lodestar/config/networks";
 import {isHex, toHex} from "../util/hex.js";
 import {ClusterError} from "./errors.js";
 
@@ -20,8 +19,13 @@ export function isKnownNetwork(name: string): name is KnownNetworkName {
   return (KNOWN_NETWORKS as readonly string[]).includes(name);
 }
 
-/** A known network's genesis fork version and genesis validators root, as Lodestar ships them. */
-export function knownNetwork(name: KnownNetworkName): ClusterNetwork {
+/**
+ * A known network's genesis fork version and genesis validators root, as Lodestar ships them.
+ * Imported lazily: @lodestar/config is ESM-only ("import" condition), and a static import breaks any
+ * caller loaded through require() (mocha loads .ts test files with require, which tsx compiles to CJS).
+ */
+export async function knownNetwork(name: KnownNetworkName): Promise<ClusterNetwork> {
+  const {genesisData, networksChainConfig} = await import("@lodestar/config/networks");
   return {
     name,
     genesisForkVersion: toHex(networksChainConfig[name].GENESIS_FORK_VERSION),
@@ -33,12 +37,12 @@ export function knownNetwork(name: KnownNetworkName): ClusterNetwork {
  * Resolves `--network`: a known name alone, or any other name (a custom or dev chain) with its genesis
  * fork version and genesis validators root given explicitly. Known networks refuse conflicting values.
  */
-export function resolveNetwork(
+export async function resolveNetwork(
   name: string,
   custom: {genesisForkVersion?: string; genesisValidatorsRoot?: string} = {},
-): ClusterNetwork {
+): Promise<ClusterNetwork> {
   if (isKnownNetwork(name)) {
-    const known = knownNetwork(name);
+    const known = await knownNetwork(name);
     if (
       (custom.genesisForkVersion !== undefined &&
         custom.genesisForkVersion.toLowerCase() !== known.genesisForkVersion) ||

@@ -54,13 +54,13 @@ async function expectField(json: unknown, field: string | RegExp): Promise<void>
   expect.fail(`lock accepted; expected an error naming ${field}`);
 }
 
+const hoodi = await knownNetwork("hoodi");
+const sepolia = await knownNetwork("sepolia");
+
 describe("cluster/lock", () => {
   before(() => initHerumi());
 
-  const plan = planCluster(
-    {nodes: 4, validators: 2, network: knownNetwork("hoodi")},
-    {random: seededRandom("lock-test")},
-  );
+  const plan = planCluster({nodes: 4, validators: 2, network: hoodi}, {random: seededRandom("lock-test")});
   const lock = plan.lock;
   const json = JSON.parse(serializeClusterLock(lock)) as Json;
   const resealed = (edit: (l: ClusterLock) => void): Json => {
@@ -150,7 +150,7 @@ describe("cluster/lock", () => {
     );
     await expectField(
       resealed((l) => {
-        l.network.genesisValidatorsRoot = knownNetwork("sepolia").genesisValidatorsRoot;
+        l.network.genesisValidatorsRoot = sepolia.genesisValidatorsRoot;
       }),
       "network.genesis_validators_root",
     );
@@ -191,7 +191,7 @@ describe("cluster/lock", () => {
   });
 
   it("custom networks carry their own genesis values; thresholds 1 and n are valid", async () => {
-    const network = resolveNetwork("devnet", {
+    const network = await resolveNetwork("devnet", {
       genesisForkVersion: "0x10000038",
       genesisValidatorsRoot: `0x${"22".repeat(32)}`,
     });
@@ -202,10 +202,18 @@ describe("cluster/lock", () => {
       );
       expect(await parseClusterLock(JSON.parse(serializeClusterLock(p.lock)))).to.deep.equal(p.lock);
     }
-    expect(() => resolveNetwork("hoodi", {genesisValidatorsRoot: `0x${"22".repeat(32)}`})).to.throw(ClusterError);
-    expect(() => resolveNetwork("Bad Name!", {})).to.throw(ClusterError);
-    expect(() => resolveNetwork("devnet", {genesisForkVersion: "0x10"})).to.throw(ClusterError);
-    expect(knownNetwork("mainnet")).to.deep.equal({
+    for (const [name, custom] of [
+      ["hoodi", {genesisValidatorsRoot: `0x${"22".repeat(32)}`}],
+      ["Bad Name!", {}],
+      ["devnet", {genesisForkVersion: "0x10"}],
+    ] as const) {
+      let caught: unknown = null;
+      await resolveNetwork(name, custom).catch((e: unknown) => {
+        caught = e;
+      });
+      expect(caught, name).to.be.instanceOf(ClusterError);
+    }
+    expect(await knownNetwork("mainnet")).to.deep.equal({
       name: "mainnet",
       genesisForkVersion: "0x00000000",
       genesisValidatorsRoot: "0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95",
