@@ -1,7 +1,7 @@
 import type {PublicKey} from "@chainsafe/blst";
 import {blamedShareIndex, CombineError} from "./errors.js";
-import {type ParsedShare, recoverVerified} from "./recover.js";
-import {parseShareSignature, type SignatureShare, verifyShareBatch} from "./verify.js";
+import {recoverSignature} from "./recover.js";
+import {parseShareSignature, type ShareCheck, type SignatureShare, verifyShareBatch} from "./verify.js";
 
 /** One validator's keys as the combine step needs them (parsed once from the cluster lock). */
 export interface ValidatorKeys {
@@ -18,10 +18,11 @@ export interface CombineResult {
 }
 
 /**
- * One-shot combine of one validator's signature from the shares at hand: every share used is verified
- * against its public key share first (batch-verified, per share on failure), bad and duplicate shares
- * are set aside, then any `threshold` valid ones are recovered and the result verified. Only as many
- * shares as needed are checked: a bad one is replaced by the next candidate.
+ * One-shot combine of one validator's signature from the shares at hand. Takes `threshold` distinct
+ * candidates, interpolates them, then verifies the t shares (each against its public key share) and the
+ * result (against the validator key) in one batch: nothing is returned unless every share used and the
+ * result verify. When the batch fails, each is checked alone; bad shares are rejected naming their
+ * index and replaced by the next candidates. Duplicate indices are ignored.
  */
 export function combineShares(
   keys: ValidatorKeys,
@@ -32,7 +33,7 @@ export function combineShares(
 ): CombineResult {
   const n = keys.publicKeyShares.length;
   const rejected: CombineError[] = [];
-  const candidates: ParsedShare[] = [];
+  const candidates: ShareCheck[] = [];
   const seen = new Set<number>();
   for (const share of shares) {
     if (seen.has(share.index)) continue;
@@ -41,7 +42,14 @@ export function combineShares(
       continue;
     }
     try {
-      candidates.push({index: share.index, signature: parseShareSignature(share.index, share.signature)});
+      const signature = parseShareSignature(share.index, share.signature);
+      candidates.push({
+        index: share.index,
+        bytes: share.signature,
+        signature,
+        publicKey: keys.publicKeyShares[share.index - 1],
+        signingRoot,
+      });
       seen.add(share.index);
     } catch (e) {
       if (!(e instanceof CombineError)) throw e;
@@ -49,26 +57,38 @@ export function combineShares(
     }
   }
 
-  const valid: ParsedShare[] = [];
+  const valid: ShareCheck[] = [];
   let next = 0;
-  while (valid.length < threshold && next < candidates.length) {
-    const batch = candidates.slice(next, next + threshold - valid.length);
-    next += batch.length;
-    const ok = verifyShareBatch(
-      batch.map((s) => ({...s, publicKeyShare: keys.publicKeyShares[s.index - 1], signingRoot})),
-    );
-    batch.forEach((s, i) => {
+  for (;;) {
+    const needed = threshold - valid.length;
+    if (needed > candidates.length - next) {
+      throw new CombineError(
+        {code: "COMBINE_NOT_ENOUGH_SHARES", have: valid.length + candidates.length - next, threshold},
+        `not enough valid shares (${threshold} needed); rejected share indices: ${rejected.map(blamedShareIndex).join(",") || "none"}`,
+      );
+    }
+    const fresh = candidates.slice(next, next + needed);
+    next += needed;
+    const using = [...valid, ...fresh];
+    const bytes = recoverSignature(using, threshold);
+    const result: ShareCheck = {
+      index: 0,
+      bytes,
+      signature: parseShareSignature(0, bytes),
+      publicKey: keys.publicKey,
+      signingRoot,
+    };
+    // Shares already known valid are checked again only inside the batch (it is one pairing either way).
+    const ok = verifyShareBatch([...using, result]);
+    if (ok.every(Boolean)) return {signature: bytes, rejected};
+    valid.length = 0;
+    using.forEach((s, i) => {
       if (ok[i]) valid.push(s);
       else rejected.push(new CombineError({code: "COMBINE_INVALID_SHARE", shareIndex: s.index}));
     });
+    if (valid.length === threshold) {
+      // Every share verified but the result did not: the public key shares do not match the validator key.
+      throw new CombineError({code: "COMBINE_RECOVERED_INVALID", validator});
+    }
   }
-  if (valid.length < threshold) {
-    throw new CombineError(
-      {code: "COMBINE_NOT_ENOUGH_SHARES", have: valid.length, threshold},
-      `${valid.length} valid shares of ${threshold} needed; rejected share indices: ${
-        rejected.map(blamedShareIndex).join(",") || "none"
-      }`,
-    );
-  }
-  return {signature: recoverVerified(valid, threshold, keys.publicKey, signingRoot, validator), rejected};
 }

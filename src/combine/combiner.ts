@@ -1,11 +1,11 @@
-import {Signature, type SignatureSet, verifyMultipleAggregateSignatures} from "@chainsafe/blst";
+import type {Signature} from "@chainsafe/blst";
 import {toHex} from "../util/hex.js";
 import {type Logger, nullLogger} from "../util/logger.js";
 import type {ValidatorKeys} from "./combine.js";
 import {CombineError} from "./errors.js";
 import type {CombineMetrics} from "./metrics.js";
 import {type ParsedShare, recoverSignature} from "./recover.js";
-import {isValidShare, parseShareSignature, verifyShareBatch} from "./verify.js";
+import {parseShareSignature, verifyShareBatch} from "./verify.js";
 
 /** A signature share received for one validator in one duty. */
 export interface ShareSubmission {
@@ -140,8 +140,9 @@ export class Combiner {
     const valid = verifyShareBatch(
       candidates.map((c) => ({
         index: c.submission.shareIndex,
+        bytes: c.submission.signature,
         signature: c.signature,
-        publicKeyShare: c.keys.publicKeyShares[c.submission.shareIndex - 1],
+        publicKey: c.keys.publicKeyShares[c.submission.shareIndex - 1],
         signingRoot: c.submission.signingRoot,
       })),
     );
@@ -193,40 +194,37 @@ export class Combiner {
     const t0 = performance.now();
     const recovered = completed.map(({candidate, shares}) => {
       const bytes = recoverSignature(shares, this.threshold);
-      return {candidate, bytes, signature: Signature.fromBytes(bytes, true, true)};
+      return {candidate, bytes};
     });
-    const sets: SignatureSet[] = recovered.map((r) => ({
-      msg: r.candidate.submission.signingRoot,
-      pk: r.candidate.keys.publicKey,
-      sig: r.signature,
-    }));
-    const allValid = sets.length > 1 ? verifyMultipleAggregateSignatures(sets, false, false) : false;
-    const perSignatureMs = (performance.now() - t0) / recovered.length;
-    for (const r of recovered) {
-      const c = r.candidate;
-      const ok =
-        allValid ||
-        isValidShare({
-          index: 0,
-          signature: r.signature,
-          publicKeyShare: c.keys.publicKey,
-          signingRoot: c.submission.signingRoot,
-        });
-      if (!ok) {
+    // The recovered signatures are verified together (grouped by signing root), like the shares.
+    const ok = verifyShareBatch(
+      recovered.map(({candidate, bytes}) => ({
+        index: 0,
+        bytes,
+        signature: parseShareSignature(0, bytes),
+        publicKey: candidate.keys.publicKey,
+        signingRoot: candidate.submission.signingRoot,
+      })),
+    );
+    const perSignatureSeconds = (performance.now() - t0) / 1000 / recovered.length;
+    recovered.forEach(({candidate: c, bytes}, i) => {
+      if (!ok[i]) {
         // Cannot happen with a validated lock (its shares interpolate to the validator key): a bug or a bad lock.
-        const error = new CombineError({code: "COMBINE_RECOVERED_INVALID", validator: c.submission.validator});
         this.logger.error("Recovered signature does not verify", {
           duty: c.submission.duty,
           validator: c.submission.validator,
         });
-        results[c.position] = {status: "invalid", error};
-        continue;
+        results[c.position] = {
+          status: "invalid",
+          error: new CombineError({code: "COMBINE_RECOVERED_INVALID", validator: c.submission.validator}),
+        };
+        return;
       }
       this.metrics?.recoveries.inc();
-      this.metrics?.recoverySeconds.observe(perSignatureMs / 1000);
+      this.metrics?.recoverySeconds.observe(perSignatureSeconds);
       this.metrics?.latencySeconds.observe(Math.max(0, this.now() - c.collection.firstSeenMs) / 1000);
-      results[c.position] = {status: "combined", signature: r.bytes};
-    }
+      results[c.position] = {status: "combined", signature: bytes};
+    });
   }
 
   private collection(s: ShareSubmission): Collection {

@@ -179,14 +179,40 @@ describe("combine/recover", () => {
 
   it("batch verification falls back to name each bad share", () => {
     const split = makeSplitKey("batch", 3, 4);
-    const checks = split.shares.map((sk, i) => ({
-      index: i + 1,
-      signature: sk.sign(root(i === 2 ? 99 : i)),
-      publicKeyShare: split.keys.publicKeyShares[i],
-      signingRoot: root(i),
-    }));
-    expect(verifyShareBatch(checks)).to.deep.equal([true, true, false, true]);
-    expect(verifyShareBatch(checks.filter((c) => c.index !== 3))).to.deep.equal([true, true, true]);
+    const check = (i: number, signed: Uint8Array, msg: Uint8Array) => {
+      const bytes = split.shares[i].sign(signed).toBytes();
+      return {
+        index: i + 1,
+        bytes,
+        signature: Signature.fromBytes(bytes),
+        publicKey: split.keys.publicKeyShares[i],
+        signingRoot: msg,
+      };
+    };
+    // Different roots (one group each) and one root shared by all (one folded group).
+    const distinct = [0, 1, 2, 3].map((i) => check(i, root(i === 2 ? 99 : i), root(i)));
+    expect(verifyShareBatch(distinct)).to.deep.equal([true, true, false, true]);
+    expect(verifyShareBatch(distinct.filter((c) => c.index !== 3))).to.deep.equal([true, true, true]);
+    const same = [0, 1, 2, 3].map((i) => check(i, i === 1 ? root(98) : root(7), root(7)));
+    expect(verifyShareBatch(same)).to.deep.equal([true, false, true, true]);
+    expect(verifyShareBatch(same.filter((c) => c.index !== 2))).to.deep.equal([true, true, true]);
+    // A share swapped between two operators: each is a valid signature, under the wrong key.
+    const swapped = [check(0, root(7), root(7)), check(1, root(7), root(7)), check(2, root(7), root(7))];
+    [swapped[0].publicKey, swapped[1].publicKey] = [swapped[1].publicKey, swapped[0].publicKey];
+    expect(verifyShareBatch(swapped)).to.deep.equal([false, false, true]);
+    // Mixed: one group of three on one root plus a singleton on another.
+    expect(verifyShareBatch([...same.filter((c) => c.index !== 2), distinct[3]])).to.deep.equal([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(verifyShareBatch([...same.filter((c) => c.index !== 2), distinct[2]])).to.deep.equal([
+      true,
+      true,
+      true,
+      false,
+    ]);
     expect(verifyShareBatch([])).to.deep.equal([]);
   });
 
