@@ -99,7 +99,10 @@ export class Combiner {
     const candidates: Candidate[] = [];
     const inBatch = new Set<string>();
 
-    submissions.forEach((submission, position) => {
+    submissions.forEach((original, position) => {
+      // Public keys are lowercase hex in the lock; accept any case from callers.
+      const lower = original.validator.toLowerCase();
+      const submission = lower === original.validator ? original : {...original, validator: lower};
       const keys = this.validators.get(submission.validator);
       if (keys === undefined) {
         results[position] = this.reject(

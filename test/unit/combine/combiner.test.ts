@@ -133,6 +133,16 @@ describe("combine/Combiner", () => {
     expect(once.map((r) => r.status)).to.deep.equal(["pending", "pending", "combined", "already_combined"]);
   });
 
+  it("accepts validator keys in any hex case", () => {
+    const combiner = new Combiner({threshold: 3}, {validators});
+    const msg = root(9);
+    const upper = (s: ShareSubmission) => ({...s, validator: `0x${s.validator.slice(2).toUpperCase()}`});
+    expect(combiner.submit(upper(share(a, 1, msg))).status).to.equal("pending");
+    expect(combiner.submit(share(a, 1, msg)).status).to.equal("duplicate");
+    expect(combiner.submit(share(a, 2, msg)).status).to.equal("pending");
+    expect(combiner.submit(upper(share(a, 3, msg))).status).to.equal("combined");
+  });
+
   it("refuses a threshold larger than the number of shares", () => {
     expect(() => new Combiner({threshold: 5}, {validators})).to.throw(/threshold 5 out of range/);
   });

@@ -216,6 +216,45 @@ describe("combine/recover", () => {
     expect(verifyShareBatch([])).to.deep.equal([]);
   });
 
+  it("property: batches of any size and mix of roots name exactly the bad signatures (bisection)", () => {
+    const pool = Array.from({length: 12}, (_, v) => makeSplitKey(`pool-${v}`, 2, 3));
+    const roots = [root(1), root(2)];
+    const signed = pool.flatMap((s) =>
+      s.shares.flatMap((sk, i) =>
+        roots.map((r, k) => {
+          const bytes = sk.sign(r).toBytes();
+          const bad = sk.sign(roots[1 - k]).toBytes();
+          return {
+            good: {
+              index: i + 1,
+              bytes,
+              signature: Signature.fromBytes(bytes),
+              publicKey: s.keys.publicKeyShares[i],
+              signingRoot: r,
+            },
+            bad: {
+              index: i + 1,
+              bytes: bad,
+              signature: Signature.fromBytes(bad),
+              publicKey: s.keys.publicKeyShares[i],
+              signingRoot: r,
+            },
+          };
+        }),
+      ),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({pick: fc.integer({min: 0, max: signed.length - 1}), bad: fc.boolean()}), {maxLength: 40}),
+        (items) => {
+          const checks = items.map((it) => (it.bad ? signed[it.pick].bad : signed[it.pick].good));
+          expect(verifyShareBatch(checks)).to.deep.equal(items.map((it) => !it.bad));
+        },
+      ),
+      {numRuns: 25, seed: 11},
+    );
+  });
+
   it("a share claiming another operator's index is rejected naming the claimed index", () => {
     const split = makeSplitKey("index", 3, 4);
     const msg = root(2);
