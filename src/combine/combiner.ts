@@ -48,13 +48,14 @@ interface Collection {
   combined: boolean;
   /** Valid shares by signing root (hex), then by share index. */
   byRoot: Map<string, Map<number, Signature>>;
+  /** Share indices holding a valid share (for any root): one share per operator, so memory stays ≤ n shares. */
+  indices: Set<number>;
 }
 
 interface Candidate {
   position: number;
   submission: ShareSubmission;
   keys: ValidatorKeys;
-  collection: Collection;
   signature: Signature;
 }
 
@@ -116,14 +117,15 @@ export class Combiner {
         results[position] = this.reject(new CombineError({code: "COMBINE_UNKNOWN_SHARE_INDEX", shareIndex: index, n}));
         return;
       }
-      const collection = this.collection(submission);
-      if (collection.combined) {
+      const collection = this.duties.get(submission.duty)?.get(submission.validator);
+      if (collection?.combined) {
         results[position] = {status: "already_combined"};
         return;
       }
-      const rootHex = toHex(submission.signingRoot);
-      const batchKey = `${submission.duty}|${submission.validator}|${rootHex}|${index}`;
-      if (collection.byRoot.get(rootHex)?.has(index) || inBatch.has(batchKey)) {
+      // An honest operator signs one root per duty and validator: a second share of the same index,
+      // for any root, is ignored, so a faulty operator cannot make this state grow.
+      const batchKey = `${submission.duty}|${submission.validator}|${index}`;
+      if (collection?.indices.has(index) || inBatch.has(batchKey)) {
         this.metrics?.duplicateShares.inc();
         results[position] = {status: "duplicate"};
         return;
@@ -137,7 +139,7 @@ export class Combiner {
         return;
       }
       inBatch.add(batchKey);
-      candidates.push({position, submission, keys, collection, signature});
+      candidates.push({position, submission, keys, signature});
     });
 
     const valid = verifyShareBatch(
@@ -150,7 +152,7 @@ export class Combiner {
       })),
     );
 
-    const completed: {candidate: Candidate; shares: ParsedShare[]}[] = [];
+    const completed: {candidate: Candidate; collection: Collection; shares: ParsedShare[]}[] = [];
     candidates.forEach((c, i) => {
       if (!valid[i]) {
         results[c.position] = this.reject(
@@ -158,21 +160,26 @@ export class Combiner {
         );
         return;
       }
-      if (c.collection.combined) {
+      // State is created only for verified shares.
+      const collection = this.collection(c.submission);
+      if (collection.combined) {
         // An earlier share of this same batch already completed it.
         results[c.position] = {status: "already_combined"};
         return;
       }
       const rootHex = toHex(c.submission.signingRoot);
-      let held = c.collection.byRoot.get(rootHex);
+      let held = collection.byRoot.get(rootHex);
       if (held === undefined) {
         held = new Map();
-        c.collection.byRoot.set(rootHex, held);
+        collection.byRoot.set(rootHex, held);
       }
       held.set(c.submission.shareIndex, c.signature);
+      collection.indices.add(c.submission.shareIndex);
       if (held.size >= this.threshold) {
-        c.collection.combined = true;
-        completed.push({candidate: c, shares: [...held].map(([index, signature]) => ({index, signature}))});
+        collection.combined = true;
+        // The shares are no longer needed once the signature is combined.
+        collection.byRoot.clear();
+        completed.push({candidate: c, collection, shares: [...held].map(([index, signature]) => ({index, signature}))});
       } else {
         results[c.position] = {status: "pending", have: held.size};
       }
@@ -192,12 +199,15 @@ export class Combiner {
     return this.duties.size;
   }
 
-  private finish(completed: {candidate: Candidate; shares: ParsedShare[]}[], results: SubmitResult[]): void {
+  private finish(
+    completed: {candidate: Candidate; collection: Collection; shares: ParsedShare[]}[],
+    results: SubmitResult[],
+  ): void {
     if (completed.length === 0) return;
     const t0 = performance.now();
-    const recovered = completed.map(({candidate, shares}) => {
+    const recovered = completed.map(({candidate, collection, shares}) => {
       const bytes = recoverSignature(shares, this.threshold);
-      return {candidate, bytes};
+      return {candidate, collection, bytes};
     });
     // The recovered signatures are verified together (grouped by signing root), like the shares.
     const ok = verifyShareBatch(
@@ -210,7 +220,7 @@ export class Combiner {
       })),
     );
     const perSignatureSeconds = (performance.now() - t0) / 1000 / recovered.length;
-    recovered.forEach(({candidate: c, bytes}, i) => {
+    recovered.forEach(({candidate: c, collection, bytes}, i) => {
       if (!ok[i]) {
         // Cannot happen with a validated lock (its shares interpolate to the validator key): a bug or a bad lock.
         this.logger.error("Recovered signature does not verify", {
@@ -225,7 +235,7 @@ export class Combiner {
       }
       this.metrics?.recoveries.inc();
       this.metrics?.recoverySeconds.observe(perSignatureSeconds);
-      this.metrics?.latencySeconds.observe(Math.max(0, this.now() - c.collection.firstSeenMs) / 1000);
+      this.metrics?.latencySeconds.observe(Math.max(0, this.now() - collection.firstSeenMs) / 1000);
       results[c.position] = {status: "combined", signature: bytes};
     });
   }
@@ -238,7 +248,7 @@ export class Combiner {
     }
     let c = byValidator.get(s.validator);
     if (c === undefined) {
-      c = {firstSeenMs: this.now(), combined: false, byRoot: new Map()};
+      c = {firstSeenMs: this.now(), combined: false, byRoot: new Map(), indices: new Set()};
       byValidator.set(s.validator, c);
     }
     return c;

@@ -92,11 +92,11 @@ describe("combine/Combiner", () => {
     }
   });
 
-  it("keeps duties, validators and signing roots apart", () => {
+  it("keeps duties, validators and signing roots apart; one share per operator", () => {
     const combiner = new Combiner({threshold: 3}, {validators});
     const m1 = root(5);
     const m2 = root(6);
-    // Two operators signed another root: those shares never mix with the first root's.
+    // Operators 2 and 3 signed another root than 1 and 4: the two roots' shares never mix.
     const results = combiner.submitMany([
       share(a, 1, m1),
       share(a, 2, m2),
@@ -108,12 +108,22 @@ describe("combine/Combiner", () => {
       share(a, 2, m1, "attester/2"),
     ]);
     expect(results.map((r) => r.status)).to.deep.equal(Array(8).fill("pending"));
-    const sig = combined(combiner.submit(share(a, 2, m1)));
-    expect(Buffer.from(sig).equals(Buffer.from(a.secretKey.sign(m1).toBytes()))).to.equal(true);
+    // Operator 2 now sends a share for the other root: one share per operator and duty, so it is ignored.
+    expect(combiner.submit(share(a, 2, m1))).to.deep.equal({status: "duplicate"});
     expect(combined(combiner.submit(share(b, 4, m1)))).to.deep.equal(b.secretKey.sign(m1).toBytes());
+    expect(combined(combiner.submit(share(a, 3, m1, "attester/2")))).to.deep.equal(a.secretKey.sign(m1).toBytes());
     expect(combiner.dutyCount).to.equal(2);
     combiner.forgetDuty("attester/2");
     expect(combiner.dutyCount).to.equal(1);
+  });
+
+  it("keeps no state for shares that fail verification", () => {
+    const combiner = new Combiner({threshold: 3}, {validators});
+    for (let k = 0; k < 5; k++) {
+      const bad = {...share(a, 1, root(1), `junk/${k}`), signature: a.shares[1].sign(root(1)).toBytes()};
+      expect(combiner.submit(bad).status).to.equal("invalid");
+    }
+    expect(combiner.dutyCount).to.equal(0);
   });
 
   it("combines many validators from batches of shares, each exactly once", () => {
