@@ -1,0 +1,163 @@
+import {type PublicKey, SecretKey, Signature, verify} from "@chainsafe/blst";
+import {planCluster} from "../../src/cluster/create.js";
+import {parseClusterLock, serializeClusterLock} from "../../src/cluster/lock.js";
+import {knownNetwork} from "../../src/cluster/networks.js";
+import {seededRandom} from "../../src/cluster/random.js";
+import {randomScalar, scalarToBytes, splitSecretKey} from "../../src/cluster/shamir.js";
+import {
+  Combiner,
+  combineShares,
+  initHerumi,
+  parseShareSignature,
+  recoverSignature,
+  type ShareSubmission,
+  type ValidatorKeys,
+  verifyShare,
+  verifyShareBatch,
+} from "../../src/combine/index.js";
+import {type BenchResult, type BenchSuite, measure} from "../harness.js";
+
+interface Split {
+  secretKey: SecretKey;
+  shares: SecretKey[];
+  keys: ValidatorKeys;
+  validator: string;
+}
+
+function split(seed: string, t: number, n: number): Split {
+  const random = seededRandom(seed);
+  const secret = scalarToBytes(randomScalar(random));
+  const secretKey = SecretKey.fromBytes(secret);
+  const shares = splitSecretKey(secret, t, n, random).map((s) => SecretKey.fromBytes(s));
+  const publicKey: PublicKey = secretKey.toPublicKey();
+  return {
+    secretKey,
+    shares,
+    keys: {publicKey, publicKeyShares: shares.map((s) => s.toPublicKey())},
+    validator: publicKey.toHex(),
+  };
+}
+
+const SUITE = "combine";
+
+const suite: BenchSuite = {
+  name: SUITE,
+  async run(): Promise<BenchResult[]> {
+    await initHerumi();
+    const results: BenchResult[] = [];
+    const root = new Uint8Array(32).fill(0x42);
+    const opts = {minTimeMs: 1000, minIterations: 20};
+
+    // The physical floor: one blst signature made and verified.
+    const floorKey = SecretKey.fromKeygen(new Uint8Array(32).fill(1));
+    const floorPk = floorKey.toPublicKey();
+    const floor = await measure(() => verify(root, floorPk, floorKey.sign(root)), opts);
+    results.push({suite: SUITE, name: "floor: blst sign + verify one signature", value: floor.medianMs, unit: "ms"});
+
+    const s4 = split("bench-4", 3, 4);
+    const shares4 = s4.shares.map((sk, i) => ({index: i + 1, signature: sk.sign(root).toBytes()}));
+    const single = await measure(() => verifyShare(shares4[0], s4.keys.publicKeyShares[0], root), opts);
+    results.push({suite: SUITE, name: "verify one share (parse + blst verify)", value: single.medianMs, unit: "ms"});
+
+    // Batched: 128 shares of different validators (same signing root, as attestations in one slot).
+    const many = Array.from({length: 128}, (_, v) => split(`bench-batch-${v}`, 3, 4));
+    const batchChecks = many.map((s) => {
+      const bytes = s.shares[0].sign(root).toBytes();
+      return {
+        index: 1,
+        bytes,
+        signature: Signature.fromBytes(bytes),
+        publicKey: s.keys.publicKeyShares[0],
+        signingRoot: root,
+      };
+    });
+    const batch = await measure(() => verifyShareBatch(batchChecks), {minTimeMs: 1000, minIterations: 5});
+    results.push({
+      suite: SUITE,
+      name: "verify shares batched (128 per batch), per share",
+      value: batch.medianMs / batchChecks.length,
+      unit: "ms",
+      note: `single ${(single.medianMs / (batch.medianMs / batchChecks.length)).toFixed(1)}x slower`,
+    });
+
+    const parsed4 = shares4.map((s) => ({index: s.index, signature: parseShareSignature(s.index, s.signature)}));
+    const rec4 = await measure(() => recoverSignature(parsed4.slice(0, 3), 3), opts);
+    results.push({suite: SUITE, name: "recover 3-of-4 (Lagrange, herumi)", value: rec4.medianMs, unit: "ms"});
+
+    const s10 = split("bench-10", 7, 10);
+    const shares10 = s10.shares.map((sk, i) => ({index: i + 1, signature: sk.sign(root).toBytes()}));
+    const parsed10 = shares10.map((s) => ({index: s.index, signature: Signature.fromBytes(s.signature, true)}));
+    const rec10 = await measure(() => recoverSignature(parsed10.slice(3), 7), opts);
+    results.push({suite: SUITE, name: "recover 7-of-10 (Lagrange, herumi)", value: rec10.medianMs, unit: "ms"});
+
+    const full4 = await measure(() => combineShares(s4.keys, 3, root, shares4.slice(1)), opts);
+    results.push({
+      suite: SUITE,
+      name: "full combine 3-of-4: verify 3 shares + recover + verify result",
+      value: full4.medianMs,
+      unit: "ms",
+      target: "< 4 ms",
+      met: full4.medianMs < 4,
+      note: `${(full4.medianMs / floor.medianMs).toFixed(2)}x the floor`,
+    });
+    const full10 = await measure(() => combineShares(s10.keys, 7, root, shares10.slice(0, 7)), opts);
+    results.push({
+      suite: SUITE,
+      name: "full combine 7-of-10: verify 7 shares + recover + verify result",
+      value: full10.medianMs,
+      unit: "ms",
+      note: `${(full10.medianMs / floor.medianMs).toFixed(2)}x the floor`,
+    });
+
+    // 1,000 validators' attestations: three operators' batches of shares arrive; the third completes all.
+    const V = 1000;
+    const validators = Array.from({length: V}, (_, v) => split(`bench-1000-${v}`, 3, 4));
+    const keys = new Map(validators.map((s) => [s.validator, s.keys]));
+    const byOperator: ShareSubmission[][] = [1, 2, 3].map((index) =>
+      validators.map((s) => ({
+        duty: "attester/100",
+        validator: s.validator,
+        signingRoot: root,
+        shareIndex: index,
+        signature: s.shares[index - 1].sign(root).toBytes(),
+      })),
+    );
+    let combined = 0;
+    const thousand = await measure(
+      () => {
+        const combiner = new Combiner({threshold: 3}, {validators: keys});
+        combined = 0;
+        for (const batchOfShares of byOperator) {
+          for (const r of combiner.submitMany(batchOfShares)) if (r.status === "combined") combined++;
+        }
+      },
+      {warmup: 0, minIterations: 2, minTimeMs: 0},
+    );
+    if (combined !== V) throw new Error(`combined ${combined} of ${V}`);
+    const seconds = thousand.medianMs / 1000;
+    results.push({
+      suite: SUITE,
+      name: "1,000 validators' attestations combined (3-of-4, shares batch-verified)",
+      value: seconds,
+      unit: "s",
+      target: "< 2 s",
+      met: seconds < 2,
+      note: `${(thousand.medianMs / V / floor.medianMs).toFixed(2)}x the floor per validator`,
+    });
+
+    // Loading (fully validating) the lock of a 4-operator cluster of 1,000 validators.
+    const network = await knownNetwork("hoodi");
+    const plan = planCluster({nodes: 4, validators: V, network}, {random: seededRandom("bench-lock")});
+    const lockJson: unknown = JSON.parse(serializeClusterLock(plan.lock));
+    const load = await measure(() => parseClusterLock(lockJson), {warmup: 0, minIterations: 1, minTimeMs: 0});
+    results.push({
+      suite: SUITE,
+      name: "validate a cluster lock: 1,000 validators, 4 operators (keys + interpolation)",
+      value: load.medianMs / 1000,
+      unit: "s",
+    });
+    return results;
+  },
+};
+
+export default suite;

@@ -1,0 +1,17 @@
+import {CohortError} from "../util/errors.js";
+
+export type ClusterErrorType =
+  | {code: "CLUSTER_INVALID_SECRET_KEY"}
+  | {code: "CLUSTER_INVALID_THRESHOLD"; threshold: number; n: number}
+  | {code: "CLUSTER_NOT_ENOUGH_SHARES"; have: number; threshold: number}
+  | {code: "CLUSTER_UNKNOWN_NETWORK"; network: string}
+  /** A lock field is missing, malformed or inconsistent; `field` is its JSON path, e.g. validators[2].public_key_shares[1]. */
+  | {code: "CLUSTER_LOCK_INVALID_FIELD"; field: string; reason: string}
+  | {code: "CLUSTER_LOCK_HASH_MISMATCH"; expected: string; actual: string}
+  | {code: "CLUSTER_FILE_UNREADABLE"; path: string; reason: string}
+  /** A file of a node directory (identity key, keystore, password) is missing or malformed. */
+  | {code: "CLUSTER_NODE_FILE_INVALID"; path: string; reason: string}
+  | {code: "CLUSTER_OUTPUT_EXISTS"; path: string};
+
+/** A cluster-lock, key-split or node-directory failure; lock errors name the offending field. */
+export class ClusterError extends CohortError<ClusterErrorType> {}

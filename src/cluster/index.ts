@@ -1,0 +1,53 @@
+export {
+  assertEmptyOrAbsent,
+  type ClusterPlan,
+  type CreateClusterModules,
+  type CreateClusterOpts,
+  createCluster,
+  DEFAULT_BASE_PORT,
+  type Progress,
+  planCluster,
+} from "./create.js";
+export {type CombineKeysModules, type CombineKeysOpts, combineClusterKeys} from "./dissolve.js";
+export {ClusterError, type ClusterErrorType} from "./errors.js";
+export {
+  DEFAULT_KDF,
+  type DecryptedKey,
+  decryptKeystoreDir,
+  decryptKeystoreFile,
+  encryptKeystore,
+  type KdfOption,
+  readPasswordFile,
+  validateKdf,
+} from "./keystores.js";
+export {
+  CLUSTER_LOCK_FILE,
+  CLUSTER_LOCK_VERSION,
+  type ClusterLock,
+  type ClusterLockBody,
+  type ClusterOperator,
+  type ClusterValidator,
+  computeLockHash,
+  loadClusterLock,
+  parseClusterLock,
+  publicKeySharesOf,
+  sealClusterLock,
+  serializeClusterLock,
+  validatorKeysFromLock,
+} from "./lock.js";
+export {type ClusterNetwork, isKnownNetwork, KNOWN_NETWORKS, knownNetwork, resolveNetwork} from "./networks.js";
+export {
+  IDENTITY_KEY_FILE,
+  keystoreFileName,
+  type LoadedNode,
+  loadNode,
+  loadNodeIdentity,
+  loadNodeKeyShares,
+  type NodeKeyShare,
+  nodeDirName,
+  PASSWORD_FILE,
+  VALIDATOR_KEYS_DIR,
+} from "./node.js";
+export {peerIdOfIdentityKey} from "./peerId.js";
+export {type RandomBytes, secureRandom, seededRandom} from "./random.js";
+export {BLS_CURVE_ORDER, lagrangeAtZero, recoverSecretKey, splitSecretKey} from "./shamir.js";

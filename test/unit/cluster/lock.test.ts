@@ -1,0 +1,242 @@
+import {expect} from "chai";
+import {planCluster} from "../../../src/cluster/create.js";
+import {ClusterError} from "../../../src/cluster/errors.js";
+import {
+  type ClusterLock,
+  parseClusterLock,
+  publicKeySharesOf,
+  sealClusterLock,
+  serializeClusterLock,
+  validatorKeysFromLock,
+} from "../../../src/cluster/lock.js";
+import {knownNetwork, resolveNetwork} from "../../../src/cluster/networks.js";
+import {seededRandom} from "../../../src/cluster/random.js";
+import {initHerumi} from "../../../src/combine/herumi.js";
+import {toHex} from "../../../src/util/hex.js";
+
+type Json = null | boolean | number | string | Json[] | {[k: string]: Json};
+
+/** Every leaf of a JSON value with its path, e.g. ["validators", 0, "public_key_shares", 2]. */
+function leaves(value: Json, at: (string | number)[] = []): (string | number)[][] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => leaves(v, [...at, i]));
+  if (value !== null && typeof value === "object")
+    return Object.entries(value).flatMap(([k, v]) => leaves(v, [...at, k]));
+  return [at];
+}
+
+function mutate(json: Json, at: (string | number)[]): Json {
+  const copy = structuredClone(json) as Json;
+  let parent = copy as {[k: string]: Json};
+  for (const k of at.slice(0, -1)) parent = parent[k] as {[k: string]: Json};
+  const key = at[at.length - 1];
+  const old = parent[key];
+  if (typeof old === "number") parent[key] = old + 1;
+  else if (typeof old === "string" && old.startsWith("0x")) {
+    // Change one hex digit in the middle: same length, still hex.
+    const i = Math.floor(old.length / 2);
+    parent[key] = old.slice(0, i) + (old[i] === "0" ? "1" : "0") + old.slice(i + 1);
+  } else if (typeof old === "string") parent[key] = `${old}x`;
+  return copy;
+}
+
+async function expectField(json: unknown, field: string | RegExp): Promise<void> {
+  try {
+    await parseClusterLock(json);
+  } catch (e) {
+    expect(e).to.be.instanceOf(ClusterError);
+    const err = e as ClusterError;
+    expect(err.code).to.equal("CLUSTER_LOCK_INVALID_FIELD");
+    const named = (err.type as {field: string}).field;
+    if (typeof field === "string") expect(named).to.equal(field);
+    else expect(named).to.match(field);
+    return;
+  }
+  expect.fail(`lock accepted; expected an error naming ${field}`);
+}
+
+const hoodi = await knownNetwork("hoodi");
+const sepolia = await knownNetwork("sepolia");
+
+describe("cluster/lock", () => {
+  before(() => initHerumi());
+
+  const plan = planCluster({nodes: 4, validators: 2, network: hoodi}, {random: seededRandom("lock-test")});
+  const lock = plan.lock;
+  const json = JSON.parse(serializeClusterLock(lock)) as Json;
+  const resealed = (edit: (l: ClusterLock) => void): Json => {
+    const copy = structuredClone(lock);
+    edit(copy);
+    return JSON.parse(serializeClusterLock(sealClusterLock(copy))) as Json;
+  };
+
+  it("round-trips: serialized and parsed back, the lock is equal", async () => {
+    expect(await parseClusterLock(JSON.parse(serializeClusterLock(lock)))).to.deep.equal(lock);
+    expect(lock.threshold).to.equal(3);
+    expect(lock.operators.map((o) => o.multiaddrs[0])).to.deep.equal(
+      [9000, 9001, 9002, 9003].map((p) => `/ip4/127.0.0.1/tcp/${p}`),
+    );
+  });
+
+  it("tampering with any field is caught", async () => {
+    const paths = leaves(json);
+    expect(paths.length).to.be.greaterThan(20);
+    for (const at of paths) {
+      let caught = false;
+      try {
+        await parseClusterLock(mutate(json, at));
+      } catch (e) {
+        expect(e, at.join(".")).to.be.instanceOf(ClusterError);
+        caught = true;
+      }
+      expect(caught, `tampered ${at.join(".")} was accepted`).to.equal(true);
+    }
+  });
+
+  it("an edit with a recomputed hash is still caught by the field checks, naming the field", async () => {
+    await expectField(
+      resealed((l) => {
+        l.threshold = 5;
+      }),
+      "threshold",
+    );
+    await expectField(
+      resealed((l) => {
+        l.threshold = 0;
+      }),
+      "threshold",
+    );
+    await expectField(
+      resealed((l) => {
+        l.validators[1].publicKeyShares.pop();
+      }),
+      "validators[1].public_key_shares",
+    );
+    await expectField(
+      resealed((l) => {
+        // A valid G1 point that is another validator's share: breaks interpolation.
+        l.validators[0].publicKeyShares[3] = l.validators[1].publicKeyShares[3];
+      }),
+      "validators[0].public_key_shares",
+    );
+    await expectField(
+      resealed((l) => {
+        l.validators[0].publicKeyShares[1] = `0x${"ab".repeat(48)}`;
+      }),
+      "validators[0].public_key_shares[1]",
+    );
+    await expectField(
+      resealed((l) => {
+        l.validators[1].publicKey = l.validators[0].publicKey;
+      }),
+      "validators[1].public_key",
+    );
+    await expectField(
+      resealed((l) => {
+        l.operators[2].peerId = l.operators[1].peerId;
+      }),
+      "operators[2].peer_id",
+    );
+    await expectField(
+      resealed((l) => {
+        l.operators[3].identityPublicKey = l.operators[0].identityPublicKey;
+      }),
+      "operators[3].identity_public_key",
+    );
+    await expectField(
+      resealed((l) => {
+        l.operators[0].multiaddrs = ["not-a-multiaddr"];
+      }),
+      "operators[0].multiaddrs[0]",
+    );
+    await expectField(
+      resealed((l) => {
+        l.network.genesisValidatorsRoot = sepolia.genesisValidatorsRoot;
+      }),
+      "network.genesis_validators_root",
+    );
+    await expectField(
+      resealed((l) => {
+        l.network.genesisForkVersion = "0x00000000";
+      }),
+      "network.genesis_fork_version",
+    );
+    await expectField(
+      resealed((l) => {
+        l.validators[0].publicKey = l.validators[0].publicKey.toUpperCase().replace("0X", "0x");
+      }),
+      "validators[0].public_key",
+    );
+    await expectField({...(json as object), extra: 1}, "extra");
+    const {lock_hash: _drop, ...noHash} = json as {[k: string]: Json};
+    await expectField(noHash, "lock_hash");
+    await expectField([], "");
+  });
+
+  it("an edit that keeps every field valid is caught by the hash", async () => {
+    const edited = structuredClone(json) as {operators: {multiaddrs: string[]}[]};
+    edited.operators[0].multiaddrs = ["/ip4/10.0.0.1/tcp/9000"];
+    try {
+      await parseClusterLock(edited);
+      expect.fail("accepted");
+    } catch (e) {
+      expect((e as ClusterError).code).to.equal("CLUSTER_LOCK_HASH_MISMATCH");
+    }
+    // The same edit, resealed, is a valid lock.
+    const ok = await parseClusterLock(
+      resealed((l) => {
+        l.operators[0].multiaddrs = ["/ip4/10.0.0.1/tcp/9000"];
+      }),
+    );
+    expect(ok.operators[0].multiaddrs).to.deep.equal(["/ip4/10.0.0.1/tcp/9000"]);
+  });
+
+  it("custom networks carry their own genesis values; thresholds 1 and n are valid", async () => {
+    const network = await resolveNetwork("devnet", {
+      genesisForkVersion: "0x10000038",
+      genesisValidatorsRoot: `0x${"22".repeat(32)}`,
+    });
+    for (const threshold of [1, 4]) {
+      const p = planCluster(
+        {nodes: 4, threshold, validators: 1, network},
+        {random: seededRandom(`custom${threshold}`)},
+      );
+      expect(await parseClusterLock(JSON.parse(serializeClusterLock(p.lock)))).to.deep.equal(p.lock);
+    }
+    for (const [name, custom] of [
+      ["hoodi", {genesisValidatorsRoot: `0x${"22".repeat(32)}`}],
+      ["Bad Name!", {}],
+      ["devnet", {genesisForkVersion: "0x10"}],
+    ] as const) {
+      let caught: unknown = null;
+      await resolveNetwork(name, custom).catch((e: unknown) => {
+        caught = e;
+      });
+      expect(caught, name).to.be.instanceOf(ClusterError);
+    }
+    expect(await knownNetwork("mainnet")).to.deep.equal({
+      name: "mainnet",
+      genesisForkVersion: "0x00000000",
+      genesisValidatorsRoot: "0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95",
+    });
+  });
+
+  it("holds no secret: no share, validator key, identity key or password appears in the lock", () => {
+    const text = serializeClusterLock(lock);
+    const secrets = [
+      ...plan.shares.flat().map((s) => toHex(s).slice(2)),
+      ...plan.identities.map((id) => toHex(id.exportSecret()).slice(2)),
+      ...plan.passwords,
+    ];
+    for (const s of secrets) expect(text).to.not.include(s);
+  });
+
+  it("exposes the combine keys and each operator's public key shares", () => {
+    const keys = validatorKeysFromLock(lock);
+    expect([...keys.keys()]).to.deep.equal(lock.validators.map((v) => v.publicKey));
+    expect(keys.get(lock.validators[0].publicKey)!.publicKeyShares).to.have.length(4);
+    const op2 = publicKeySharesOf(lock, 2);
+    expect(op2.map((s) => s.shareIndex)).to.deep.equal([3, 3]);
+    expect(op2[1].publicKeyShare).to.equal(lock.validators[1].publicKeyShares[2]);
+    expect(() => publicKeySharesOf(lock, 4)).to.throw(RangeError);
+  });
+});
