@@ -647,6 +647,16 @@ function hashOf(s: InstanceState, value: Uint8Array): Uint8Array {
   return h;
 }
 
+/** Same content from the same author: a repeat (even if re-signed), not an equivocation. */
 function sameSigned(a: SignedMsg, b: SignedMsg): boolean {
-  return bytesEqual(a.signature, b.signature);
+  const x = a.data;
+  const y = b.data;
+  return (
+    x.type === y.type &&
+    x.round === y.round &&
+    x.source === y.source &&
+    x.preparedRound === y.preparedRound &&
+    bytesEqual(x.valueHash, y.valueHash) &&
+    bytesEqual(x.preparedValueHash, y.preparedValueHash)
+  );
 }
