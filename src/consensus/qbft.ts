@@ -146,7 +146,7 @@ export function createInstance(params: InstanceParams): InstanceState {
     params,
     ref: {slot: params.slot, dutyType: params.dutyType, n: params.n, quorum: quorumSize(params.n)},
     f: faultTolerance(params.n),
-    maxRound: Math.min(MAX_ROUNDS, Math.floor(span / params.roundDurationMs) + 1),
+    maxRound: Math.min(MAX_ROUNDS, Math.max(1, Math.ceil(span / params.roundDurationMs))),
     started: false,
     stopped: false,
     round: 1,
