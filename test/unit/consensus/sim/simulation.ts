@@ -61,6 +61,8 @@ export interface SimConfig {
   isValid?: (node: number, value: Uint8Array) => boolean;
   /** Real secp256k1 identity keys instead of the cheap hash signer. */
   realSignatures?: boolean;
+  /** Drops the messages it returns true for (scripted partitions, e.g. "during commit"). */
+  dropIf?: (from: number, to: number, msg: ConsensusMessage) => boolean;
   /** Stop as soon as every live honest node decided (default true). */
   stopWhenDecided?: boolean;
 }
@@ -145,8 +147,9 @@ export async function runSimulation(cfg: SimConfig): Promise<SimResult> {
     }
     return false;
   };
-  const hub = new MemoryHub(n, (from, to, deliver) => {
+  const hub = new MemoryHub(n, (from, to, deliver, payload) => {
     const t = vt.now();
+    if (cfg.dropIf?.(from, to, decodeMessage(payload))) return;
     if (t >= crashTime(from) || t >= crashTime(to) || partitioned(from, to, t)) return;
     const stable = t >= gst;
     if (!stable && rng.chance(cfg.dropRate ?? 0)) return;
@@ -296,6 +299,10 @@ class Adversary {
       const m = this.roundChanges.get(d.round) ?? new Map<number, SignedMsg>();
       m.set(d.source, msg.signed);
       this.roundChanges.set(d.round, m);
+      const {n, slot, dutyType} = this.c;
+      if (this.does("equivocate") && m.size === quorumSize(n) && leaderOf(slot, dutyType, d.round, n) === this.self) {
+        this.equivocate(d.round, [...m.values()]);
+      }
     }
     if (this.does("voteBoth") && (d.type === MsgType.prePrepare || d.type === MsgType.prepare)) {
       this.voteFor(d.round, d.valueHash);
@@ -305,6 +312,21 @@ class Adversary {
       const at = this.c.vt.now() + this.c.rng.int(0, 3 * this.c.delta);
       this.c.vt.schedule(at, () => this.net.send(to, "consensus", payload));
     }
+  }
+
+  /**
+   * Different PRE-PREPAREs to different peers, justified (after round 1) by the ROUND-CHANGEs it
+   * collected, even when those name a prepared value it ignores.
+   */
+  private equivocate(round: number, justification: SignedMsg[]): void {
+    this.others().forEach((to, k) => {
+      const value = k % 2 === 0 ? BYZ_A : BYZ_B;
+      this.send(to, {
+        signed: this.signed(this.data(MsgType.prePrepare, round, hashValue(value))),
+        value,
+        justification,
+      });
+    });
   }
 
   private voteFor(round: number, valueHash: Uint8Array): void {
@@ -328,19 +350,7 @@ class Adversary {
       this.voteFor(r, hashValue(BYZ_A));
       this.voteFor(r, hashValue(BYZ_B));
     }
-    if (this.does("equivocate") && leader) {
-      // Different PRE-PREPAREs to different peers, justified by whatever ROUND-CHANGEs it collected.
-      const peers = this.others();
-      peers.forEach((to, k) => {
-        const value = k % 2 === 0 ? BYZ_A : BYZ_B;
-        const msg = {
-          signed: this.signed(this.data(MsgType.prePrepare, r, hashValue(value))),
-          value,
-          justification: r === 1 ? [] : rcs,
-        };
-        this.send(to, msg);
-      });
-    }
+    if (this.does("equivocate") && leader && r === 1) this.equivocate(1, []);
     if (this.does("badJustification")) {
       const evilHash = hashValue(EVIL_VALUE);
       if (r > 1) {
