@@ -78,3 +78,19 @@ describe("consensus/round-change paths (expected decision rounds)", () => {
       byzantine: {2: "equivocate"},
       dropIf: (_f, _t, m) => m.signed.data.type === MsgType.commit && m.signed.data.round === 1,
     });
+    expect(roundsOf(r)).to.deep.equal({0: 3, 1: 3, 3: 3});
+    for (const d of r.decisions.values()) {
+      expect(d.value).to.deep.equal(honestValue(1));
+      expect(bytesEqual(d.value, BYZ_A) || bytesEqual(d.value, BYZ_B)).to.equal(false);
+    }
+    expect(r.drops.not_highest_prepared).to.equal(3);
+  });
+
+  it("a lagging node that missed everything decides from a peer's decision proof", async () => {
+    // Node 0 hears nothing until 2.5 s; its next ROUND-CHANGE (at 3 s) is answered with round 1's proof.
+    const r = await run({partitions: [{groups: [[0], [1, 2, 3]], fromMs: 0, untilMs: 2500}]});
+    expect(roundsOf(r)).to.deep.equal({0: 1, 1: 1, 2: 1, 3: 1});
+    expect(r.decisions.get(0)!.at).to.be.within(3 * DELTA, 3 * DELTA + 100);
+    expect(r.decisions.get(1)!.at).to.be.below(DELTA);
+  });
+});
