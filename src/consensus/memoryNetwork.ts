@@ -1,7 +1,7 @@
 import type {Network, NetworkMessage, PeerStatus, Topic} from "../duties/interfaces.js";
 
 /** Decides when (and whether) a message reaches its recipient; the default delivers on the next microtask. */
-export type DeliveryScheduler = (from: number, to: number, deliver: () => void) => void;
+export type DeliveryScheduler = (from: number, to: number, deliver: () => void, payload: Uint8Array) => void;
 
 /**
  * In-memory co-validator network for tests, simulations and benchmarks: `hub.network(i)` is operator
@@ -41,8 +41,13 @@ export class MemoryHub {
   }
 
   private post(from: number, to: number, topic: Topic, payload: Uint8Array): void {
-    this.schedule(from, to, () => {
-      for (const h of this.handlers[to].get(topic) ?? []) h({topic, from, payload});
-    });
+    this.schedule(
+      from,
+      to,
+      () => {
+        for (const h of this.handlers[to].get(topic) ?? []) h({topic, from, payload});
+      },
+      payload,
+    );
   }
 }
