@@ -47,6 +47,13 @@ export class VirtualTime implements Clock {
     }
   }
 
+  /** Moves time to `t`, running every event due by then; `between` runs after each (to let promises settle). */
+  async advanceTo(t: number, between: () => Promise<void> = async () => {}): Promise<void> {
+    while (this.runNext(t)) await between();
+    this.current = Math.max(this.current, t);
+    await between();
+  }
+
   get pending(): number {
     return this.heap.length;
   }
