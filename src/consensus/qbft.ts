@@ -620,7 +620,10 @@ function answerWithDecision(ctx: Ctx, from: number, msg: ConsensusMessage): void
   const {s} = ctx;
   const decision = s.decision!;
   const d = msg.signed.data;
-  if (from === s.params.self || d.type === MsgType.decided) {
+  // Late votes of the decided round come from peers about to decide themselves; a peer that is stuck
+  // times out and sends a ROUND-CHANGE (or works in a later round), and that is what gets the proof.
+  const stuck = d.type === MsgType.roundChange || d.round > decision.round;
+  if (from === s.params.self || d.type === MsgType.decided || !stuck) {
     drop(ctx, "after_decision", msg, from);
     return;
   }
