@@ -50,7 +50,16 @@ function cluster(opts: {maxBufferedPerPeer?: number} = {}): Cluster {
       },
     );
   });
-  return {vt, hub, services, registers, offline, close: () => services.forEach((s) => s.close())};
+  return {
+    vt,
+    hub,
+    services,
+    registers,
+    offline,
+    close: () => {
+      for (const s of services) s.close();
+    },
+  };
 }
 
 /** Operators 0..n-1 see the hub's extra endpoint n as a peer index too (to inject raw payloads from it). */
@@ -161,8 +170,8 @@ describe("consensus/service (real signatures, in-memory network)", () => {
     c.services[0]
       .decide(1, DutyType.attester, {propose: async () => value(0), isValid: () => true, deadlineMs: 1e9})
       .catch(() => {});
-    decideAll(c, 3, [1, 2, 3]).forEach((p) => p.catch(() => {}));
-    decideAll(c, 51, [1, 2, 3]).forEach((p) => p.catch(() => {}));
+    for (const p of decideAll(c, 3, [1, 2, 3])) p.catch(() => {});
+    for (const p of decideAll(c, 51, [1, 2, 3])) p.catch(() => {});
     await settle();
     const drops = c.services[0].droppedCounts();
     expect(drops.buffer_full).to.be.greaterThan(0);
@@ -208,7 +217,7 @@ describe("consensus/service (real signatures, in-memory network)", () => {
     expect(c.services[0].instanceCount).to.equal(0);
     expect(await metricValue(c.registers[0], "cohort_consensus_gave_up_total")).to.equal(1);
     // A late starter's messages for the pruned instance are dropped as stale.
-    decideAll(c, 33, [2], 10 * DELTA).forEach((p) => p.catch(() => {}));
+    for (const p of decideAll(c, 33, [2], 10 * DELTA)) p.catch(() => {});
     await c.vt.advanceTo(4 * DELTA + 1, settle);
     expect(c.services[0].droppedCounts().stale_instance).to.be.greaterThan(0);
     const again = await c.services[0]
