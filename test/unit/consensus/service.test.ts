@@ -7,7 +7,6 @@ import {MemoryHub} from "../../../src/consensus/memoryNetwork.js";
 import {createConsensusMetrics} from "../../../src/consensus/metrics.js";
 import {ConsensusService, type DecideResult} from "../../../src/consensus/service.js";
 import {type ConsensusMessage, DutyType, type MsgData, MsgType, ZERO_HASH} from "../../../src/consensus/types.js";
-import type {Network} from "../../../src/duties/interfaces.js";
 import {IdentityKey} from "../../../src/p2p/identity.js";
 import {VirtualTime} from "./sim/virtualTime.js";
 
@@ -33,6 +32,7 @@ interface Cluster {
 function cluster(opts: {maxBufferedPerPeer?: number} = {}): Cluster {
   const vt = new VirtualTime(0);
   const offline = new Set<number>();
+  // One endpoint more than the cluster: index N plays a connection that is not a member.
   const hub = new MemoryHub(N + 1, (from, to, deliver) => {
     if (!offline.has(to) && !offline.has(from)) queueMicrotask(deliver);
   });
@@ -43,7 +43,7 @@ function cluster(opts: {maxBufferedPerPeer?: number} = {}): Cluster {
     return new ConsensusService(
       {self: i, n: N, roundDurationMs: DELTA, maxBufferedPerPeer: opts.maxBufferedPerPeer},
       {
-        network: restrict(hub.network(i), N),
+        network: hub.network(i),
         clock: vt,
         auth: identityAuth(keys[i], pubkeys),
         metrics: createConsensusMetrics(register),
@@ -60,11 +60,6 @@ function cluster(opts: {maxBufferedPerPeer?: number} = {}): Cluster {
       for (const s of services) s.close();
     },
   };
-}
-
-/** Operators 0..n-1 see the hub's extra endpoint n as a peer index too (to inject raw payloads from it). */
-function restrict(net: Network, _n: number): Network {
-  return net;
 }
 
 function decideAll(c: Cluster, slot: number, who: number[] = [0, 1, 2, 3], deadlineMs = 6 * DELTA, startMs = 0) {

@@ -13,6 +13,7 @@ import {
   type SignedMsg,
   ZERO_HASH,
 } from "../../../../src/consensus/types.js";
+import type {Network} from "../../../../src/duties/interfaces.js";
 import {IdentityKey} from "../../../../src/p2p/identity.js";
 import {bytesEqual} from "../../../../src/util/hex.js";
 import {Prng} from "./prng.js";
@@ -244,7 +245,7 @@ interface AdversaryCtx {
 
 /** A scripted Byzantine operator: it signs whatever it likes with its own key and sends it to whomever it likes. */
 class Adversary {
-  private readonly net;
+  private readonly net: Network;
   private readonly received: ConsensusMessage[] = [];
   private readonly voted = new Set<string>();
   private readonly roundChanges = new Map<number, Map<number, SignedMsg>>();
@@ -399,8 +400,4 @@ export function safetyViolations(result: SimResult, cfg: SimConfig): string[] {
     if (d.at > cfg.deadlineMs) problems.push(`node ${node} decided after the deadline`);
   }
   return problems;
-}
-
-export function msgTypeName(t: MsgType): string {
-  return MsgType[t];
 }
