@@ -175,8 +175,16 @@ export class Libp2pNetwork implements Network {
     for (const member of this.table.others()) {
       if (member.multiaddrs.length > 0) await libp2p.peerStore.merge(member.peerId, {multiaddrs: member.multiaddrs});
     }
-    await libp2p.start();
+    // Running before libp2p starts: a peer may connect (and need a catch-up request) during start.
     this.running = true;
+    try {
+      await libp2p.start();
+    } catch (err) {
+      this.running = false;
+      this.libp2p = null;
+      this.states.clear();
+      throw err;
+    }
     this.modules.logger.info("p2p started", {
       index: this.selfIndex,
       peerId: libp2p.peerId.toString(),
@@ -223,6 +231,7 @@ export class Libp2pNetwork implements Network {
   }
 
   send(to: number, topic: Topic, payload: Uint8Array): void {
+    if (to === this.selfIndex) return;
     const state = this.states.get(to);
     if (state === undefined) {
       throw new P2pError({code: "P2P_UNKNOWN_PEER", index: to}, `no peer with operator index ${to}`);

@@ -127,3 +127,50 @@ describe("p2p/Libp2pNetwork on loopback", function () {
     expect(nodes[0].received).to.have.length(0);
   });
 });
+
+describe("p2p/createCohortLibp2p gater", function () {
+  this.timeout(20_000);
+
+  it("refuses outbound dials to peer ids it does not allow, and an address answering with the wrong key", async () => {
+    const [a, b, c] = [41, 42, 43].map(testKey);
+    const {peerIdFromIdentityPublicKey} = await import("../../../src/p2p/peers.js");
+    const {multiaddr} = await import("@multiformats/multiaddr");
+    const bId = peerIdFromIdentityPublicKey(b.publicKey).toString();
+    const refused: string[] = [];
+    const make = (key: IdentityKey, allow: (id: string) => boolean) =>
+      createCohortLibp2p({
+        privateKey: libp2pPrivateKey(key),
+        listenAddrs: ["/ip4/127.0.0.1/tcp/0"],
+        isAllowed: (id) => allow(id.toString()),
+        onRefused: (direction, id) => refused.push(`${direction}:${id.toString()}`),
+      });
+    const nodeA = await make(a, (id) => id === bId);
+    const nodeB = await make(b, () => true);
+    const nodeC = await make(c, () => true);
+    const started = [nodeA, nodeB, nodeC];
+    try {
+      for (const n of started) await n.start();
+      // C is not allowed: A refuses to dial it (outbound) before any connection exists.
+      let err: unknown = null;
+      await nodeA.dial(nodeC.peerId).catch((e: unknown) => {
+        err = e;
+      });
+      expect(err).to.not.equal(null);
+      expect(refused).to.include(`outbound:${nodeC.peerId.toString()}`);
+      // B's expected peer id at C's address: noise sees C's key, so the dial fails.
+      err = null;
+      await nodeA
+        .dial(multiaddr(`${nodeC.getMultiaddrs()[0].toString().split("/p2p/")[0]}/p2p/${bId}`))
+        .catch((e: unknown) => {
+          err = e;
+        });
+      expect(err).to.not.equal(null);
+      expect(nodeA.getConnections(nodeC.peerId)).to.have.length(0);
+      // The allowed peer connects.
+      await nodeA.dial(nodeB.getMultiaddrs()[0]);
+      expect(nodeA.getConnections(nodeB.peerId).length).to.be.greaterThan(0);
+    } finally {
+      for (const n of started) await n.stop();
+    }
+  });
+});
