@@ -10,3 +10,17 @@ export class SigningError extends CohortError<SigningErrorType> {
     super(type, `${type.messageType}: ${type.reason}`);
   }
 }
+
+/** A Web3Signer (remote signer) call that failed; `endpoint` is the signer's base URL. */
+export type SignerErrorType =
+  | {code: "SIGNER_UNREACHABLE"; endpoint: string; reason: string}
+  | {code: "SIGNER_TIMEOUT"; endpoint: string; timeoutMs: number}
+  | {code: "SIGNER_UNKNOWN_KEY"; endpoint: string; status: 404; pubkey: string}
+  | {code: "SIGNER_SLASHING_REFUSED"; endpoint: string; status: 412; pubkey: string; messageType: string}
+  | {code: "SIGNER_BAD_REQUEST"; endpoint: string; status: 400; reason: string}
+  | {code: "SIGNER_SERVER_ERROR"; endpoint: string; status: number; attempts: number}
+  | {code: "SIGNER_UNEXPECTED_STATUS"; endpoint: string; status: number}
+  | {code: "SIGNER_INVALID_RESPONSE"; endpoint: string; status: number; reason: string}
+  | {code: "SIGNER_INVALID_SIGNATURE"; endpoint: string; pubkey: string; messageType: string};
+
+export class SignerError extends CohortError<SignerErrorType> {}
