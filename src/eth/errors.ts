@@ -24,3 +24,17 @@ export type SignerErrorType =
   | {code: "SIGNER_INVALID_SIGNATURE"; endpoint: string; pubkey: string; messageType: string};
 
 export class SignerError extends CohortError<SignerErrorType> {}
+
+/** One failed attempt at one Beacon Node. */
+export interface BeaconNodeAttempt {
+  endpoint: string;
+  status: number | null;
+  reason: string;
+}
+
+/** A Beacon API call that failed; `endpoint` is the BN's URL (credentials stripped). */
+export type BeaconNodeErrorType =
+  | {code: "BN_REQUEST_REJECTED"; operationId: string; endpoint: string; status: number; reason: string}
+  | {code: "BN_UNAVAILABLE"; operationId: string; attempts: BeaconNodeAttempt[]};
+
+export class BeaconNodeError extends CohortError<BeaconNodeErrorType> {}
