@@ -1,6 +1,7 @@
 import type {Argv} from "yargs";
+import {slashingProtectionCommand} from "./slashingProtection.js";
 
 /** Registers every command module (src/plugin/cli/commands/<name>.ts), in the order `--help` lists them. */
 export function registerCommands(cli: Argv): Argv {
-  return cli;
+  return cli.command(slashingProtectionCommand);
 }
