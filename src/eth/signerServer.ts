@@ -7,20 +7,15 @@
  */
 import type {SecretKey} from "@chainsafe/blst";
 import Fastify, {type FastifyInstance, type FastifyReply, type FastifyRequest} from "fastify";
+import {type SlashingProtection, SlashingProtectionError} from "../slashing/index.js";
 import {bytesEqual, toHex} from "../util/hex.js";
 import type {Logger} from "../util/logger.js";
 import {SigningError} from "./errors.js";
 import {computeMessageSigningRoot, type SignableMessage} from "./signing.js";
 import {parseSignRequestBody} from "./web3signerFormat.js";
 
-/** The slashing-protection calls the signer makes (src/slashing's `SlashingProtection`). */
-export interface SignerSlashingProtection {
-  checkAndInsertBlock(pubkey: Uint8Array, block: {slot: number; signingRoot: Uint8Array}): void;
-  checkAndInsertAttestation(
-    pubkey: Uint8Array,
-    attestation: {sourceEpoch: number; targetEpoch: number; signingRoot: Uint8Array},
-  ): void;
-}
+/** The slashing-protection calls the signer makes (src/slashing's `SlashingProtection`, which throws its errors). */
+export type SignerSlashingProtection = Pick<SlashingProtection, "checkAndInsertBlock" | "checkAndInsertAttestation">;
 
 export interface SignerServerOpts {
   address: string;
@@ -102,17 +97,16 @@ export class SignerServer {
     try {
       this.checkSlashing(key.pubkey, message, signingRoot);
     } catch (e) {
-      if (isSlashingRefusal(e)) {
+      if (!(e instanceof SlashingProtectionError)) throw e;
+      if (e.isSlashable) {
         this.modules.logger.warn("Slashing protection refused a signature", {
           type: message.type,
           pubkey: identifier,
-          code: (e as {code: string}).code,
+          code: e.code,
         });
-        return reply
-          .code(412)
-          .type("text/plain")
-          .send(`Signing refused by slashing protection: ${(e as Error).message}`);
+        return reply.code(412).type("text/plain").send(`Signing refused by slashing protection: ${e.message}`);
       }
+      if (e.code === "SLASHING_INVALID_INPUT") return badRequest(reply, e.message);
       throw e;
     }
 
@@ -134,12 +128,6 @@ export class SignerServer {
       });
     }
   }
-}
-
-/** Slashing-protection refusals carry a `SLASHING_*` code (src/slashing's SlashingProtectionError). */
-export function isSlashingRefusal(e: unknown): boolean {
-  const code = (e as {code?: unknown} | null)?.code;
-  return e instanceof Error && typeof code === "string" && code.startsWith("SLASHING_");
 }
 
 function wantsJson(req: FastifyRequest): boolean {

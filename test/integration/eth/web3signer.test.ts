@@ -9,10 +9,10 @@ import {SignerServer} from "../../../src/eth/signerServer.js";
 import {forkInfoForMessage, type SignableMessage, signingRootOnNetwork} from "../../../src/eth/signing.js";
 import {verifies, Web3SignerClient} from "../../../src/eth/web3signer.js";
 import {toSignRequestBody} from "../../../src/eth/web3signerFormat.js";
+import {SlashingProtection} from "../../../src/slashing/index.js";
 import {toHex} from "../../../src/util/hex.js";
 import {nullLogger} from "../../../src/util/logger.js";
 import {sampleMessages, TEST_GENESIS_VALIDATORS_ROOT, testConfig} from "../../unit/eth/sampleMessages.js";
-import {MemorySlashingProtection} from "./memorySlashing.js";
 
 const config = testConfig();
 const KEY_COUNT = 16;
@@ -43,11 +43,11 @@ function attestation(source: number, target: number, rootByte: number): Signable
 describe("eth/web3signer client against cohort signer over loopback HTTP", () => {
   let server: SignerServer;
   let url: string;
-  let slashing: MemorySlashingProtection;
+  let slashing: SlashingProtection;
   let client: Web3SignerClient;
 
   beforeEach(async () => {
-    slashing = new MemorySlashingProtection();
+    slashing = SlashingProtection.open({dataDir: ":memory:", genesisValidatorsRoot: TEST_GENESIS_VALIDATORS_ROOT});
     server = new SignerServer(
       {
         address: "127.0.0.1",
@@ -66,7 +66,13 @@ describe("eth/web3signer client against cohort signer over loopback HTTP", () =>
   });
   afterEach(async () => {
     await server.close();
+    slashing.close();
   });
+
+  /** Attestations the signer's slashing DB recorded for a key. */
+  function recordedAttestations(pubkey: Uint8Array): number {
+    return slashing.exportInterchange([pubkey]).data.reduce((n, v) => n + v.signed_attestations.length, 0);
+  }
 
   it("answers upcheck (JSON and text) and lists its public keys", async () => {
     expect(await client.upcheck()).to.equal(true);
@@ -120,7 +126,7 @@ describe("eth/web3signer client against cohort signer over loopback HTTP", () =>
     });
     expect(res.status).to.equal(400);
     expect(await res.text()).to.match(/signingRoot does not match/);
-    expect(slashing.attestations.size).to.equal(0);
+    expect(recordedAttestations(pubkeys[0])).to.equal(0);
   });
 
   it("refuses (400) malformed bodies: unknown type, bad payload, bad fork_info", async () => {
@@ -141,7 +147,7 @@ describe("eth/web3signer client against cohort signer over loopback HTTP", () =>
       });
       expect(res.status, JSON.stringify(body).slice(0, 80)).to.equal(400);
     }
-    expect(slashing.attestations.size).to.equal(0);
+    expect(recordedAttestations(pubkeys[0])).to.equal(0);
   });
 
   it("gives SIGNER_BAD_REQUEST for a request on another chain (genesis validators root)", async () => {
