@@ -1,0 +1,183 @@
+import {type ChildProcess, spawn} from "node:child_process";
+import {mkdirSync, writeFileSync} from "node:fs";
+import path from "node:path";
+import {fileURLToPath} from "node:url";
+import {Keystore} from "@chainsafe/bls-keystore";
+import {SecretKey} from "@chainsafe/blst";
+import {chainConfigToJson} from "@lodestar/config";
+import {ForkName} from "@lodestar/params";
+import {expect} from "chai";
+import type {SignerError} from "../../../src/eth/errors.js";
+import {loadKeystoresFromDir} from "../../../src/eth/keystores.js";
+import {signingRootOnNetwork} from "../../../src/eth/signing.js";
+import {verifies, Web3SignerClient} from "../../../src/eth/web3signer.js";
+import {runCli} from "../../../src/plugin/cli/cli.js";
+import {toHex} from "../../../src/util/hex.js";
+import {nullLogger} from "../../../src/util/logger.js";
+import {sampleMessages, TEST_GENESIS_VALIDATORS_ROOT, testConfig} from "../../unit/eth/sampleMessages.js";
+import {useTmpDir} from "../../utils/tmpDir.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const config = testConfig();
+const PASSWORD = "correct horse battery staple";
+/** Cheap KDF parameters so the test does not spend seconds in pbkdf2/scrypt. */
+const FAST_KDF = {function: "pbkdf2", params: {dklen: 32, c: 2, prf: "hmac-sha256", salt: "ab".repeat(32)}} as const;
+
+async function writeKeystores(dir: string, secretKeys: SecretKey[]): Promise<void> {
+  mkdirSync(dir, {recursive: true});
+  for (const [i, sk] of secretKeys.entries()) {
+    const ks = await Keystore.create(
+      PASSWORD,
+      sk.toBytes(),
+      sk.toPublicKey().toBytes(),
+      `m/12381/3600/${i}/0/0`,
+      null,
+      FAST_KDF,
+    );
+    writeFileSync(path.join(dir, `keystore-${i}.json`), ks.stringify());
+  }
+}
+
+/** Captures stdout/stderr of an in-process CLI run. */
+async function cli(...argv: string[]): Promise<{code: number; err: string}> {
+  let err = "";
+  const origErr = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    return {code: await runCli(argv), err};
+  } finally {
+    process.stderr.write = origErr;
+  }
+}
+
+describe("cohort signer", function () {
+  this.timeout(30_000);
+  const tmp = useTmpDir();
+  const secretKeys = [1, 2].map((i) => SecretKey.fromKeygen(new Uint8Array(32).fill(i)));
+  const pubkeys = secretKeys.map((sk) => sk.toPublicKey().toBytes());
+  let child: ChildProcess | null = null;
+
+  afterEach(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child?.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    }
+    child = null;
+  });
+
+  it("loads keystores (with progress), rejects a wrong password, a bad file and an empty directory", async () => {
+    const dir = path.join(tmp.path, "keys");
+    await writeKeystores(dir, secretKeys);
+    const progress: string[] = [];
+    const keys = await loadKeystoresFromDir(dir, PASSWORD, (d, t) => progress.push(`${d}/${t}`));
+    expect(keys.map((k) => toHex(k.pubkey))).to.deep.equal(pubkeys.map(toHex));
+    expect(progress).to.deep.equal(["1/2", "2/2"]);
+    await loadKeystoresFromDir(dir, "wrong").then(
+      () => expect.fail("wrong password accepted"),
+      (e: Error & {code?: string}) => expect(e.code).to.equal("KEYSTORE_WRONG_PASSWORD"),
+    );
+    writeFileSync(path.join(dir, "zz.json"), "{}");
+    await loadKeystoresFromDir(dir, PASSWORD).then(
+      () => expect.fail("bad keystore accepted"),
+      (e: Error & {code?: string}) => expect(e.code).to.equal("KEYSTORE_INVALID"),
+    );
+    mkdirSync(path.join(tmp.path, "empty"));
+    await loadKeystoresFromDir(path.join(tmp.path, "empty"), PASSWORD).then(
+      () => expect.fail("empty dir accepted"),
+      (e: Error & {code?: string}) => expect(e.code).to.equal("KEYSTORE_NONE_FOUND"),
+    );
+  });
+
+  it("refuses bad arguments with exit code 2 and a failing start with 1", async () => {
+    const pass = path.join(tmp.path, "pass.txt");
+    writeFileSync(pass, `${PASSWORD}\n`);
+    const base = [
+      "signer",
+      "--keystores",
+      path.join(tmp.path, "none"),
+      "--password-file",
+      pass,
+      "--data-dir",
+      tmp.path,
+    ];
+    expect((await cli(...base, "--genesis-validators-root", "0x12")).code).to.equal(2);
+    expect((await cli(...base, "--chain-config", pass)).code).to.equal(2);
+    expect((await cli(...base, "--network", "nowhere")).code).to.equal(2);
+    const missing = await cli(...base, "--network", "hoodi");
+    expect(missing.code).to.equal(1);
+    expect(missing.err).to.match(/cannot read keystore directory/);
+  });
+
+  it("serves the keystores over HTTP as a process: every type at two forks signs and verifies; 412 on a double vote", async () => {
+    const keysDir = path.join(tmp.path, "keys");
+    await writeKeystores(keysDir, secretKeys);
+    const pass = path.join(tmp.path, "pass.txt");
+    writeFileSync(pass, `${PASSWORD}\n`);
+    const spec = path.join(tmp.path, "spec.json");
+    writeFileSync(spec, JSON.stringify({data: chainConfigToJson(config)}));
+    child = spawn(
+      process.execPath,
+      [
+        path.join(root, "bin/cohort.js"),
+        "signer",
+        "--keystores",
+        keysDir,
+        "--password-file",
+        pass,
+        "--port",
+        "0",
+        "--data-dir",
+        path.join(tmp.path, "data"),
+        "--chain-config",
+        spec,
+        "--genesis-validators-root",
+        toHex(TEST_GENESIS_VALIDATORS_ROOT),
+        "--log-level",
+        "debug",
+      ],
+      {cwd: root, stdio: ["ignore", "pipe", "pipe"]},
+    );
+    let stderr = "";
+    child.stderr?.on("data", (d) => {
+      stderr += String(d);
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      child?.stdout?.on("data", (d) => {
+        out += String(d);
+        const m = /listening on (http:\/\/\S+)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child?.once("exit", (code) => reject(new Error(`signer exited with ${code}: ${stderr}`)));
+    });
+    expect(stderr).to.match(/decrypted keystore 2\/2/);
+
+    const client = new Web3SignerClient({url}, {config, logger: nullLogger()});
+    expect(await client.upcheck()).to.equal(true);
+    expect((await client.publicKeys()).map(toHex)).to.have.members(pubkeys.map(toHex));
+    for (const [k, fork] of [ForkName.altair, ForkName.electra].entries()) {
+      for (const msg of sampleMessages(config, fork)) {
+        if (msg.type === "BLOCK_V2" && "blockHeader" in msg.data && msg.data.blockHeader.proposerIndex === 8) continue;
+        const sig = await client.sign(pubkeys[k], msg);
+        expect(verifies(pubkeys[k], signingRootOnNetwork(config, msg), sig), `${msg.type} at ${fork}`).to.equal(true);
+      }
+    }
+    const [attestation] = sampleMessages(config, ForkName.altair);
+    if (attestation.type !== "ATTESTATION") throw new Error("fixture order changed");
+    const conflicting = {...attestation, data: {...attestation.data, beaconBlockRoot: new Uint8Array(32).fill(0xee)}};
+    try {
+      await client.sign(pubkeys[0], conflicting);
+      expect.fail("double vote signed");
+    } catch (e) {
+      expect((e as SignerError).code).to.equal("SIGNER_SLASHING_REFUSED");
+    }
+    // Debug log per signing, with no secret in it.
+    expect(stderr).to.match(/"msg":"Signed"/);
+    for (const sk of secretKeys) expect(stderr).to.not.include(toHex(sk.toBytes()).slice(2));
+    expect(stderr).to.not.include(PASSWORD);
+  });
+});
