@@ -66,7 +66,10 @@ export function buildBlock(inp: BlockInputs): electra.BeaconBlock {
   body.graffiti = inp.graffiti;
   body.eth1Data = {depositRoot: ZERO_ROOT, depositCount: 0n, blockHash: ZERO_ROOT};
   body.attestations = inp.attestations;
-  body.syncAggregate = {syncCommitteeBits: BitArray.fromBitLen(SYNC_COMMITTEE_SIZE), syncCommitteeSignature: G2_INFINITY};
+  body.syncAggregate = {
+    syncCommitteeBits: BitArray.fromBitLen(SYNC_COMMITTEE_SIZE),
+    syncCommitteeSignature: G2_INFINITY,
+  };
   body.executionPayload = payload;
 
   const block: electra.BeaconBlock = {

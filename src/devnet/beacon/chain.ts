@@ -19,7 +19,7 @@ import type {ChainClock} from "./clock.js";
 import {type AttesterAssignment, DutySchedule} from "./duties.js";
 import {SimChainError} from "./errors.js";
 import {AttestationPool} from "./pool.js";
-import {type DutyBook, DutyBook as Book, type DutyRecord} from "./records.js";
+import {DutyBook as Book, type DutyBook, type DutyRecord} from "./records.js";
 import {SigningRoots, verifySignature} from "./signing.js";
 import {SlashingWatch} from "./slashingWatch.js";
 import {ValidatorSet} from "./validators.js";
@@ -222,6 +222,16 @@ export class SimulatedChain {
     return b;
   }
 
+  /** The block whose post-state a Beacon API state id names (a 0x id is a state root). */
+  getStateBlock(id: string | number): ChainBlock {
+    const s = String(id);
+    if (!s.startsWith("0x")) return this.getBlock(s);
+    this.update();
+    const root = s.toLowerCase();
+    for (const b of this.blocks.values()) if (toHex(b.message.stateRoot) === root) return b;
+    throw new SimChainError({code: "SIMCHAIN_UNKNOWN_STATE", id: s}, `state not found: ${s}`);
+  }
+
   isCanonical(b: ChainBlock): boolean {
     return this.canonical[b.message.slot] === b;
   }
@@ -355,7 +365,10 @@ export class SimulatedChain {
           detail: vote.detail,
           atMs: now,
         });
-        throw new SimChainError({code: "SIMCHAIN_SLASHABLE", what: vote.kind}, `slashable ${vote.kind}: ${vote.detail}`);
+        throw new SimChainError(
+          {code: "SIMCHAIN_SLASHABLE", what: vote.kind},
+          `slashable ${vote.kind}: ${vote.detail}`,
+        );
       }
       this.watch.recordVote(attesterIndex, data, dataRootHex);
       this.acceptedVotes.set(`${data.slot}:${attesterIndex}`, dataRootHex);
@@ -435,7 +448,12 @@ export class SimulatedChain {
         );
       }
       this.checkBlockContents(parent, block);
-      const sealed = sealBlock(block, signed.signature, false, nextRandaoMix(parent.randaoMix, block.body.randaoReveal));
+      const sealed = sealBlock(
+        block,
+        signed.signature,
+        false,
+        nextRandaoMix(parent.randaoMix, block.body.randaoReveal),
+      );
       const proposal = this.watch.checkProposal(block.proposerIndex, slot, sealed.rootHex);
       if (proposal.result === "duplicate") return {canonical: this.isCanonical(this.blocks.get(sealed.rootHex)!)};
       if (proposal.result === "slashable") {
@@ -467,7 +485,10 @@ export class SimulatedChain {
   /** What a state transition would reject: wrong state root, payload not on the parent, bad aggregates. */
   private checkBlockContents(parent: ChainBlock, block: electra.BeaconBlock): void {
     const fail = (reason: string): never => {
-      throw new SimChainError({code: "SIMCHAIN_INVALID_BLOCK", reason}, `invalid block at slot ${block.slot}: ${reason}`);
+      throw new SimChainError(
+        {code: "SIMCHAIN_INVALID_BLOCK", reason},
+        `invalid block at slot ${block.slot}: ${reason}`,
+      );
     };
     const payload = block.body.executionPayload;
     const parentPayload = parent.message.body.executionPayload;

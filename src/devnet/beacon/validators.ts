@@ -82,7 +82,10 @@ export class ValidatorSet {
       return Number.isSafeInteger(index) && index < this.size ? index : undefined;
     }
     if (isHex(id, 48)) return this.indexByPubkey.get(id.toLowerCase());
-    throw new SimChainError({code: "SIMCHAIN_UNKNOWN_VALIDATOR", id: String(id)}, `invalid validator id: ${String(id).slice(0, 20)}`);
+    throw new SimChainError(
+      {code: "SIMCHAIN_UNKNOWN_VALIDATOR", id: String(id)},
+      `invalid validator id: ${String(id).slice(0, 20)}`,
+    );
   }
 
   publicKey(index: number): PublicKey {
