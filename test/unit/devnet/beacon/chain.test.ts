@@ -198,7 +198,7 @@ describe("devnet/beacon: SimulatedChain", () => {
     const proposer = chain.schedule.proposer(3)!;
     const other = (proposer + 1) % 4;
     expectCode(() => chain.produceBlock(3, signer.randao(other, 3)), "SIMCHAIN_INVALID_SIGNATURE");
-    const {block, signature} = proposeAt(3);
+    const {block} = proposeAt(3);
     expectCode(
       () => chain.publishBlock({message: block, signature: signer.block(other, block)}, 0),
       "SIMCHAIN_INVALID_SIGNATURE",
