@@ -1,0 +1,602 @@
+import {aggregatePublicKeys} from "@chainsafe/blst";
+import {type BeaconConfig, type ChainConfig, createBeaconConfig} from "@lodestar/config";
+import {SLOTS_PER_EPOCH} from "@lodestar/params";
+import {type electra, type phase0, ssz} from "@lodestar/types";
+import {toHex} from "../../util/hex.js";
+import {type Logger, nullLogger} from "../../util/logger.js";
+import {
+  buildBlock,
+  type ChainBlock,
+  expectedStateRoot,
+  G2_INFINITY,
+  genesisBlock,
+  graffitiBytes,
+  nextRandaoMix,
+  sealBlock,
+} from "./blocks.js";
+import {createSimChainConfig} from "./chainConfig.js";
+import type {ChainClock} from "./clock.js";
+import {type AttesterAssignment, DutySchedule} from "./duties.js";
+import {SimChainError} from "./errors.js";
+import {AttestationPool} from "./pool.js";
+import {DutyBook as Book, type DutyBook, type DutyRecord} from "./records.js";
+import {SigningRoots, verifySignature} from "./signing.js";
+import {SlashingWatch} from "./slashingWatch.js";
+import {ValidatorSet} from "./validators.js";
+import {checkAttestation, checkBlock} from "./verify.js";
+
+/** Tolerance for messages from a slightly fast clock (the p2p spec's MAXIMUM_GOSSIP_CLOCK_DISPARITY). */
+export const CLOCK_DISPARITY_MS = 500;
+const ZERO_ROOT = new Uint8Array(32);
+
+export interface SimulatedChainOpts {
+  /** Unix seconds of slot 0. */
+  genesisTime: number;
+  /** BLS public keys of the genesis validators, index order. */
+  validators: Uint8Array[];
+  secondsPerSlot?: number;
+  /** Seed of the duty assignment. */
+  seed?: string;
+  configOverrides?: Partial<ChainConfig>;
+}
+
+export interface SimulatedChainModules {
+  clock: ChainClock;
+  logger?: Logger;
+}
+
+export interface HeadEvent {
+  slot: number;
+  block: string;
+  state: string;
+  epochTransition: boolean;
+  previousDutyDependentRoot: string;
+  currentDutyDependentRoot: string;
+  executionOptimistic: boolean;
+}
+
+export interface SimChainStats {
+  currentSlot: number;
+  headSlot: number;
+  justifiedEpoch: number;
+  finalizedEpoch: number;
+  blocks: {proposed: number; filler: number};
+  duties: ReturnType<DutyBook["counts"]>;
+  rejectionsByCode: Record<string, number>;
+  slashable: {total: number; events: DutyBook["slashable"]};
+}
+
+/**
+ * The model of the simulated beacon chain. Time comes only from the injected clock: every public method
+ * first brings the chain up to the clock's slot (slot starts register expected duties and move the
+ * checkpoints at epoch starts; a slot that ended without a published block gets a filler block).
+ */
+export class SimulatedChain {
+  readonly config: BeaconConfig;
+  readonly validators: ValidatorSet;
+  readonly schedule: DutySchedule;
+  readonly book: DutyBook = new Book();
+  readonly genesisTime: number;
+  readonly slotMs: number;
+  private readonly clock: ChainClock;
+  private readonly logger: Logger;
+  private readonly roots: SigningRoots;
+  private readonly watch = new SlashingWatch();
+  private readonly pool = new AttestationPool();
+  private readonly blocks = new Map<string, ChainBlock>();
+  /** canonical[slot] = the chain's block at that slot (every decided slot has one). */
+  private readonly canonical: ChainBlock[] = [];
+  private headBlock: ChainBlock;
+  private startedSlot = -1;
+  private readonly justifiedByEpoch = new Map<number, phase0.Checkpoint>();
+  private finalized: phase0.Checkpoint = {epoch: 0, root: ZERO_ROOT};
+  /** "slot:validator" → data root of its accepted vote, to credit inclusion. */
+  private readonly acceptedVotes = new Map<string, string>();
+  private readonly feeRecipients = new Map<number, Uint8Array>();
+  private readonly headListeners = new Set<(e: HeadEvent) => void>();
+  private proposedBlocks = 0;
+  private fillerBlocks = 0;
+
+  constructor(opts: SimulatedChainOpts, modules: SimulatedChainModules) {
+    if (!Number.isInteger(opts.genesisTime) || opts.genesisTime < 0) {
+      throw new SimChainError(
+        {code: "SIMCHAIN_INVALID_OPTIONS", field: "genesisTime"},
+        `genesis time must be whole Unix seconds, got ${opts.genesisTime}`,
+      );
+    }
+    this.clock = modules.clock;
+    this.logger = modules.logger ?? nullLogger();
+    this.validators = new ValidatorSet(opts.validators);
+    const chainConfig = createSimChainConfig({secondsPerSlot: opts.secondsPerSlot, overrides: opts.configOverrides});
+    this.config = createBeaconConfig(chainConfig, this.validators.genesisValidatorsRoot);
+    this.genesisTime = opts.genesisTime;
+    this.slotMs = this.config.SECONDS_PER_SLOT * 1000;
+    this.roots = new SigningRoots(this.config);
+    this.schedule = new DutySchedule(this.validators.size, new TextEncoder().encode(opts.seed ?? "cohort-devnet"));
+    const genesis = genesisBlock(this.validators.genesisValidatorsRoot, opts.genesisTime);
+    this.blocks.set(genesis.rootHex, genesis);
+    this.canonical[0] = genesis;
+    this.headBlock = genesis;
+  }
+
+  // --- time ---------------------------------------------------------------------------------------
+
+  /** The clock's slot (negative before genesis). */
+  clockSlot(atMs = this.clock.now()): number {
+    return Math.floor((atMs - this.genesisTime * 1000) / this.slotMs);
+  }
+
+  currentSlot(): number {
+    return Math.max(0, this.clockSlot());
+  }
+
+  currentEpoch(): number {
+    return Math.floor(this.currentSlot() / SLOTS_PER_EPOCH);
+  }
+
+  slotStartMs(slot: number): number {
+    return this.genesisTime * 1000 + slot * this.slotMs;
+  }
+
+  /** Brings the chain to the clock's slot (head changes go to the `onHead` listeners). */
+  update(): void {
+    const slot = this.clockSlot();
+    while (this.startedSlot < slot) {
+      const next = this.startedSlot + 1;
+      if (next > 0) this.endSlot(next - 1);
+      this.startSlot(next);
+      this.startedSlot = next;
+    }
+  }
+
+  onHead(listener: (e: HeadEvent) => void): () => void {
+    this.headListeners.add(listener);
+    return () => this.headListeners.delete(listener);
+  }
+
+  private startSlot(slot: number): void {
+    if (slot % SLOTS_PER_EPOCH === 0) this.startEpoch(slot / SLOTS_PER_EPOCH);
+    const proposer = this.schedule.proposer(slot);
+    if (proposer !== null) this.book.expect("proposer", slot, proposer);
+    for (let ci = 0; ci < this.schedule.committeesPerSlot; ci++) {
+      for (const v of this.schedule.committee(slot, ci)) this.book.expect("attester", slot, v);
+    }
+    this.pool.prune(slot);
+  }
+
+  /**
+   * Checkpoints advance as if every epoch got full participation: at the start of epoch e ≥ 2 the
+   * previous epoch is justified and the one before finalized (simulated, not counted from votes).
+   */
+  private startEpoch(epoch: number): void {
+    if (epoch >= 2) {
+      this.justifiedByEpoch.set(epoch, {epoch: epoch - 1, root: this.checkpointRoot(epoch - 1)});
+      this.finalized = {epoch: epoch - 2, root: this.checkpointRoot(epoch - 2)};
+    } else {
+      this.justifiedByEpoch.set(epoch, {epoch: 0, root: ZERO_ROOT});
+    }
+    this.justifiedByEpoch.delete(epoch - 4);
+  }
+
+  private endSlot(slot: number): void {
+    if (this.canonical[slot] !== undefined) return;
+    const proposer = this.schedule.proposer(slot) ?? 0;
+    const message = buildBlock({
+      ...this.blockInputsBase(slot, proposer),
+      randaoReveal: G2_INFINITY,
+      graffiti: graffitiBytes("cohort-sim filler"),
+    });
+    this.fillerBlocks++;
+    this.logger.verbose("filler block", {slot, proposer});
+    this.applyCanonical(sealBlock(message, G2_INFINITY, true, this.headBlock.randaoMix));
+  }
+
+  // --- reads ---------------------------------------------------------------------------------------
+
+  head(): ChainBlock {
+    this.update();
+    return this.headBlock;
+  }
+
+  /** The chain's block at `slot`, or the latest one before it. */
+  blockAtOrBefore(slot: number): ChainBlock {
+    for (let s = Math.min(slot, this.canonical.length - 1); s > 0; s--) {
+      const b = this.canonical[s];
+      if (b !== undefined) return b;
+    }
+    return this.canonical[0];
+  }
+
+  /** A block by Beacon API block id: head, genesis, finalized, justified, a slot or a 0x root. */
+  getBlock(id: string | number): ChainBlock {
+    this.update();
+    const s = String(id);
+    let b: ChainBlock | undefined;
+    if (s === "head") b = this.headBlock;
+    else if (s === "genesis") b = this.canonical[0];
+    else if (s === "finalized") b = this.checkpointBlock(this.finalized);
+    else if (s === "justified") b = this.checkpointBlock(this.justified(this.currentEpoch()));
+    else if (/^\d+$/.test(s)) b = this.canonical[Number(s)];
+    else b = this.blocks.get(s.toLowerCase());
+    if (b === undefined) throw new SimChainError({code: "SIMCHAIN_UNKNOWN_BLOCK", id: s}, `block not found: ${s}`);
+    return b;
+  }
+
+  /** The block whose post-state a Beacon API state id names (a 0x id is a state root). */
+  getStateBlock(id: string | number): ChainBlock {
+    const s = String(id);
+    if (!s.startsWith("0x")) return this.getBlock(s);
+    this.update();
+    const root = s.toLowerCase();
+    for (const b of this.blocks.values()) if (toHex(b.message.stateRoot) === root) return b;
+    throw new SimChainError({code: "SIMCHAIN_UNKNOWN_STATE", id: s}, `state not found: ${s}`);
+  }
+
+  isCanonical(b: ChainBlock): boolean {
+    return this.canonical[b.message.slot] === b;
+  }
+
+  justified(epoch: number): phase0.Checkpoint {
+    return this.justifiedByEpoch.get(epoch) ?? {epoch: 0, root: ZERO_ROOT};
+  }
+
+  finalizedCheckpoint(): phase0.Checkpoint {
+    this.update();
+    return this.finalized;
+  }
+
+  /** Root of the checkpoint block of `epoch`: the chain's block at the epoch's first slot or before. */
+  checkpointRoot(epoch: number): Uint8Array {
+    return this.blockAtOrBefore(epoch * SLOTS_PER_EPOCH).root;
+  }
+
+  private checkpointBlock(cp: phase0.Checkpoint): ChainBlock {
+    return cp.epoch === 0 ? this.canonical[0] : this.blockAtOrBefore(cp.epoch * SLOTS_PER_EPOCH);
+  }
+
+  /** Dependent root of proposer duties of `epoch`: the block root at the last slot of epoch − 1. */
+  proposerDependentRoot(epoch: number): Uint8Array {
+    return epoch === 0 ? this.canonical[0].root : this.blockAtOrBefore(epoch * SLOTS_PER_EPOCH - 1).root;
+  }
+
+  /** Dependent root of attester duties of `epoch`: the block root at the last slot of epoch − 2. */
+  attesterDependentRoot(epoch: number): Uint8Array {
+    return epoch <= 1 ? this.canonical[0].root : this.blockAtOrBefore((epoch - 1) * SLOTS_PER_EPOCH - 1).root;
+  }
+
+  // --- duties --------------------------------------------------------------------------------------
+
+  attesterDuties(epoch: number, indices: number[]): {duties: AttesterAssignment[]; dependentRoot: Uint8Array} {
+    this.update();
+    this.assertDutyEpoch(epoch);
+    const duties: AttesterAssignment[] = [];
+    for (const index of indices) {
+      this.validators.publicKey(index);
+      const d = this.schedule.attesterDuty(epoch, index);
+      if (d !== undefined) duties.push(d);
+    }
+    return {duties, dependentRoot: this.attesterDependentRoot(epoch)};
+  }
+
+  proposerDuties(epoch: number): {duties: {slot: number; validatorIndex: number}[]; dependentRoot: Uint8Array} {
+    this.update();
+    this.assertDutyEpoch(epoch);
+    const duties: {slot: number; validatorIndex: number}[] = [];
+    for (let slot = epoch * SLOTS_PER_EPOCH; slot < (epoch + 1) * SLOTS_PER_EPOCH; slot++) {
+      const validatorIndex = this.schedule.proposer(slot);
+      if (validatorIndex !== null) duties.push({slot, validatorIndex});
+    }
+    return {duties, dependentRoot: this.proposerDependentRoot(epoch)};
+  }
+
+  private assertDutyEpoch(epoch: number): void {
+    const current = this.currentEpoch();
+    if (epoch > current + 1) {
+      throw new SimChainError(
+        {code: "SIMCHAIN_EPOCH_OUT_OF_RANGE", epoch, currentEpoch: current},
+        `duties of epoch ${epoch} are not known yet (current epoch ${current}; at most the next one)`,
+      );
+    }
+  }
+
+  setFeeRecipient(validatorIndex: number, feeRecipient: Uint8Array): void {
+    this.validators.publicKey(validatorIndex);
+    this.feeRecipients.set(validatorIndex, feeRecipient);
+  }
+
+  // --- attestations --------------------------------------------------------------------------------
+
+  /** What a BN answers at `attestation_data`: vote for the current head, target the epoch's checkpoint. */
+  attestationData(slot: number, committeeIndex: number): phase0.AttestationData {
+    this.update();
+    const current = this.clockSlot(this.clock.now() + CLOCK_DISPARITY_MS);
+    if (slot > current || slot < current - SLOTS_PER_EPOCH) {
+      throw new SimChainError(
+        {code: "SIMCHAIN_SLOT_OUT_OF_RANGE", slot, currentSlot: this.currentSlot()},
+        `attestation data for slot ${slot} is not available at slot ${this.currentSlot()}`,
+      );
+    }
+    if (committeeIndex >= this.schedule.committeesPerSlot) {
+      throw new SimChainError(
+        {code: "SIMCHAIN_INVALID_COMMITTEE", slot, committeeIndex},
+        `committee index ${committeeIndex} ≥ committees per slot ${this.schedule.committeesPerSlot}`,
+      );
+    }
+    const epoch = Math.floor(slot / SLOTS_PER_EPOCH);
+    return {
+      slot,
+      index: 0,
+      beaconBlockRoot: this.blockAtOrBefore(slot).root,
+      source: this.justified(epoch),
+      target: {epoch, root: this.checkpointRoot(epoch)},
+    };
+  }
+
+  /** Verifies a SingleAttestation as a BN does before pooling it; throws SimChainError when rejected. */
+  submitAttestation(att: electra.SingleAttestation): void {
+    this.update();
+    const now = this.clock.now();
+    const {data, attesterIndex} = att;
+    const known = attesterIndex < this.validators.size;
+    if (known) this.book.submitted("attester", data.slot, attesterIndex);
+    try {
+      const duty = checkAttestation(att, {
+        currentSlot: this.clockSlot(now + CLOCK_DISPARITY_MS),
+        validatorCount: this.validators.size,
+        schedule: this.schedule,
+        blocks: this.blocks,
+        justified: (e) => this.justified(e),
+        ancestorAt: (b, slot) => this.ancestorAt(b, slot),
+      });
+      if (!verifySignature(this.validators.publicKey(attesterIndex), this.roots.attestation(data), att.signature)) {
+        throw new SimChainError(
+          {code: "SIMCHAIN_INVALID_SIGNATURE", what: "attestation"},
+          `invalid attestation signature of validator ${attesterIndex} at slot ${data.slot}`,
+        );
+      }
+      const dataRootHex = toHex(ssz.phase0.AttestationData.hashTreeRoot(data));
+      const vote = this.watch.checkVote(attesterIndex, data, dataRootHex);
+      if (vote.result === "duplicate") return;
+      if (vote.result === "slashable") {
+        this.book.slashable.push({
+          kind: vote.kind,
+          validatorIndex: attesterIndex,
+          slot: data.slot,
+          detail: vote.detail,
+          atMs: now,
+        });
+        throw new SimChainError(
+          {code: "SIMCHAIN_SLASHABLE", what: vote.kind},
+          `slashable ${vote.kind}: ${vote.detail}`,
+        );
+      }
+      this.watch.recordVote(attesterIndex, data, dataRootHex);
+      this.acceptedVotes.set(`${data.slot}:${attesterIndex}`, dataRootHex);
+      this.pool.add(
+        dataRootHex,
+        data,
+        att.committeeIndex,
+        duty.committeeLength,
+        duty.validatorCommitteeIndex,
+        att.signature,
+      );
+      this.book.accepted("attester", data.slot, attesterIndex, now);
+    } catch (e) {
+      if (known && e instanceof SimChainError) {
+        this.book.rejected("attester", data.slot, attesterIndex, {code: e.code, reason: e.message, atMs: now});
+      }
+      throw e;
+    }
+  }
+
+  // --- blocks --------------------------------------------------------------------------------------
+
+  /** `produceBlockV3`: an Electra block on the head with the given reveal (checked against the proposer). */
+  produceBlock(slot: number, randaoReveal: Uint8Array, graffiti?: string): electra.BeaconBlock {
+    this.update();
+    const current = this.clockSlot(this.clock.now() + CLOCK_DISPARITY_MS);
+    if (slot !== current && slot !== this.currentSlot()) {
+      throw new SimChainError(
+        {code: "SIMCHAIN_SLOT_OUT_OF_RANGE", slot, currentSlot: this.currentSlot()},
+        `can only produce a block for the current slot ${this.currentSlot()}, not ${slot}`,
+      );
+    }
+    const proposer = this.schedule.proposer(slot);
+    if (proposer === null) {
+      throw new SimChainError({code: "SIMCHAIN_INVALID_BLOCK", reason: "genesis"}, "slot 0 is the genesis block");
+    }
+    if (!verifySignature(this.validators.publicKey(proposer), this.roots.randao(slot), randaoReveal)) {
+      throw new SimChainError(
+        {code: "SIMCHAIN_INVALID_SIGNATURE", what: "randao_reveal"},
+        `invalid RANDAO reveal for slot ${slot}: not proposer ${proposer}'s signature of epoch ${Math.floor(slot / SLOTS_PER_EPOCH)}`,
+      );
+    }
+    return buildBlock({
+      ...this.blockInputsBase(slot, proposer),
+      randaoReveal,
+      graffiti: graffitiBytes(graffiti),
+    });
+  }
+
+  /** `publishBlockV2`: verifies like a BN importing it; in time (during its slot, on the head) it becomes the head. */
+  publishBlock(signed: electra.SignedBeaconBlock, blobCount: number): {canonical: boolean} {
+    this.update();
+    const now = this.clock.now();
+    const block = signed.message;
+    const slot = block.slot;
+    const expectedProposer = this.schedule.proposer(slot);
+    const recordable = expectedProposer !== null && block.proposerIndex === expectedProposer;
+    if (recordable) this.book.submitted("proposer", slot, block.proposerIndex);
+    try {
+      const parent = checkBlock(signed, {
+        currentSlot: this.clockSlot(now + CLOCK_DISPARITY_MS),
+        expectedProposer,
+        blocks: this.blocks,
+        blobCount,
+      });
+      const proposerKey = this.validators.publicKey(block.proposerIndex);
+      if (!verifySignature(proposerKey, this.roots.block(block), signed.signature)) {
+        throw new SimChainError(
+          {code: "SIMCHAIN_INVALID_SIGNATURE", what: "block"},
+          `invalid block signature of proposer ${block.proposerIndex} at slot ${slot}`,
+        );
+      }
+      if (!verifySignature(proposerKey, this.roots.randao(slot), block.body.randaoReveal)) {
+        throw new SimChainError(
+          {code: "SIMCHAIN_INVALID_SIGNATURE", what: "randao_reveal"},
+          `invalid RANDAO reveal in the block of slot ${slot}`,
+        );
+      }
+      this.checkBlockContents(parent, block);
+      const sealed = sealBlock(
+        block,
+        signed.signature,
+        false,
+        nextRandaoMix(parent.randaoMix, block.body.randaoReveal),
+      );
+      const proposal = this.watch.checkProposal(block.proposerIndex, slot, sealed.rootHex);
+      if (proposal.result === "duplicate") return {canonical: this.isCanonical(this.blocks.get(sealed.rootHex)!)};
+      if (proposal.result === "slashable") {
+        this.book.slashable.push({
+          kind: "double-proposal",
+          validatorIndex: block.proposerIndex,
+          slot,
+          detail: proposal.detail,
+          atMs: now,
+        });
+        throw new SimChainError({code: "SIMCHAIN_SLASHABLE", what: "double-proposal"}, proposal.detail);
+      }
+      this.watch.recordProposal(block.proposerIndex, slot, sealed.rootHex);
+      this.blocks.set(sealed.rootHex, sealed);
+      this.proposedBlocks++;
+      this.book.accepted("proposer", slot, block.proposerIndex, now);
+      const inTime = this.canonical[slot] === undefined && parent === this.headBlock && slot === this.currentSlot();
+      if (inTime) this.applyCanonical(sealed);
+      else this.logger.info("late or side block kept off the chain", {slot, root: sealed.rootHex});
+      return {canonical: inTime};
+    } catch (e) {
+      if (recordable && e instanceof SimChainError) {
+        this.book.rejected("proposer", slot, block.proposerIndex, {code: e.code, reason: e.message, atMs: now});
+      }
+      throw e;
+    }
+  }
+
+  /** What a state transition would reject: wrong state root, payload not on the parent, bad aggregates. */
+  private checkBlockContents(parent: ChainBlock, block: electra.BeaconBlock): void {
+    const fail = (reason: string): never => {
+      throw new SimChainError(
+        {code: "SIMCHAIN_INVALID_BLOCK", reason},
+        `invalid block at slot ${block.slot}: ${reason}`,
+      );
+    };
+    const payload = block.body.executionPayload;
+    const parentPayload = parent.message.body.executionPayload;
+    if (toHex(payload.parentHash) !== toHex(parentPayload.blockHash)) fail("execution payload parent hash mismatch");
+    if (payload.blockNumber !== parentPayload.blockNumber + 1) fail("execution payload block number mismatch");
+    if (payload.timestamp !== this.genesisTime + block.slot * this.config.SECONDS_PER_SLOT) fail("payload timestamp");
+    if (toHex(payload.prevRandao) !== toHex(parent.randaoMix)) fail("execution payload prev_randao mismatch");
+    for (const att of block.body.attestations) {
+      const committees = att.committeeBits.getTrueBitIndexes();
+      const members = committees.flatMap((ci) => this.schedule.committee(att.data.slot, ci));
+      if (att.aggregationBits.bitLen !== members.length) fail("attestation aggregation bits length");
+      const keys = att.aggregationBits.intersectValues(members).map((v) => this.validators.publicKey(v));
+      if (keys.length === 0) fail("attestation without participants");
+      const aggregate = keys.length === 1 ? keys[0] : aggregatePublicKeys(keys);
+      if (!verifySignature(aggregate, this.roots.attestation(att.data), att.signature)) {
+        fail(`invalid aggregate signature of an attestation for slot ${att.data.slot}`);
+      }
+    }
+    if (toHex(block.stateRoot) !== toHex(expectedStateRoot(parent, block))) fail("state root mismatch");
+  }
+
+  private blockInputsBase(slot: number, proposer: number) {
+    return {
+      slot,
+      proposerIndex: proposer,
+      parent: this.headBlock,
+      feeRecipient: this.feeRecipients.get(proposer) ?? new Uint8Array(20),
+      attestations: this.pool.pack(slot),
+      genesisTime: this.genesisTime,
+      secondsPerSlot: this.config.SECONDS_PER_SLOT,
+    };
+  }
+
+  private applyCanonical(b: ChainBlock): void {
+    const slot = b.message.slot;
+    if (!b.filler) this.book.included("proposer", slot, b.message.proposerIndex, slot);
+    this.blocks.set(b.rootHex, b);
+    this.canonical[slot] = b;
+    this.headBlock = b;
+    for (const att of b.message.body.attestations) this.creditInclusion(att, slot);
+    const epoch = Math.floor(slot / SLOTS_PER_EPOCH);
+    const event: HeadEvent = {
+      slot,
+      block: b.rootHex,
+      state: toHex(b.message.stateRoot),
+      epochTransition: slot % SLOTS_PER_EPOCH === 0,
+      previousDutyDependentRoot: toHex(this.attesterDependentRoot(epoch)),
+      currentDutyDependentRoot: toHex(this.proposerDependentRoot(epoch)),
+      executionOptimistic: false,
+    };
+    for (const listener of this.headListeners) listener(event);
+  }
+
+  private creditInclusion(att: electra.Attestation, inclusionSlot: number): void {
+    const dataRootHex = toHex(ssz.phase0.AttestationData.hashTreeRoot(att.data));
+    let offset = 0;
+    for (const ci of att.committeeBits.getTrueBitIndexes()) {
+      const members = this.schedule.committee(att.data.slot, ci);
+      members.forEach((v, position) => {
+        if (!att.aggregationBits.get(offset + position)) return;
+        if (this.acceptedVotes.get(`${att.data.slot}:${v}`) !== dataRootHex) return;
+        this.book.included("attester", att.data.slot, v, inclusionSlot);
+        this.pool.markIncluded(dataRootHex, ci, position);
+      });
+      offset += members.length;
+    }
+  }
+
+  private ancestorAt(b: ChainBlock, slot: number): ChainBlock {
+    let cur = b;
+    while (cur.message.slot > slot) {
+      const parent = this.blocks.get(toHex(cur.message.parentRoot));
+      if (parent === undefined) break;
+      cur = parent;
+    }
+    return cur;
+  }
+
+  // --- record --------------------------------------------------------------------------------------
+
+  /** Last slot in which a duty can still be done: a proposal in its slot, an attestation until the next epoch ends. */
+  deadlineSlot(r: DutyRecord): number {
+    if (r.type === "proposer") return r.slot;
+    return (Math.floor(r.slot / SLOTS_PER_EPOCH) + 2) * SLOTS_PER_EPOCH - 1;
+  }
+
+  stats(): SimChainStats {
+    this.update();
+    const currentSlot = this.currentSlot();
+    const rejectionsByCode: Record<string, number> = {};
+    for (const r of this.book.all()) {
+      for (const x of r.rejections) rejectionsByCode[x.code] = (rejectionsByCode[x.code] ?? 0) + 1;
+    }
+    return {
+      currentSlot,
+      headSlot: this.headBlock.message.slot,
+      justifiedEpoch: this.justified(this.currentEpoch()).epoch,
+      finalizedEpoch: this.finalized.epoch,
+      blocks: {proposed: this.proposedBlocks, filler: this.fillerBlocks},
+      duties: this.book.counts(currentSlot, (r) => this.deadlineSlot(r)),
+      rejectionsByCode,
+      slashable: {total: this.book.slashable.length, events: [...this.book.slashable]},
+    };
+  }
+
+  records(): (DutyRecord & {status: string})[] {
+    this.update();
+    const currentSlot = this.currentSlot();
+    return this.book.all().map((r) => ({...r, status: this.book.status(r, currentSlot, (x) => this.deadlineSlot(x))}));
+  }
+}

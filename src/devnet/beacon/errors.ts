@@ -1,0 +1,18 @@
+import {CohortError} from "../../util/errors.js";
+
+/** Why the simulated chain refused a request or a submission (each maps to a 4xx answer). */
+export type SimChainErrorType =
+  | {code: "SIMCHAIN_INVALID_OPTIONS"; field: string}
+  | {code: "SIMCHAIN_UNKNOWN_VALIDATOR"; id: string}
+  | {code: "SIMCHAIN_UNKNOWN_STATE"; id: string}
+  | {code: "SIMCHAIN_UNKNOWN_BLOCK"; id: string}
+  | {code: "SIMCHAIN_EPOCH_OUT_OF_RANGE"; epoch: number; currentEpoch: number}
+  | {code: "SIMCHAIN_SLOT_OUT_OF_RANGE"; slot: number; currentSlot: number}
+  | {code: "SIMCHAIN_INVALID_COMMITTEE"; slot: number; committeeIndex: number}
+  | {code: "SIMCHAIN_INVALID_SIGNATURE"; what: string}
+  | {code: "SIMCHAIN_INVALID_ATTESTATION"; reason: string}
+  | {code: "SIMCHAIN_INVALID_BLOCK"; reason: string}
+  | {code: "SIMCHAIN_SLASHABLE"; what: string}
+  | {code: "SIMCHAIN_UNSUPPORTED"; what: string};
+
+export class SimChainError extends CohortError<SimChainErrorType> {}

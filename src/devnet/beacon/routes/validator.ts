@@ -1,0 +1,67 @@
+import {routes} from "@lodestar/api";
+import type {ApplicationMethods} from "@lodestar/api/server";
+import {ForkName} from "@lodestar/params";
+import {ProducedBlockSource} from "@lodestar/types";
+import {fromHex, isHex, toHex} from "../../../util/hex.js";
+import type {SimulatedChain} from "../chain.js";
+import {SimChainError} from "../errors.js";
+import {withNotImplemented} from "./fallback.js";
+
+type Endpoints = routes.validator.Endpoints;
+
+/** The `validator` namespace: duties, attestation data, block production, proposer preparation. */
+export function validatorMethods(chain: SimulatedChain): ApplicationMethods<Endpoints> {
+  const pubkeyOf = (i: number) => chain.validators.pubkeys[i];
+  const dependentMeta = (root: Uint8Array) => ({executionOptimistic: false, dependentRoot: toHex(root)});
+
+  const proposerDuties = async ({epoch}: {epoch: number}) => {
+    const {duties, dependentRoot} = chain.proposerDuties(epoch);
+    return {
+      data: duties.map((d) => ({slot: d.slot, validatorIndex: d.validatorIndex, pubkey: pubkeyOf(d.validatorIndex)})),
+      meta: dependentMeta(dependentRoot),
+    };
+  };
+
+  const implemented: Partial<ApplicationMethods<Endpoints>> = {
+    async getAttesterDuties({epoch, indices}) {
+      const {duties, dependentRoot} = chain.attesterDuties(epoch, indices);
+      return {
+        data: duties.map((d) => ({...d, pubkey: pubkeyOf(d.validatorIndex)})),
+        meta: dependentMeta(dependentRoot),
+      };
+    },
+    getProposerDuties: proposerDuties,
+    getProposerDutiesV2: proposerDuties,
+    async produceAttestationData({slot, committeeIndex}) {
+      return {data: chain.attestationData(slot, committeeIndex ?? 0)};
+    },
+    async produceBlockV3({slot, randaoReveal, graffiti}) {
+      const block = chain.produceBlock(slot, randaoReveal, graffiti);
+      return {
+        data: {block, kzgProofs: [], blobs: []},
+        meta: {
+          version: ForkName.electra,
+          executionPayloadBlinded: false,
+          executionPayloadSource: ProducedBlockSource.engine,
+          executionPayloadValue: 0n,
+          consensusBlockValue: 0n,
+        },
+      };
+    },
+    async prepareBeaconProposer({proposers}) {
+      for (const p of proposers) {
+        if (!isHex(p.feeRecipient, 20)) {
+          throw new SimChainError(
+            {code: "SIMCHAIN_INVALID_OPTIONS", field: "fee_recipient"},
+            `fee recipient of validator ${p.validatorIndex} is not a 20-byte address`,
+          );
+        }
+        chain.setFeeRecipient(p.validatorIndex, fromHex(p.feeRecipient, 20));
+      }
+    },
+    async prepareBeaconCommitteeSubnet() {
+      // No gossip subnets in the simulator: nothing to subscribe to.
+    },
+  };
+  return withNotImplemented<Endpoints>("validator", routes.validator.getDefinitions(chain.config), implemented);
+}
