@@ -1,0 +1,159 @@
+import {mkdirSync} from "node:fs";
+import {createServer} from "node:net";
+import path from "node:path";
+import {
+  createCluster,
+  type KdfOption,
+  loadNode,
+  nodeDirName,
+  PASSWORD_FILE,
+  planCluster,
+  readPasswordFile,
+  seededRandom,
+  VALIDATOR_KEYS_DIR,
+} from "../cluster/index.js";
+import type {DutyOutcome} from "../duties/outcome.js";
+import {type RunningSigner, startSignerService} from "../eth/signerService.js";
+import {CohortNode} from "../plugin/node.js";
+import {toHex} from "../util/hex.js";
+import {type Logger, nullLogger} from "../util/logger.js";
+import {createSimChainConfig, SimulatedBeaconNode, ValidatorSet} from "./beacon/index.js";
+
+export interface LocalClusterOpts {
+  dir: string;
+  nodes: number;
+  threshold?: number;
+  validators: number;
+  secondsPerSlot: number;
+  /** Seed of every key (validators, identities, keystore salts): the same seed, the same cluster. */
+  seed: string;
+  /** Keystore KDF; a low cost is fine for a local devnet's throwaway keys. */
+  kdf?: KdfOption;
+  /** Operators not to start (index list), e.g. to show that t of n suffice. */
+  skipNodes?: number[];
+}
+
+export interface LocalCluster {
+  beacon: SimulatedBeaconNode;
+  beaconUrl: string;
+  signers: RunningSigner[];
+  nodes: (CohortNode | null)[];
+  outcomes: DutyOutcome[];
+  stop(): Promise<void>;
+}
+
+const LOW_COST_KDF: KdfOption = {function: "pbkdf2", cost: 16};
+
+/**
+ * A complete local setup on loopback, in this process: a cluster (keys split t-of-n), the simulated
+ * beacon chain, one Web3Signer-compatible signer per node holding its key shares, and the cohort nodes.
+ */
+export async function startLocalCluster(opts: LocalClusterOpts, logger: Logger = nullLogger()): Promise<LocalCluster> {
+  const chainConfig = createSimChainConfig({secondsPerSlot: opts.secondsPerSlot});
+  // The genesis validators root depends on the validator keys: plan once to learn them, then create.
+  const planned = planCluster(
+    {
+      nodes: opts.nodes,
+      threshold: opts.threshold,
+      validators: opts.validators,
+      network: {name: "devnet", genesisForkVersion: toHex(chainConfig.GENESIS_FORK_VERSION), genesisValidatorsRoot: toHex(new Uint8Array(32))},
+    },
+    {random: seededRandom(opts.seed)},
+  );
+  const validatorKeys = planned.lock.validators.map((v) => Buffer.from(v.publicKey.slice(2), "hex"));
+  const gvr = new ValidatorSet(validatorKeys.map((k) => new Uint8Array(k))).genesisValidatorsRoot;
+  const ports = await freePorts(opts.nodes);
+  const clusterDir = path.join(opts.dir, "cluster");
+  const lock = await createCluster(
+    {
+      nodes: opts.nodes,
+      threshold: opts.threshold,
+      validators: opts.validators,
+      network: {name: "devnet", genesisForkVersion: toHex(chainConfig.GENESIS_FORK_VERSION), genesisValidatorsRoot: toHex(gvr)},
+      outDir: clusterDir,
+      multiaddrs: ports.map((p) => [`/ip4/127.0.0.1/tcp/${p}`]),
+      kdf: opts.kdf ?? LOW_COST_KDF,
+    },
+    // The same seed again: the same validator keys as planned above, now with the chain's root.
+    {random: seededRandom(opts.seed)},
+  );
+
+  const beacon = new SimulatedBeaconNode(
+    {port: 0, host: "127.0.0.1", validators: lock.validators.map((v) => new Uint8Array(Buffer.from(v.publicKey.slice(2), "hex"))), secondsPerSlot: opts.secondsPerSlot},
+    {logger: logger.child({module: "simchain"})},
+  );
+  const beaconUrl = await beacon.start();
+  const signers: RunningSigner[] = [];
+  const nodes: (CohortNode | null)[] = [];
+  const outcomes: DutyOutcome[] = [];
+  const stop = async () => {
+    await Promise.allSettled(nodes.map((n) => n?.stop()));
+    await Promise.allSettled(signers.map((s) => s.close()));
+    await beacon.stop();
+  };
+  try {
+    for (let i = 0; i < opts.nodes; i++) {
+      const nodeDir = path.join(clusterDir, nodeDirName(i));
+      const dataDir = path.join(opts.dir, `data${i}`);
+      mkdirSync(dataDir, {recursive: true});
+      signers.push(
+        await startSignerService(
+          {
+            keystoresDir: path.join(nodeDir, VALIDATOR_KEYS_DIR),
+            password: await readPasswordFile(path.join(nodeDir, VALIDATOR_KEYS_DIR, PASSWORD_FILE)),
+            address: "127.0.0.1",
+            port: 0,
+            dataDir: path.join(dataDir, "signer"),
+            chainConfig,
+            genesisValidatorsRoot: gvr,
+          },
+          {logger: logger.child({module: "signer", node: i})},
+        ),
+      );
+    }
+    for (let i = 0; i < opts.nodes; i++) {
+      if (opts.skipNodes?.includes(i)) {
+        nodes.push(null);
+        continue;
+      }
+      const loaded = await loadNode(path.join(clusterDir, nodeDirName(i)));
+      const node = new CohortNode(
+        {
+          lock: loaded.lock,
+          operatorIndex: loaded.operatorIndex,
+          beaconNodeUrls: [beaconUrl],
+          remoteSignerUrl: signers[i].url,
+          dataDir: path.join(opts.dir, `data${i}`, "node"),
+          p2pListen: [`/ip4/127.0.0.1/tcp/${ports[i]}`],
+        },
+        {identity: loaded.identity, logger: logger.child({node: i})},
+      );
+      node.on("duty", (o) => outcomes.push(o));
+      nodes.push(node);
+    }
+    await Promise.all(nodes.map((n) => n?.start()));
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return {beacon, beaconUrl, signers, nodes, outcomes, stop};
+}
+
+/** Ports the OS reports free on 127.0.0.1 now (bound then released). */
+async function freePorts(count: number): Promise<number[]> {
+  const ports: number[] = [];
+  for (let i = 0; i < count; i++) {
+    ports.push(
+      await new Promise<number>((resolve, reject) => {
+        const srv = createServer();
+        srv.once("error", reject);
+        srv.listen(0, "127.0.0.1", () => {
+          const address = srv.address();
+          const port = typeof address === "object" && address ? address.port : 0;
+          srv.close(() => resolve(port));
+        });
+      }),
+    );
+  }
+  return ports;
+}

@@ -1,0 +1,215 @@
+import type {BeaconConfig} from "@lodestar/config";
+import {isForkPostElectra} from "@lodestar/params";
+import type {SingleAttestation} from "@lodestar/types";
+import {BitArray} from "@chainsafe/ssz";
+import type {SlashingProtection} from "../slashing/index.js";
+import {SlashingProtectionError} from "../slashing/index.js";
+import {toHex} from "../util/hex.js";
+import type {Logger} from "../util/logger.js";
+import {type SignableMessage, signingRootOnNetwork} from "../eth/signing.js";
+import {type AttesterValueEntry, decodeAttesterValue, encodeAttesterValue} from "./attesterValue.js";
+import type {SlotClock} from "./clock.js";
+import type {DutyOutcome} from "./outcome.js";
+import type {AttesterDuty} from "./scheduler.js";
+import type {ShareExchange} from "./shareExchange.js";
+
+/** QBFT duty type of attestations (wire constant of src/consensus). */
+export const ATTESTER_DUTY_TYPE = 1;
+
+export interface Decider {
+  decide(
+    slot: number,
+    dutyType: number,
+    opts: {propose(): Promise<Uint8Array>; isValid(v: Uint8Array): boolean; startMs?: number; deadlineMs: number},
+  ): Promise<{value: Uint8Array; round: number}>;
+}
+
+export interface ShareSigner {
+  /** Signs with this node's key share `sharePubkey`; the signature is verified before it returns. */
+  sign(sharePubkey: Uint8Array, msg: SignableMessage): Promise<Uint8Array>;
+}
+
+export interface AttesterBeaconNode {
+  produceAttestationData(slot: number, committeeIndex: number): Promise<AttesterValueEntry["data"]>;
+  submitAttestations(attestations: SingleAttestation[]): Promise<void>;
+}
+
+export interface AttesterDutyModules {
+  config: BeaconConfig;
+  beaconNode: AttesterBeaconNode;
+  consensus: Decider;
+  slashing: SlashingProtection;
+  signer: ShareSigner;
+  shares: ShareExchange;
+  slotClock: SlotClock;
+  logger: Logger;
+  /** This node's public key share of each cluster validator (0x-hex validator key → share key bytes). */
+  shareKeys: ReadonlyMap<string, Uint8Array>;
+  onOutcome(outcome: DutyOutcome): void;
+}
+
+/**
+ * One attester duty of the cluster for one slot: consensus on the attestation data, durable slashing-DB
+ * record of every validator's attestation before anything is signed, share signing by the RS, share
+ * exchange and combination, and submission in the fork's format. Every validator of the duty ends in
+ * exactly one outcome.
+ */
+export async function runAttesterDuty(slot: number, duties: AttesterDuty[], m: AttesterDutyModules): Promise<void> {
+  const triggerMs = m.slotClock.clock.now();
+  const postElectra = isForkPostElectra(m.config.getForkName(slot));
+  const validators = duties.map((d) => toHex(d.pubkey));
+  const deadlineMs = m.slotClock.timeInSlot(slot + m.slotClock.opts.slotsPerEpoch);
+  const fail = (validator: string, reason: Extract<DutyOutcome, {status: "failed"}>["reason"], detail: string) =>
+    m.onOutcome({status: "failed", type: "attester", slot, validator, reason, detail});
+
+  const committeeIndices = postElectra ? [0] : [...new Set(duties.map((d) => d.committeeIndex))].sort((a, b) => a - b);
+  let decided: {value: Uint8Array; round: number};
+  try {
+    decided = await m.consensus.decide(slot, ATTESTER_DUTY_TYPE, {
+      startMs: triggerMs,
+      deadlineMs,
+      propose: async () => {
+        const entries = await Promise.all(
+          committeeIndices.map(async (committeeIndex) => ({
+            committeeIndex,
+            data: await m.beaconNode.produceAttestationData(slot, committeeIndex),
+          })),
+        );
+        return encodeAttesterValue(entries);
+      },
+      isValid: (value) => isValidAttesterValue(value, slot, duties, committeeIndices, postElectra, m),
+    });
+  } catch (e) {
+    for (const v of validators) fail(v, "consensus_timeout", (e as Error).message);
+    return;
+  }
+
+  const entries = decodeAttesterValue(decided.value) as AttesterValueEntry[];
+  const dataOf = (duty: AttesterDuty) =>
+    (entries.find((e) => e.committeeIndex === (postElectra ? 0 : duty.committeeIndex)) as AttesterValueEntry).data;
+  const signingRoots = new Map(entries.map((e) => [e.committeeIndex, attestationSigningRoot(m.config, e.data)]));
+  const rootOf = (duty: AttesterDuty) => signingRoots.get(postElectra ? 0 : duty.committeeIndex) as Uint8Array;
+
+  // Safety rule 3: the decided attestations are durably recorded, all or nothing, before any signing.
+  try {
+    m.slashing.checkAndInsertAttestations(
+      duties.map((d) => ({
+        pubkey: d.pubkey,
+        attestation: {
+          sourceEpoch: dataOf(d).source.epoch,
+          targetEpoch: dataOf(d).target.epoch,
+          signingRoot: rootOf(d),
+        },
+      })),
+    );
+  } catch (e) {
+    const reason = e instanceof SlashingProtectionError ? e.message : String(e);
+    for (const v of validators) fail(v, "slashing_refused", reason);
+    return;
+  }
+
+  const ref = {slot, dutyType: ATTESTER_DUTY_TYPE};
+  const signed = await Promise.all(
+    duties.map(async (d) => {
+      const validator = toHex(d.pubkey);
+      const shareKey = m.shareKeys.get(validator);
+      if (!shareKey) {
+        fail(validator, "signer_refused", "no key share of this validator in the cluster lock");
+        return null;
+      }
+      try {
+        const signature = await m.signer.sign(shareKey, {type: "ATTESTATION", data: dataOf(d)});
+        return {duty: d, share: {validator, signingRoot: rootOf(d), signature}};
+      } catch (e) {
+        fail(validator, "signer_refused", (e as Error).message);
+        return null;
+      }
+    }),
+  );
+  const own = signed.filter((s) => s !== null);
+  m.shares.publish(
+    ref,
+    own.map((s) => s.share),
+    deadlineMs,
+  );
+
+  await Promise.all(
+    own.map(async ({duty, share}) => {
+      let signature: Uint8Array;
+      try {
+        signature = await m.shares.awaitCombined(ref, share.validator, deadlineMs);
+      } catch (e) {
+        fail(share.validator, "combine_expired", (e as Error).message);
+        return;
+      }
+      try {
+        await m.beaconNode.submitAttestations([toSubmission(duty, dataOf(duty), signature, postElectra)]);
+        m.onOutcome({
+          status: "submitted",
+          type: "attester",
+          slot,
+          validator: share.validator,
+          latencyMs: m.slotClock.clock.now() - triggerMs,
+          consensusRound: decided.round,
+        });
+      } catch (e) {
+        fail(share.validator, "bn_rejected", (e as Error).message);
+      }
+    }),
+  );
+}
+
+/** The attester validity predicate (safety rule 1): slot, committees, checkpoints, and not slashable. */
+export function isValidAttesterValue(
+  value: Uint8Array,
+  slot: number,
+  duties: AttesterDuty[],
+  committeeIndices: number[],
+  postElectra: boolean,
+  m: Pick<AttesterDutyModules, "config" | "slashing" | "logger" | "slotClock">,
+): boolean {
+  const entries = decodeAttesterValue(value);
+  if (entries === null || entries.length !== committeeIndices.length) return false;
+  const epoch = m.slotClock.epochOf(slot);
+  for (const [i, entry] of entries.entries()) {
+    const {data} = entry;
+    if (entry.committeeIndex !== committeeIndices[i]) return false;
+    if (data.slot !== slot) return false;
+    if (data.index !== (postElectra ? 0 : entry.committeeIndex)) return false;
+    if (data.target.epoch !== epoch) return false;
+    const genesis = data.source.epoch === 0 && data.target.epoch === 0;
+    if (!(data.source.epoch < data.target.epoch || genesis)) return false;
+  }
+  for (const d of duties) {
+    const entry = entries.find((e) => e.committeeIndex === (postElectra ? 0 : d.committeeIndex));
+    if (!entry) return false;
+    const refusal = m.slashing.isSlashableAttestation(d.pubkey, {
+      sourceEpoch: entry.data.source.epoch,
+      targetEpoch: entry.data.target.epoch,
+      signingRoot: attestationSigningRoot(m.config, entry.data),
+    });
+    if (refusal) {
+      m.logger.warn("attestation proposal refused: slashable", {slot, ...refusal.getMetadata()});
+      return false;
+    }
+  }
+  return true;
+}
+
+export function attestationSigningRoot(config: BeaconConfig, data: AttesterValueEntry["data"]): Uint8Array {
+  return signingRootOnNetwork(config, {type: "ATTESTATION", data});
+}
+
+function toSubmission(
+  duty: AttesterDuty,
+  data: AttesterValueEntry["data"],
+  signature: Uint8Array,
+  postElectra: boolean,
+): SingleAttestation {
+  if (postElectra) {
+    return {committeeIndex: duty.committeeIndex, attesterIndex: duty.validatorIndex, data, signature};
+  }
+  const aggregationBits = BitArray.fromSingleBit(duty.committeeLength, duty.validatorCommitteeIndex);
+  return {aggregationBits, data, signature} as SingleAttestation;
+}
+

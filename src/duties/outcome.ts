@@ -1,0 +1,21 @@
+/** Why a duty failed; every duty ends in exactly one outcome. */
+export type DutyFailureReason =
+  | "no_data" // the BN gave no data to propose and no peer led with a valid value
+  | "consensus_timeout"
+  | "slashing_refused" // the slashing DB refused the decided value
+  | "signer_refused" // the RS refused (412) or failed
+  | "combine_expired" // fewer than t valid shares before the deadline
+  | "bn_rejected"
+  | "stopped";
+
+export type DutyOutcome =
+  | {
+      status: "submitted";
+      type: "attester" | "proposer";
+      slot: number;
+      validator: string;
+      /** From the duty's trigger to the BN's acceptance. */
+      latencyMs: number;
+      consensusRound: number;
+    }
+  | {status: "failed"; type: "attester" | "proposer"; slot: number; validator: string; reason: DutyFailureReason; detail: string};

@@ -1,0 +1,228 @@
+import type {CombineMetrics, Combiner, ShareSubmission, SubmitResult} from "../combine/index.js";
+import {toHex} from "../util/hex.js";
+import type {Logger} from "../util/logger.js";
+import type {Clock} from "./clock.js";
+import type {Network, NetworkMessage} from "./interfaces.js";
+import {decodeSharesMessage, encodeSharesMessage, MAX_SHARES_PER_MESSAGE} from "./shareCodec.js";
+
+export interface DutyRef {
+  slot: number;
+  dutyType: number;
+}
+
+export interface OwnShare {
+  /** Validator public key, 0x-hex lowercase as in the cluster lock. */
+  validator: string;
+  signingRoot: Uint8Array;
+  signature: Uint8Array;
+}
+
+export interface ShareExchangeOpts {
+  /** This node's 0-based operator index (its shares have index self + 1). */
+  self: number;
+  /** Own shares of an uncombined duty are sent again at this interval (the network is lossy). */
+  rebroadcastIntervalMs: number;
+}
+
+export interface ShareExchangeModules {
+  network: Network;
+  combiner: Combiner;
+  clock: Clock;
+  logger: Logger;
+  metrics?: CombineMetrics;
+}
+
+interface Waiter {
+  resolve(signature: Uint8Array): void;
+  reject(e: Error): void;
+}
+
+interface DutyState {
+  ref: DutyRef;
+  expiresAtMs: number;
+  own: OwnShare[];
+  /** Combined validator signatures by validator key. */
+  combined: Map<string, Uint8Array>;
+  waiters: Map<string, Waiter[]>;
+  cancelRebroadcast: (() => void) | null;
+  cancelExpiry: () => void;
+}
+
+export class ShareExchangeError extends Error {
+  constructor(
+    readonly code: "SHARES_EXPIRED" | "SHARES_STOPPED",
+    message: string,
+  ) {
+    super(message);
+    this.name = "ShareExchangeError";
+  }
+}
+
+/**
+ * Exchanges signature shares: this node's shares go to the combiner and to every peer (again and again
+ * until every validator of the duty is combined or the duty expires); peers' shares go to the combiner,
+ * which verifies each against its sender's public key share. `awaitCombined` resolves with the verified
+ * validator signature once t valid shares are in.
+ */
+export class ShareExchange {
+  private readonly duties = new Map<string, DutyState>();
+  private readonly unsubscribe: () => void;
+  private stopped = false;
+
+  constructor(
+    private readonly opts: ShareExchangeOpts,
+    private readonly modules: ShareExchangeModules,
+  ) {
+    this.unsubscribe = modules.network.onMessage("shares", (m) => this.onMessage(m));
+  }
+
+  /** Registers this node's shares of a duty, combines them with the peers' and sends them out. */
+  publish(ref: DutyRef, shares: OwnShare[], expiresAtMs: number): void {
+    const state = this.state(ref, expiresAtMs);
+    state.own.push(...shares);
+    this.submit(ref, this.opts.self, shares);
+    this.send(ref, shares);
+    this.scheduleRebroadcast(state);
+  }
+
+  /** The combined signature of `validator` in the duty; rejects when the duty expires first. */
+  awaitCombined(ref: DutyRef, validator: string, expiresAtMs: number): Promise<Uint8Array> {
+    const state = this.state(ref, expiresAtMs);
+    const done = state.combined.get(validator);
+    if (done) return Promise.resolve(done);
+    return new Promise((resolve, reject) => {
+      const list = state.waiters.get(validator) ?? [];
+      list.push({resolve, reject});
+      state.waiters.set(validator, list);
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.unsubscribe();
+    for (const key of [...this.duties.keys()]) this.end(key, new ShareExchangeError("SHARES_STOPPED", "stopped"));
+  }
+
+  private onMessage(m: NetworkMessage): void {
+    const msg = decodeSharesMessage(m.payload);
+    if (msg === null) {
+      this.modules.logger.debug("malformed shares message dropped", {from: m.from});
+      return;
+    }
+    const ref = {slot: msg.slot, dutyType: msg.dutyType};
+    this.submit(
+      ref,
+      m.from,
+      msg.shares.map((s) => ({validator: toHex(s.validator), signingRoot: s.signingRoot, signature: s.signature})),
+    );
+  }
+
+  private submit(ref: DutyRef, operator: number, shares: OwnShare[]): void {
+    const duty = dutyKey(ref);
+    const submissions: ShareSubmission[] = shares.map((s) => ({
+      duty,
+      validator: s.validator,
+      signingRoot: s.signingRoot,
+      shareIndex: operator + 1,
+      signature: s.signature,
+    }));
+    const results = this.modules.combiner.submitMany(submissions);
+    results.forEach((r: SubmitResult, i) => {
+      if (r.status === "combined") this.onCombined(ref, submissions[i].validator, r.signature);
+      else if (r.status === "invalid") {
+        this.modules.logger.warn("invalid signature share dropped", {
+          ...r.error.getMetadata(),
+          from: operator,
+          slot: ref.slot,
+          dutyType: ref.dutyType,
+        });
+      }
+    });
+  }
+
+  private onCombined(ref: DutyRef, validator: string, signature: Uint8Array): void {
+    // Peers' shares may complete a duty this node has not reached yet: keep the result until it asks.
+    const state = this.state(ref, this.modules.clock.now() + 60_000);
+    state.combined.set(validator, signature);
+    for (const w of state.waiters.get(validator) ?? []) w.resolve(signature);
+    state.waiters.delete(validator);
+    if (state.own.length > 0 && state.own.every((s) => state.combined.has(s.validator))) {
+      state.cancelRebroadcast?.();
+      state.cancelRebroadcast = null;
+    }
+  }
+
+  private send(ref: DutyRef, shares: OwnShare[]): void {
+    for (let i = 0; i < shares.length; i += MAX_SHARES_PER_MESSAGE) {
+      const chunk = shares.slice(i, i + MAX_SHARES_PER_MESSAGE);
+      const payload = encodeSharesMessage({
+        slot: ref.slot,
+        dutyType: ref.dutyType,
+        shares: chunk.map((s) => ({
+          validator: hexBytes(s.validator),
+          signingRoot: s.signingRoot,
+          signature: s.signature,
+        })),
+      });
+      this.modules.network.broadcast("shares", payload);
+    }
+  }
+
+  private scheduleRebroadcast(state: DutyState): void {
+    if (state.cancelRebroadcast || this.stopped) return;
+    const at = this.modules.clock.now() + this.opts.rebroadcastIntervalMs;
+    if (at >= state.expiresAtMs) return;
+    state.cancelRebroadcast = this.modules.clock.setTimer(at, () => {
+      state.cancelRebroadcast = null;
+      const pending = state.own.filter((s) => !state.combined.has(s.validator));
+      if (pending.length === 0) return;
+      this.send(state.ref, pending);
+      this.scheduleRebroadcast(state);
+    });
+  }
+
+  private state(ref: DutyRef, expiresAtMs: number): DutyState {
+    const key = dutyKey(ref);
+    let state = this.duties.get(key);
+    if (!state) {
+      const created: DutyState = {
+        ref,
+        expiresAtMs,
+        own: [],
+        combined: new Map(),
+        waiters: new Map(),
+        cancelRebroadcast: null,
+        cancelExpiry: this.modules.clock.setTimer(expiresAtMs, () =>
+          this.end(key, new ShareExchangeError("SHARES_EXPIRED", `duty ${key} expired before t shares arrived`)),
+        ),
+      };
+      this.duties.set(key, created);
+      state = created;
+    } else if (expiresAtMs > state.expiresAtMs) {
+      state.cancelExpiry();
+      state.expiresAtMs = expiresAtMs;
+      state.cancelExpiry = this.modules.clock.setTimer(expiresAtMs, () =>
+        this.end(key, new ShareExchangeError("SHARES_EXPIRED", `duty ${key} expired before t shares arrived`)),
+      );
+    }
+    return state;
+  }
+
+  private end(key: string, error: ShareExchangeError): void {
+    const state = this.duties.get(key);
+    if (!state) return;
+    this.duties.delete(key);
+    state.cancelExpiry();
+    state.cancelRebroadcast?.();
+    for (const list of state.waiters.values()) for (const w of list) w.reject(error);
+    this.modules.combiner.forgetDuty(key);
+  }
+}
+
+export function dutyKey(ref: DutyRef): string {
+  return `${ref.dutyType}/${ref.slot}`;
+}
+
+function hexBytes(hex: string): Uint8Array {
+  return new Uint8Array(Buffer.from(hex.slice(2), "hex"));
+}

@@ -1,0 +1,259 @@
+import {EventEmitter} from "node:events";
+import type {BeaconConfig} from "@lodestar/config";
+import {Registry} from "prom-client";
+import {Combiner, createCombineMetrics, initHerumi} from "../combine/index.js";
+import {type ClusterLock, publicKeySharesOf, validatorKeysFromLock} from "../cluster/index.js";
+import {identityAuth} from "../consensus/auth.js";
+import {createConsensusMetrics} from "../consensus/metrics.js";
+import {ConsensusService} from "../consensus/service.js";
+import {runAttesterDuty} from "../duties/attester.js";
+import {type Clock, SlotClock, systemClock} from "../duties/clock.js";
+import type {DutyOutcome} from "../duties/outcome.js";
+import {runProposerDuty} from "../duties/proposer.js";
+import {DutyScheduler, type DutyTrigger} from "../duties/scheduler.js";
+import {ShareExchange} from "../duties/shareExchange.js";
+import {BeaconNodeClient} from "../eth/beaconNode.js";
+import {beaconConfig, customChainConfig} from "../eth/network.js";
+import {Web3SignerClient} from "../eth/web3signer.js";
+import type {IdentityKey} from "../p2p/identity.js";
+import {createP2pMetrics} from "../p2p/metrics.js";
+import {Libp2pNetwork} from "../p2p/network.js";
+import {SlashingProtection} from "../slashing/index.js";
+import {createSlashingMetrics} from "../slashing/metrics.js";
+import {bytesEqual, fromHex, toHex} from "../util/hex.js";
+import {type Logger, nullLogger} from "../util/logger.js";
+import {NodeError} from "./errors.js";
+
+export interface CohortNodeOpts {
+  lock: ClusterLock;
+  /** This node's 0-based operator index in the lock. */
+  operatorIndex: number;
+  beaconNodeUrls: string[];
+  remoteSignerUrl: string;
+  dataDir: string;
+  /** libp2p listen addresses, e.g. ["/ip4/127.0.0.1/tcp/3610"]. */
+  p2pListen: string[];
+  /** QBFT round timeout Δ (ms); 1 s by default. */
+  roundDurationMs?: number;
+  /** Own shares of an uncombined duty are re-sent at this interval. */
+  shareRebroadcastMs?: number;
+  graffiti?: string;
+}
+
+export interface CohortNodeModules {
+  identity: IdentityKey;
+  logger?: Logger;
+  register?: Registry;
+  clock?: Clock;
+}
+
+export interface CohortNodeEvents {
+  duty: [DutyOutcome];
+}
+
+/**
+ * One cohort node: the wiring of the duty pipeline (scheduler → consensus → slashing DB → share signer →
+ * share exchange → combiner → BN) between a Beacon Node, a Remote Signer and the other operators.
+ * `start()` checks the BN, RS and DB belong to the cluster's chain before anything runs.
+ */
+export class CohortNode extends EventEmitter<CohortNodeEvents> {
+  private readonly logger: Logger;
+  private readonly register: Registry;
+  private readonly clock: Clock;
+  private readonly closers: (() => Promise<void> | void)[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private started = false;
+
+  constructor(
+    private readonly opts: CohortNodeOpts,
+    private readonly modules: CohortNodeModules,
+  ) {
+    super();
+    this.logger = modules.logger ?? nullLogger();
+    this.register = modules.register ?? new Registry();
+    this.clock = modules.clock ?? systemClock;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) throw new Error("node already started");
+    this.started = true;
+    try {
+      await this.startInner();
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+  }
+
+  /** Stops taking duties, lets in-flight ones end (they fail as "stopped" if they cannot), closes the DB. */
+  async stop(): Promise<void> {
+    for (const close of this.closers.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (e) {
+        this.logger.warn("error while stopping", {reason: (e as Error).message});
+      }
+    }
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async startInner(): Promise<void> {
+    const {lock, operatorIndex} = this.opts;
+    const log = this.logger;
+    await initHerumi();
+
+    // The BN: its chain must be the lock's.
+    const bootstrapConfig = beaconConfig(customChainConfig({}), fromHex(lock.network.genesisValidatorsRoot, 32));
+    const probe = new BeaconNodeClient({urls: this.opts.beaconNodeUrls}, {config: bootstrapConfig, logger: log});
+    const [genesis, spec] = await Promise.all([probe.getGenesis(), probe.getSpec()]);
+    const gvr = fromHex(lock.network.genesisValidatorsRoot, 32);
+    if (!bytesEqual(genesis.genesisValidatorsRoot, gvr)) {
+      throw new NodeError(
+        {code: "NODE_CHAIN_MISMATCH", field: "genesis_validators_root", expected: toHex(gvr), actual: toHex(genesis.genesisValidatorsRoot)},
+        `the beacon node is on another chain: genesis validators root ${toHex(genesis.genesisValidatorsRoot)}, the cluster lock says ${toHex(gvr)}`,
+      );
+    }
+    if (toHex(genesis.genesisForkVersion) !== lock.network.genesisForkVersion) {
+      throw new NodeError(
+        {code: "NODE_CHAIN_MISMATCH", field: "genesis_fork_version", expected: lock.network.genesisForkVersion, actual: toHex(genesis.genesisForkVersion)},
+        `the beacon node's genesis fork version ${toHex(genesis.genesisForkVersion)} differs from the cluster lock's ${lock.network.genesisForkVersion}`,
+      );
+    }
+    const config: BeaconConfig = beaconConfig(customChainConfig(spec), gvr);
+    const bn = new BeaconNodeClient({urls: this.opts.beaconNodeUrls}, {config, logger: log.child({module: "bn"})});
+
+    // The RS must hold this node's key shares.
+    const signer = new Web3SignerClient({url: this.opts.remoteSignerUrl}, {config, logger: log.child({module: "rs"})});
+    const held = new Set((await signer.publicKeys()).map((k) => toHex(k)));
+    const shareKeys = new Map<string, Uint8Array>();
+    const myShares = publicKeySharesOf(lock, operatorIndex);
+    lock.validators.forEach((v, i) => {
+      const share = myShares[i].publicKeyShare;
+      if (!held.has(share)) {
+        throw new NodeError(
+          {code: "NODE_SIGNER_MISSING_SHARE", validator: v.publicKey, share},
+          `the remote signer does not hold this node's key share ${share} of validator ${v.publicKey}`,
+        );
+      }
+      shareKeys.set(v.publicKey, fromHex(share, 48));
+    });
+
+    // The slashing DB must belong to this chain.
+    const slashing = SlashingProtection.open(
+      {dataDir: this.opts.dataDir, genesisValidatorsRoot: gvr},
+      {logger: log.child({module: "slashing"}), metrics: createSlashingMetrics(this.register)},
+    );
+    this.closers.push(() => slashing.close());
+
+    const pubkeys = lock.validators.map((v) => fromHex(v.publicKey, 48));
+    const indexByKey = await bn.getValidatorIndices(pubkeys);
+    const indices = [...indexByKey.values()];
+    if (indices.length < pubkeys.length) {
+      log.warn("some cluster validators are unknown to the beacon node", {known: indices.length, total: pubkeys.length});
+    }
+
+    // Co-validator network, consensus, combination.
+    const clusterId = fromHex(lock.lockHash, 32);
+    const network = new Libp2pNetwork(
+      {
+        peers: lock.operators.map((o, index) => ({index, publicKey: fromHex(o.identityPublicKey), multiaddrs: o.multiaddrs})),
+        clusterId,
+        listenAddrs: this.opts.p2pListen,
+      },
+      {identity: this.modules.identity, metrics: createP2pMetrics(this.register), logger: log.child({module: "p2p"})},
+    );
+    await network.start();
+    this.closers.push(() => network.stop());
+    const consensus = new ConsensusService(
+      {self: operatorIndex, n: lock.operators.length, clusterId, roundDurationMs: this.opts.roundDurationMs},
+      {
+        network,
+        clock: this.clock,
+        auth: identityAuth(this.modules.identity, lock.operators.map((o) => fromHex(o.identityPublicKey))),
+        metrics: createConsensusMetrics(this.register),
+        logger: log.child({module: "consensus"}),
+      },
+    );
+    this.closers.push(() => consensus.close());
+    const combineMetrics = createCombineMetrics(this.register);
+    const combiner = new Combiner(
+      {threshold: lock.threshold},
+      {validators: validatorKeysFromLock(lock), metrics: combineMetrics, logger: log.child({module: "combine"})},
+    );
+    const shares = new ShareExchange(
+      {self: operatorIndex, rebroadcastIntervalMs: this.opts.shareRebroadcastMs ?? 1000},
+      {network, combiner, clock: this.clock, logger: log.child({module: "shares"})},
+    );
+    this.closers.push(() => shares.stop());
+
+    const slotClock = new SlotClock(
+      {
+        genesisTimeSec: genesis.genesisTime,
+        secondsPerSlot: config.SECONDS_PER_SLOT,
+        slotsPerEpoch: Number(spec.SLOTS_PER_EPOCH),
+      },
+      this.clock,
+    );
+    const onOutcome = (o: DutyOutcome) => {
+      if (o.status === "submitted") log.info("duty submitted", {...o});
+      else log.warn("duty failed", {...o});
+      this.emit("duty", o);
+    };
+    const dutyModules = {config, consensus, slashing, signer, shares, slotClock, shareKeys, onOutcome};
+    const scheduler = new DutyScheduler(
+      {validatorIndices: indices},
+      {
+        slotClock,
+        logger: log.child({module: "scheduler"}),
+        source: {
+          attesterDuties: async (epoch, idx) => {
+            const r = await bn.getAttesterDuties(epoch, idx);
+            return {dependentRoot: toHex(r.dependentRoot), duties: r.duties};
+          },
+          proposerDuties: async (epoch) => {
+            const r = await bn.getProposerDuties(epoch);
+            return {dependentRoot: toHex(r.dependentRoot), duties: r.duties};
+          },
+        },
+        onDuty: (trigger: DutyTrigger) => {
+          const run =
+            trigger.type === "attester"
+              ? runAttesterDuty(trigger.slot, trigger.duties, {
+                  ...dutyModules,
+                  beaconNode: bn,
+                  logger: log.child({duty: "attester", slot: trigger.slot}),
+                })
+              : Promise.all(
+                  trigger.duties.map((d) =>
+                    runProposerDuty(trigger.slot, d, {
+                      ...dutyModules,
+                      beaconNode: bn,
+                      graffiti: this.opts.graffiti,
+                      logger: log.child({duty: "proposer", slot: trigger.slot}),
+                    }),
+                  ),
+                ).then(() => undefined);
+          const tracked = run.catch((e: unknown) => log.error("duty crashed", {type: trigger.type, slot: trigger.slot}, e));
+          this.inFlight.add(tracked);
+          void tracked.finally(() => this.inFlight.delete(tracked));
+        },
+      },
+    );
+    await scheduler.start();
+    this.closers.push(() => scheduler.stop());
+    const unsubscribe = bn.subscribeHeadEvents((head) => {
+      void scheduler.onHead({
+        slot: head.slot,
+        previousDutyDependentRoot: head.previousDutyDependentRoot,
+        currentDutyDependentRoot: head.currentDutyDependentRoot,
+      });
+    });
+    this.closers.push(unsubscribe);
+    log.info("cohort node started", {
+      operator: operatorIndex,
+      validators: lock.validators.length,
+      threshold: lock.threshold,
+      peers: lock.operators.length - 1,
+    });
+  }
+}
