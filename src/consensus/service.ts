@@ -75,6 +75,9 @@ interface Running {
   verified: Set<string>;
 }
 
+/** Verified signatures remembered per instance (a few rounds of a 64-operator cluster). */
+const MAX_VERIFIED_CACHE = 4096;
+
 interface Buffered {
   from: number;
   msg: ConsensusMessage;
@@ -278,6 +281,8 @@ export class ConsensusService {
     const cacheKey = `${Buffer.from(signed.signature).toString("base64")}${Buffer.from(bytes).toString("base64")}`;
     if (running.verified.has(cacheKey)) return true;
     if (!this.modules.auth.verify(signed.data.source, bytes, signed.signature)) return false;
+    // A Byzantine member can sign endless distinct messages: keep the cache bounded.
+    if (running.verified.size >= MAX_VERIFIED_CACHE) running.verified.clear();
     running.verified.add(cacheKey);
     return true;
   }

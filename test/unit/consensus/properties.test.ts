@@ -64,6 +64,35 @@ describe("consensus/properties (seeded simulations)", function () {
     });
   }
 
+  for (const n of [1, 2, 3]) {
+    it(`n = ${n} (f = 0): agreement, validity and termination after GST; nothing without a quorum`, async () => {
+      await forSeeds(n, 40, terminationConfig, (r, cfg) => {
+        const problems = safetyViolations(r, cfg);
+        for (const i of r.correct) if (!r.decisions.has(i)) problems.push(`termination: node ${i} undecided`);
+        return problems;
+      });
+      if (n > 1) {
+        await forSeeds(n, 20, noQuorumConfig, (r) =>
+          [...r.decisions.keys()].map((i) => `node ${i} decided without quorum`),
+        );
+      }
+    });
+  }
+
+  it("holds with real secp256k1 signatures too (n = 4, Byzantine and lossy configurations)", async () => {
+    const results = await forSeeds(
+      4,
+      30,
+      (n, seed) => ({...terminationConfig(n, seed + 100_000), realSignatures: true}),
+      (r, cfg) => {
+        const problems = safetyViolations(r, cfg);
+        for (const i of r.correct) if (!r.decisions.has(i)) problems.push(`termination: node ${i} undecided`);
+        return problems;
+      },
+    );
+    expect(results.every((r) => r.decisions.size > 0)).to.equal(true);
+  });
+
   it("is deterministic: a seed replays to the same run", async () => {
     const cfg = terminationConfig(7, 4242);
     const a = await runSimulation(cfg);
