@@ -33,6 +33,8 @@ export interface ConsensusServiceOpts {
   clusterId?: Uint8Array;
   /** Messages for instances up to this many slots past the newest started one are buffered. Default 2. */
   maxFutureSlots?: number;
+  /** Messages for instances this many slots before the newest started one, never started here, are stale. Default 64. */
+  maxPastSlots?: number;
   /** Buffered messages held per sending peer. Default 256. */
   maxBufferedPerPeer?: number;
   /** Pruned instance ids remembered to tell late messages from early ones. Default 4096. */
@@ -99,6 +101,7 @@ export class ConsensusService {
   private readonly domain: Uint8Array;
   private readonly roundDurationMs: number;
   private readonly maxFutureSlots: number;
+  private readonly maxPastSlots: number;
   private readonly maxBufferedPerPeer: number;
   private readonly maxRemembered: number;
   private readonly unsubscribe: () => void;
@@ -122,6 +125,7 @@ export class ConsensusService {
     }
     this.domain = signingDomain(opts.clusterId ?? new Uint8Array(32));
     this.maxFutureSlots = opts.maxFutureSlots ?? 2;
+    this.maxPastSlots = opts.maxPastSlots ?? 64;
     this.maxBufferedPerPeer = opts.maxBufferedPerPeer ?? 256;
     this.maxRemembered = opts.maxRememberedInstances ?? 4096;
     this.bufferedPerPeer = new Array<number>(opts.n).fill(0);
@@ -222,7 +226,7 @@ export class ConsensusService {
       this.deliver(key, running, m.from, msg);
       return;
     }
-    if (this.pruned.has(key) || (this.newestSlot >= 0 && d.slot < this.newestSlot - 2 * this.maxFutureSlots - 64)) {
+    if (this.pruned.has(key) || this.isPast(d.slot)) {
       this.dropped("stale_instance");
       return;
     }
@@ -242,6 +246,10 @@ export class ConsensusService {
     this.metrics?.bufferedMessages.set(this.bufferedTotal);
   }
 
+  private isPast(slot: number): boolean {
+    return this.newestSlot >= 0 && slot < this.newestSlot - this.maxPastSlots;
+  }
+
   private takeBuffered(key: string): Buffered[] {
     const list = this.buffer.get(key) ?? [];
     this.buffer.delete(key);
@@ -250,8 +258,7 @@ export class ConsensusService {
     this.metrics?.bufferedMessages.set(this.bufferedTotal);
     // Buffered messages of instances that will never start (too old now) are released too.
     for (const [k, l] of this.buffer) {
-      const slot = l[0]?.msg.signed.data.slot ?? 0;
-      if (slot < this.newestSlot - 2 * this.maxFutureSlots - 64) {
+      if (this.isPast(l[0]?.msg.signed.data.slot ?? 0)) {
         this.buffer.delete(k);
         for (const b of l) this.bufferedPerPeer[b.from]--;
         this.bufferedTotal -= l.length;

@@ -174,6 +174,18 @@ describe("consensus/service (real signatures, in-memory network)", () => {
     expect(c.services[0].bufferedCount).to.equal(2 * 3);
   });
 
+  it("drops messages for old instances it never started", async () => {
+    c = cluster();
+    c.services[0]
+      .decide(200, DutyType.attester, {propose: async () => value(0), isValid: () => true, deadlineMs: 1e9})
+      .catch(() => {});
+    // Slot 101 is more than maxPastSlots (64) behind slot 200; leader of round 1 there is operator 3.
+    for (const p of decideAll(c, 101, [1, 2, 3])) p.catch(() => {});
+    await settle();
+    expect(c.services[0].droppedCounts().stale_instance).to.be.greaterThan(0);
+    expect(c.services[0].bufferedCount).to.equal(0);
+  });
+
   it("a lagging operator decides from the others' decision proof", async () => {
     c = cluster();
     c.offline.add(0);
