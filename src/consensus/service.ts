@@ -65,6 +65,12 @@ export interface DecideResult {
   round: number;
 }
 
+/** What the duty pipeline needs from consensus (the lead may move this to src/duties/interfaces.ts). */
+export interface Consensus {
+  /** Agrees with the other operators on the value of instance (slot, dutyType); rejects with ConsensusError. */
+  decide(slot: number, dutyType: DutyType | number, opts: DecideOpts): Promise<DecideResult>;
+}
+
 interface Running {
   state: InstanceState;
   opts: DecideOpts;
@@ -90,7 +96,7 @@ interface Buffered {
  * messages, routes them to their instance, buffers early ones, answers late ones with the decision
  * (inside the core), drives timers from the injected clock, and prunes instances at their deadline.
  */
-export class ConsensusService {
+export class ConsensusService implements Consensus {
   private readonly instances = new Map<string, Running>();
   private readonly buffer = new Map<string, Buffered[]>();
   private readonly bufferedPerPeer: number[];
