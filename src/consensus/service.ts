@@ -17,7 +17,8 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer: (at, cb) => {
-    const t = setTimeout(cb, Math.max(0, at - Date.now()));
+    // Longer delays overflow setTimeout; firing early is harmless (the instance re-arms its timer).
+    const t = setTimeout(cb, Math.min(2 ** 31 - 1, Math.max(0, at - Date.now())));
     return () => clearTimeout(t);
   },
 };
