@@ -342,6 +342,8 @@ export class Libp2pNetwork implements Network {
   }
 
   private onFrame(state: PeerState, topic: Topic, frame: Uint8Array): void {
+    // Data still buffered while stopping is discarded (answering it would need a running node).
+    if (!this.running) return;
     const endTimer = this.modules.metrics.inboundProcessingSeconds.startTimer({topic});
     const result = this.validator.validate(state.member.index, topic, frame);
     if (!result.ok) {
