@@ -102,28 +102,35 @@ const suite: BenchSuite = {
       const a = auths(n);
       let slot = 0;
       const t = await measure(() => engineDecision(n, a, slot++), {warmup: 5, minIterations: 20, minTimeMs: 1200});
+      // CPU time (user + system) of this process, less sensitive than wall time to the other tenants.
+      const runs = n === 4 ? 200 : 40;
+      const cpu0 = process.cpuUsage();
+      for (let i = 0; i < runs; i++) engineDecision(n, a, slot++);
+      const cpu = process.cpuUsage(cpu0);
+      const cpuMs = (cpu.user + cpu.system) / 1000 / runs;
       results.push({
         suite: "consensus",
         name: `engine n=${n}: decisions per second (all ${n} nodes, signatures incl.)`,
         value: t.opsPerSec,
         unit: "decisions/s",
+        note: `wall time; median ${t.medianMs.toFixed(2)} ms, p99 ${t.p99Ms.toFixed(2)} ms per decision`,
       });
       results.push({
         suite: "consensus",
         name: `engine n=${n}: CPU per node per decision`,
-        value: t.meanMs / n,
+        value: cpuMs / n,
         unit: "ms",
-        ...(n === 4 ? {target: "< 5 ms", met: t.meanMs / n < 5} : {}),
-        note: `cluster total ${t.meanMs.toFixed(2)} ms (median ${t.medianMs.toFixed(2)}, p99 ${t.p99Ms.toFixed(2)})`,
+        ...(n === 4 ? {target: "< 5 ms", met: cpuMs / n < 5} : {}),
+        note: `process CPU over ${runs} decisions / ${n} nodes`,
       });
       if (n === 4) {
         results.push({
           suite: "consensus",
-          name: "engine n=4: CPU of the whole cluster per decision",
-          value: t.meanMs,
+          name: "engine n=4: CPU of all 4 nodes together per decision",
+          value: cpuMs,
           unit: "ms",
           target: "< 5 ms",
-          met: t.meanMs < 5,
+          met: cpuMs < 5,
         });
       }
       const l = await measure(() => networkDecision(n, a, slot++), {warmup: 3, minIterations: 10, minTimeMs: 1200});

@@ -274,11 +274,10 @@ function giveUp(ctx: Ctx): void {
 }
 
 function setTimer(ctx: Ctx): void {
-  const {params} = ctx.s;
-  ctx.out.push({
-    kind: "timer",
-    at: Math.min(params.startMs + ctx.s.round * params.roundDurationMs, params.deadlineMs),
-  });
+  const {params, round, maxRound} = ctx.s;
+  // In the last round (capped by MAX_ROUNDS) only the deadline is left to wait for.
+  const roundEnd = round >= maxRound ? params.deadlineMs : params.startMs + round * params.roundDurationMs;
+  ctx.out.push({kind: "timer", at: Math.min(roundEnd, params.deadlineMs)});
 }
 
 /** Moves to a later round; on a timeout or the f+1 rule this node also announces it with a ROUND-CHANGE. */

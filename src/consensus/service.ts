@@ -17,7 +17,8 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer: (at, cb) => {
-    const t = setTimeout(cb, Math.max(0, at - Date.now()));
+    // Longer delays overflow setTimeout; firing early is harmless (the instance re-arms its timer).
+    const t = setTimeout(cb, Math.min(2 ** 31 - 1, Math.max(0, at - Date.now())));
     return () => clearTimeout(t);
   },
 };
@@ -33,6 +34,8 @@ export interface ConsensusServiceOpts {
   clusterId?: Uint8Array;
   /** Messages for instances up to this many slots past the newest started one are buffered. Default 2. */
   maxFutureSlots?: number;
+  /** Messages for instances this many slots before the newest started one, never started here, are stale. Default 64. */
+  maxPastSlots?: number;
   /** Buffered messages held per sending peer. Default 256. */
   maxBufferedPerPeer?: number;
   /** Pruned instance ids remembered to tell late messages from early ones. Default 4096. */
@@ -63,6 +66,12 @@ export interface DecideResult {
   round: number;
 }
 
+/** What the duty pipeline needs from consensus (the lead may move this to src/duties/interfaces.ts). */
+export interface Consensus {
+  /** Agrees with the other operators on the value of instance (slot, dutyType); rejects with ConsensusError. */
+  decide(slot: number, dutyType: DutyType | number, opts: DecideOpts): Promise<DecideResult>;
+}
+
 interface Running {
   state: InstanceState;
   opts: DecideOpts;
@@ -75,6 +84,9 @@ interface Running {
   verified: Set<string>;
 }
 
+/** Verified signatures remembered per instance (a few rounds of a 64-operator cluster). */
+const MAX_VERIFIED_CACHE = 4096;
+
 interface Buffered {
   from: number;
   msg: ConsensusMessage;
@@ -85,7 +97,7 @@ interface Buffered {
  * messages, routes them to their instance, buffers early ones, answers late ones with the decision
  * (inside the core), drives timers from the injected clock, and prunes instances at their deadline.
  */
-export class ConsensusService {
+export class ConsensusService implements Consensus {
   private readonly instances = new Map<string, Running>();
   private readonly buffer = new Map<string, Buffered[]>();
   private readonly bufferedPerPeer: number[];
@@ -96,6 +108,7 @@ export class ConsensusService {
   private readonly domain: Uint8Array;
   private readonly roundDurationMs: number;
   private readonly maxFutureSlots: number;
+  private readonly maxPastSlots: number;
   private readonly maxBufferedPerPeer: number;
   private readonly maxRemembered: number;
   private readonly unsubscribe: () => void;
@@ -119,6 +132,7 @@ export class ConsensusService {
     }
     this.domain = signingDomain(opts.clusterId ?? new Uint8Array(32));
     this.maxFutureSlots = opts.maxFutureSlots ?? 2;
+    this.maxPastSlots = opts.maxPastSlots ?? 64;
     this.maxBufferedPerPeer = opts.maxBufferedPerPeer ?? 256;
     this.maxRemembered = opts.maxRememberedInstances ?? 4096;
     this.bufferedPerPeer = new Array<number>(opts.n).fill(0);
@@ -219,7 +233,7 @@ export class ConsensusService {
       this.deliver(key, running, m.from, msg);
       return;
     }
-    if (this.pruned.has(key) || (this.newestSlot >= 0 && d.slot < this.newestSlot - 2 * this.maxFutureSlots - 64)) {
+    if (this.pruned.has(key) || this.isPast(d.slot)) {
       this.dropped("stale_instance");
       return;
     }
@@ -239,6 +253,10 @@ export class ConsensusService {
     this.metrics?.bufferedMessages.set(this.bufferedTotal);
   }
 
+  private isPast(slot: number): boolean {
+    return this.newestSlot >= 0 && slot < this.newestSlot - this.maxPastSlots;
+  }
+
   private takeBuffered(key: string): Buffered[] {
     const list = this.buffer.get(key) ?? [];
     this.buffer.delete(key);
@@ -247,8 +265,7 @@ export class ConsensusService {
     this.metrics?.bufferedMessages.set(this.bufferedTotal);
     // Buffered messages of instances that will never start (too old now) are released too.
     for (const [k, l] of this.buffer) {
-      const slot = l[0]?.msg.signed.data.slot ?? 0;
-      if (slot < this.newestSlot - 2 * this.maxFutureSlots - 64) {
+      if (this.isPast(l[0]?.msg.signed.data.slot ?? 0)) {
         this.buffer.delete(k);
         for (const b of l) this.bufferedPerPeer[b.from]--;
         this.bufferedTotal -= l.length;
@@ -278,6 +295,8 @@ export class ConsensusService {
     const cacheKey = `${Buffer.from(signed.signature).toString("base64")}${Buffer.from(bytes).toString("base64")}`;
     if (running.verified.has(cacheKey)) return true;
     if (!this.modules.auth.verify(signed.data.source, bytes, signed.signature)) return false;
+    // A Byzantine member can sign endless distinct messages: keep the cache bounded.
+    if (running.verified.size >= MAX_VERIFIED_CACHE) running.verified.clear();
     running.verified.add(cacheKey);
     return true;
   }

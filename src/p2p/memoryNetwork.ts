@@ -94,6 +94,15 @@ export class MemoryHub {
     return true;
   }
 
+  /** Delivers one pending message chosen by `random` ([0, 1), seeded in tests): reordering. */
+  deliverRandom(random: () => number): boolean {
+    if (this.pending.length === 0) return false;
+    const i = Math.min(this.pending.length - 1, Math.floor(random() * this.pending.length));
+    const [chosen] = this.pending.splice(i, 1);
+    this.deliver(chosen);
+    return true;
+  }
+
   /** Delivers until nothing is pending (including messages sent by handlers meanwhile), up to `limit`. */
   deliverAll(limit = 1_000_000): number {
     let count = 0;

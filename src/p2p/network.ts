@@ -226,7 +226,8 @@ export class Libp2pNetwork implements Network {
 
   broadcast(topic: Topic, payload: Uint8Array): void {
     const frame = this.seal("message", topic, payload);
-    if (topic === "shares") this.recentShares.add(payload, this.now());
+    // A copy: the caller may reuse its buffer.
+    if (topic === "shares") this.recentShares.add(Uint8Array.from(payload), this.now());
     for (const state of this.states.values()) this.sendFrame(state, topic, frame);
   }
 
@@ -341,6 +342,8 @@ export class Libp2pNetwork implements Network {
   }
 
   private onFrame(state: PeerState, topic: Topic, frame: Uint8Array): void {
+    // Data still buffered while stopping is discarded (answering it would need a running node).
+    if (!this.running) return;
     const endTimer = this.modules.metrics.inboundProcessingSeconds.startTimer({topic});
     const result = this.validator.validate(state.member.index, topic, frame);
     if (!result.ok) {
@@ -494,11 +497,9 @@ export class Libp2pNetwork implements Network {
       [...this.states.values()].map(async (state) => {
         if (!this.isConnected(state.member.peerId)) return;
         const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.cfg.pingIntervalMs)]);
-        const t0 = performance.now();
         try {
-          await libp2p.services.ping.ping(state.member.peerId, {signal});
-          // Measured here for sub-millisecond resolution (the service reports whole milliseconds).
-          state.rttMs = performance.now() - t0;
+          // The service times the echo alone (whole ms), not the stream opening before it.
+          state.rttMs = await libp2p.services.ping.ping(state.member.peerId, {signal});
           this.modules.metrics.peerRttSeconds.set({peer: state.label}, state.rttMs / 1000);
         } catch (err) {
           this.modules.logger.debug("ping failed", {peer: state.member.index, error: (err as Error).message});

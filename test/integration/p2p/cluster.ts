@@ -34,7 +34,7 @@ export async function startNode(
   const metrics = createP2pMetrics(register);
   const net = new Libp2pNetwork(
     {peers, clusterId: CLUSTER_ID, listenAddrs: [listen], redialBackoff: {baseMs: 50, maxMs: 500}, ...extra},
-    {identity: keys[index], metrics, logger: nullLogger()},
+    {identity: keys[index], metrics, logger: nullLogger(), random: () => 0.5},
   );
   const received: TestNode["received"] = [];
   for (const topic of ["consensus", "shares"] as const) {

@@ -153,6 +153,27 @@ describe("p2p/Libp2pNetwork against a misbehaving member", function () {
     await othersStillWork("after-ban-");
   });
 
+  it("a ban ends: the peer is readmitted and its valid messages are delivered again", async () => {
+    await meshOfThree({misbehaviour: {threshold: 2, windowMs: 60_000, banMs: 400}});
+    const evil = await startRogue();
+    const victim = nodes[0];
+    const stream = await evil.dialProtocol(multiaddr(victim.net.multiaddrs()[0]), CONSENSUS_PROTOCOL);
+    for (let i = 0; i < 2; i++) stream.send(encodeFrame(new Uint8Array([9, 9, i])));
+    await waitFor(() => evil.getConnections().length === 0, "rogue disconnected");
+    expect(await counterValue(victim.metrics.peerBans, {peer: "3"})).to.equal(1);
+    // After the ban its dials are accepted again (it redials, as a cohort node would).
+    const deadline = Date.now() + 10_000;
+    let again: Awaited<ReturnType<typeof evil.dialProtocol>> | null = null;
+    while (again === null) {
+      again = await evil.dialProtocol(multiaddr(victim.net.multiaddrs()[0]), CONSENSUS_PROTOCOL).catch(() => null);
+      if (again === null && Date.now() > deadline) throw new Error("never readmitted");
+      if (again === null) await new Promise((r) => setTimeout(r, 50));
+    }
+    await waitFor(() => victim.net.peers().find((p) => p.index === 3)?.connected === true, "readmitted");
+    again.send(frameOf(keys[3], 3, "consensus", "behaving now", {nonce: 1n}));
+    await waitFor(() => hasMessage(victim, 3, "consensus", "behaving now"), "delivered after the ban");
+  });
+
   it("a member that stops reading does not stall broadcast to the others; its queue stays bounded", async () => {
     await meshOfThree({outboundQueue: {maxQueuedMessages: 8, maxQueuedBytes: 256 * 1024}});
     let rogueBytes = 0;

@@ -174,3 +174,31 @@ describe("p2p/createCohortLibp2p gater", function () {
     }
   });
 });
+
+describe("p2p/Libp2pNetwork redial", function () {
+  this.timeout(30_000);
+  const keys = [61, 62].map(testKey);
+  let nodes: TestNode[] = [];
+
+  afterEach(async () => {
+    await Promise.all(nodes.map((n) => n.net.stop()));
+    nodes = [];
+  });
+
+  it("keeps redialling a peer that is down and connects when it comes back at its address", async () => {
+    let addrs: string[][];
+    ({nodes, addrs} = await startCluster(keys, 2));
+    await waitFor(() => allConnected(nodes[0], [1]), "connected");
+    const listen = addrs[0][0].split("/p2p/")[0];
+    // Node 0 goes away; node 1 (which dialled it) keeps redialling with backoff.
+    await nodes[0].net.stop();
+    await waitFor(() => !allConnected(nodes[1], [0]), "node 0 seen down");
+    await new Promise((r) => setTimeout(r, 300));
+    // Node 0 comes back on the same address knowing nobody's address: only node 1's redial can reconnect them.
+    nodes[0] = await startNode(0, keys, [[], []], listen);
+    await waitFor(() => allConnected(nodes[1], [0]) && allConnected(nodes[0], [1]), "reconnected by redial");
+    expect(await counterValue(nodes[1].metrics.dials, {peer: "0", result: "error"})).to.be.greaterThan(0);
+    nodes[1].net.broadcast("consensus", text("after redial"));
+    await waitFor(() => hasMessage(nodes[0], 1, "consensus", "after redial"), "message after redial");
+  });
+});

@@ -5,6 +5,7 @@ import {runSimulation, type SimConfig, type SimResult, safetyViolations} from ".
 // Seeded simulations of whole clusters. QBFT_SIM_RUNS=<multiplier> runs more (e.g. 10 for ten times as many);
 // a failure names the n and seed, and runSimulation(<config>(n, seed)) replays it exactly.
 const MULTIPLIER = Number(process.env.QBFT_SIM_RUNS ?? "1");
+const scaled = (runs: number) => Math.max(1, Math.round(runs * MULTIPLIER));
 
 const RUNS: Record<number, {termination: number; safety: number; noQuorum: number}> = {
   4: {termination: 500, safety: 300, noQuorum: 200},
@@ -21,7 +22,7 @@ async function forSeeds(
 ): Promise<SimResult[]> {
   const failures: string[] = [];
   const results: SimResult[] = [];
-  const total = Math.max(1, Math.round(runs * MULTIPLIER));
+  const total = scaled(runs);
   for (let seed = 1; seed <= total; seed++) {
     const cfg = config(n, seed);
     const r = await runSimulation(cfg);
@@ -39,7 +40,7 @@ describe("consensus/properties (seeded simulations)", function () {
   for (const n of [4, 5, 7, 10]) {
     const runs = RUNS[n];
     describe(`n = ${n}`, () => {
-      it(`agreement, validity and termination after GST with ≤ f faulty (${runs.termination} runs)`, async () => {
+      it(`agreement, validity and termination after GST with ≤ f faulty (${scaled(runs.termination)} runs)`, async () => {
         const results = await forSeeds(n, runs.termination, terminationConfig, (r, cfg) => {
           const problems = safetyViolations(r, cfg);
           for (const i of r.correct)
@@ -50,19 +51,48 @@ describe("consensus/properties (seeded simulations)", function () {
         expect(results.some((r) => [...r.decisions.values()].some((d) => d.round > 1))).to.equal(true);
       });
 
-      it(`agreement and validity with permanent faults and disagreeing predicates (${runs.safety} runs)`, async () => {
+      it(`agreement and validity with permanent faults and disagreeing predicates (${scaled(runs.safety)} runs)`, async () => {
         const results = await forSeeds(n, runs.safety, safetyConfig, safetyViolations);
         // Not vacuous: many of these runs still decide.
         expect(results.filter((r) => r.decisions.size > 0).length).to.be.greaterThan(results.length / 10);
       });
 
-      it(`no decision with fewer than a quorum of honest reachable nodes (${runs.noQuorum} runs)`, async () => {
+      it(`no decision with fewer than a quorum of honest reachable nodes (${scaled(runs.noQuorum)} runs)`, async () => {
         await forSeeds(n, runs.noQuorum, noQuorumConfig, (r) =>
           [...r.decisions.keys()].map((i) => `node ${i} decided without a reachable quorum`),
         );
       });
     });
   }
+
+  for (const n of [1, 2, 3]) {
+    it(`n = ${n} (f = 0): agreement, validity and termination after GST; nothing without a quorum`, async () => {
+      await forSeeds(n, 40, terminationConfig, (r, cfg) => {
+        const problems = safetyViolations(r, cfg);
+        for (const i of r.correct) if (!r.decisions.has(i)) problems.push(`termination: node ${i} undecided`);
+        return problems;
+      });
+      if (n > 1) {
+        await forSeeds(n, 20, noQuorumConfig, (r) =>
+          [...r.decisions.keys()].map((i) => `node ${i} decided without quorum`),
+        );
+      }
+    });
+  }
+
+  it("holds with real secp256k1 signatures too (n = 4, Byzantine and lossy configurations)", async () => {
+    const results = await forSeeds(
+      4,
+      30,
+      (n, seed) => ({...terminationConfig(n, seed + 100_000), realSignatures: true}),
+      (r, cfg) => {
+        const problems = safetyViolations(r, cfg);
+        for (const i of r.correct) if (!r.decisions.has(i)) problems.push(`termination: node ${i} undecided`);
+        return problems;
+      },
+    );
+    expect(results.every((r) => r.decisions.size > 0)).to.equal(true);
+  });
 
   it("is deterministic: a seed replays to the same run", async () => {
     const cfg = terminationConfig(7, 4242);

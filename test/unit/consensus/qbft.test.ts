@@ -1,6 +1,13 @@
 import {expect} from "chai";
 import {hashValue} from "../../../src/consensus/codec.js";
-import {createInstance, type Input, type InstanceState, type Output, step} from "../../../src/consensus/qbft.js";
+import {
+  createInstance,
+  type Input,
+  type InstanceState,
+  MAX_ROUNDS,
+  type Output,
+  step,
+} from "../../../src/consensus/qbft.js";
 import {type ConsensusMessage, type MsgData, MsgType} from "../../../src/consensus/types.js";
 import {commits, enc, msg, prepares, roundChange} from "./helpers.js";
 
@@ -142,6 +149,24 @@ describe("consensus/qbft state machine", () => {
     deliver(rejecting, msg(MsgType.prePrepare, 1, 0, {value: A}));
     rejecting.step({kind: "verdict", valueHash: hashValue(A), valid: false});
     expect(ofKind(rejecting.step({kind: "tick", now: 1500}), "gaveUp")[0].reason).to.equal("rejected_values");
+  });
+
+  it("caps rounds at MAX_ROUNDS and then waits for the deadline", () => {
+    const state = createInstance({
+      n: 4,
+      self: 1,
+      slot: 10,
+      dutyType: 1,
+      startMs: 0,
+      roundDurationMs: 1,
+      deadlineMs: 5000,
+    });
+    expect(state.maxRound).to.equal(MAX_ROUNDS);
+    const sign = () => new Uint8Array(64);
+    step(state, {kind: "start", now: 0}, {sign});
+    const out = step(state, {kind: "tick", now: 2000}, {sign});
+    expect(state.round).to.equal(MAX_ROUNDS);
+    expect(ofKind(out, "timer")).to.deep.equal([{kind: "timer", at: 5000}]);
   });
 
   it("joins the lowest of f+1 later rounds announced by ROUND-CHANGEs", () => {

@@ -5,7 +5,7 @@ import {encodeMessage, hashValue, signingBytes, signingDomain} from "../../../sr
 import {ConsensusError} from "../../../src/consensus/errors.js";
 import {MemoryHub} from "../../../src/consensus/memoryNetwork.js";
 import {createConsensusMetrics} from "../../../src/consensus/metrics.js";
-import {ConsensusService, type DecideResult} from "../../../src/consensus/service.js";
+import {ConsensusService, type DecideResult, systemClock} from "../../../src/consensus/service.js";
 import {type ConsensusMessage, DutyType, type MsgData, MsgType, ZERO_HASH} from "../../../src/consensus/types.js";
 import {IdentityKey} from "../../../src/p2p/identity.js";
 import {VirtualTime} from "./sim/virtualTime.js";
@@ -174,6 +174,18 @@ describe("consensus/service (real signatures, in-memory network)", () => {
     expect(c.services[0].bufferedCount).to.equal(2 * 3);
   });
 
+  it("drops messages for old instances it never started", async () => {
+    c = cluster();
+    c.services[0]
+      .decide(200, DutyType.attester, {propose: async () => value(0), isValid: () => true, deadlineMs: 1e9})
+      .catch(() => {});
+    // Slot 101 is more than maxPastSlots (64) behind slot 200; leader of round 1 there is operator 3.
+    for (const p of decideAll(c, 101, [1, 2, 3])) p.catch(() => {});
+    await settle();
+    expect(c.services[0].droppedCounts().stale_instance).to.be.greaterThan(0);
+    expect(c.services[0].bufferedCount).to.equal(0);
+  });
+
   it("a lagging operator decides from the others' decision proof", async () => {
     c = cluster();
     c.offline.add(0);
@@ -260,6 +272,35 @@ describe("consensus/service (real signatures, in-memory network)", () => {
     expect(c.services[0].droppedCounts().invalid_value).to.equal(1);
     c.close();
     expect(await Promise.all(pending)).to.deep.equal(Array(N).fill("CONSENSUS_STOPPED"));
+  });
+
+  it("runs on the system clock: round 1's leader is down, the others decide in a later round", async () => {
+    const hub = new MemoryHub(N);
+    const services = [1, 2, 3].map(
+      (i) =>
+        new ConsensusService(
+          {self: i, n: N, roundDurationMs: 300},
+          {network: hub.network(i), clock: systemClock, auth: identityAuth(keys[i], pubkeys)},
+        ),
+    );
+    const start = Date.now();
+    try {
+      // Leader of round 1 for (34, attester) is operator 0, which never runs.
+      const results = await Promise.all(
+        services.map((s, k) =>
+          s.decide(34, DutyType.attester, {
+            propose: async () => value(k + 1),
+            isValid: () => true,
+            startMs: start,
+            deadlineMs: start + 10_000,
+          }),
+        ),
+      );
+      expect(results[0].round).to.be.at.least(2);
+      for (const r of results) expect(r).to.deep.equal(results[0]);
+    } finally {
+      for (const s of services) s.close();
+    }
   });
 
   it("refuses invalid options with a typed error", () => {

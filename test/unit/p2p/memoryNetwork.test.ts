@@ -54,6 +54,21 @@ describe("p2p/MemoryHub", () => {
     expect(() => hub.network(4)).to.throw(RangeError);
   });
 
+  it("deliverRandom reorders deterministically from the injected random", () => {
+    const order = (seq: number[]) => {
+      const hub = new MemoryHub({size: 2, delivery: "manual"});
+      const got: number[] = [];
+      hub.network(1).onMessage("consensus", (m) => got.push(m.payload[0]));
+      for (let i = 0; i < 4; i++) hub.network(0).send(1, "consensus", bytes(i));
+      let k = 0;
+      while (hub.deliverRandom(() => seq[k++ % seq.length])) {}
+      return got;
+    };
+    expect(order([0])).to.deep.equal([0, 1, 2, 3]);
+    expect(order([0.99])).to.deep.equal([3, 2, 1, 0]);
+    expect(order([0.5, 0])).to.deep.equal([2, 0, 3, 1]);
+  });
+
   it("messages sent by handlers are delivered in later turns (no unbounded recursion)", async () => {
     const hub = new MemoryHub({size: 2});
     let count = 0;
