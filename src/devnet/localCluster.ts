@@ -14,7 +14,7 @@ import {
 } from "../cluster/index.js";
 import type {DutyOutcome} from "../duties/outcome.js";
 import {type RunningSigner, startSignerService} from "../eth/signerService.js";
-import {CohortNode} from "../plugin/node.js";
+import {CohortNode, type NodeFaults} from "../plugin/node.js";
 import {toHex} from "../util/hex.js";
 import {type Logger, nullLogger} from "../util/logger.js";
 import {createSimChainConfig, SimulatedBeaconNode, ValidatorSet} from "./beacon/index.js";
@@ -25,12 +25,16 @@ export interface LocalClusterOpts {
   threshold?: number;
   validators: number;
   secondsPerSlot: number;
+  /** Genesis this many seconds after the cluster is set up, so that the nodes are up for slot 0. */
+  genesisDelaySec?: number;
   /** Seed of every key (validators, identities, keystore salts): the same seed, the same cluster. */
   seed: string;
   /** Keystore KDF; a low cost is fine for a local devnet's throwaway keys. */
   kdf?: KdfOption;
   /** Operators not to start (index list), e.g. to show that t of n suffice. */
   skipNodes?: number[];
+  /** Deliberate faults per operator index (see devnet/faults.ts). */
+  faults?: Record<number, NodeFaults>;
 }
 
 export interface LocalCluster {
@@ -38,7 +42,11 @@ export interface LocalCluster {
   beaconUrl: string;
   signers: RunningSigner[];
   nodes: (CohortNode | null)[];
-  outcomes: DutyOutcome[];
+  /** Every duty outcome of every node, with the node's index. */
+  outcomes: (DutyOutcome & {node: number})[];
+  /** Stops one node (its signer and DB files stay); `startNode` brings it back on the same data. */
+  stopNode(index: number): Promise<void>;
+  startNode(index: number, faults?: NodeFaults): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -56,7 +64,11 @@ export async function startLocalCluster(opts: LocalClusterOpts, logger: Logger =
       nodes: opts.nodes,
       threshold: opts.threshold,
       validators: opts.validators,
-      network: {name: "devnet", genesisForkVersion: toHex(chainConfig.GENESIS_FORK_VERSION), genesisValidatorsRoot: toHex(new Uint8Array(32))},
+      network: {
+        name: "devnet",
+        genesisForkVersion: toHex(chainConfig.GENESIS_FORK_VERSION),
+        genesisValidatorsRoot: toHex(new Uint8Array(32)),
+      },
     },
     {random: seededRandom(opts.seed)},
   );
@@ -69,7 +81,11 @@ export async function startLocalCluster(opts: LocalClusterOpts, logger: Logger =
       nodes: opts.nodes,
       threshold: opts.threshold,
       validators: opts.validators,
-      network: {name: "devnet", genesisForkVersion: toHex(chainConfig.GENESIS_FORK_VERSION), genesisValidatorsRoot: toHex(gvr)},
+      network: {
+        name: "devnet",
+        genesisForkVersion: toHex(chainConfig.GENESIS_FORK_VERSION),
+        genesisValidatorsRoot: toHex(gvr),
+      },
       outDir: clusterDir,
       multiaddrs: ports.map((p) => [`/ip4/127.0.0.1/tcp/${p}`]),
       kdf: opts.kdf ?? LOW_COST_KDF,
@@ -79,13 +95,45 @@ export async function startLocalCluster(opts: LocalClusterOpts, logger: Logger =
   );
 
   const beacon = new SimulatedBeaconNode(
-    {port: 0, host: "127.0.0.1", validators: lock.validators.map((v) => new Uint8Array(Buffer.from(v.publicKey.slice(2), "hex"))), secondsPerSlot: opts.secondsPerSlot},
+    {
+      port: 0,
+      host: "127.0.0.1",
+      validators: lock.validators.map((v) => new Uint8Array(Buffer.from(v.publicKey.slice(2), "hex"))),
+      secondsPerSlot: opts.secondsPerSlot,
+      genesisTime: Math.floor(Date.now() / 1000) + (opts.genesisDelaySec ?? 0),
+    },
     {logger: logger.child({module: "simchain"})},
   );
   const beaconUrl = await beacon.start();
   const signers: RunningSigner[] = [];
   const nodes: (CohortNode | null)[] = [];
-  const outcomes: DutyOutcome[] = [];
+  const outcomes: (DutyOutcome & {node: number})[] = [];
+  async function startNode(i: number, faults?: NodeFaults): Promise<void> {
+    if (nodes[i]) throw new Error(`node ${i} is running`);
+    const loaded = await loadNode(path.join(clusterDir, nodeDirName(i)));
+    const node = new CohortNode(
+      {
+        lock: loaded.lock,
+        operatorIndex: loaded.operatorIndex,
+        beaconNodeUrls: [beaconUrl],
+        remoteSignerUrl: signers[i].url,
+        dataDir: path.join(opts.dir, `data${i}`, "node"),
+        p2pListen: [`/ip4/127.0.0.1/tcp/${ports[i]}`],
+        // Δ scaled to fast slots: a dead leader costs a quarter slot, not a whole one.
+        roundDurationMs: Math.min(1000, opts.secondsPerSlot * 250),
+        shareRebroadcastMs: Math.min(1000, opts.secondsPerSlot * 250),
+      },
+      {identity: loaded.identity, logger: logger.child({node: i}), faults},
+    );
+    node.on("duty", (o) => outcomes.push({...o, node: i}));
+    nodes[i] = node;
+    await node.start();
+  }
+  async function stopNode(i: number): Promise<void> {
+    const node = nodes[i];
+    nodes[i] = null;
+    await node?.stop();
+  }
   const stop = async () => {
     await Promise.allSettled(nodes.map((n) => n?.stop()));
     await Promise.allSettled(signers.map((s) => s.close()));
@@ -111,32 +159,13 @@ export async function startLocalCluster(opts: LocalClusterOpts, logger: Logger =
         ),
       );
     }
-    for (let i = 0; i < opts.nodes; i++) {
-      if (opts.skipNodes?.includes(i)) {
-        nodes.push(null);
-        continue;
-      }
-      const loaded = await loadNode(path.join(clusterDir, nodeDirName(i)));
-      const node = new CohortNode(
-        {
-          lock: loaded.lock,
-          operatorIndex: loaded.operatorIndex,
-          beaconNodeUrls: [beaconUrl],
-          remoteSignerUrl: signers[i].url,
-          dataDir: path.join(opts.dir, `data${i}`, "node"),
-          p2pListen: [`/ip4/127.0.0.1/tcp/${ports[i]}`],
-        },
-        {identity: loaded.identity, logger: logger.child({node: i})},
-      );
-      node.on("duty", (o) => outcomes.push(o));
-      nodes.push(node);
-    }
-    await Promise.all(nodes.map((n) => n?.start()));
+    for (let i = 0; i < opts.nodes; i++) nodes.push(null);
+    await Promise.all(nodes.map((_, i) => (opts.skipNodes?.includes(i) ? undefined : startNode(i, opts.faults?.[i]))));
   } catch (e) {
     await stop();
     throw e;
   }
-  return {beacon, beaconUrl, signers, nodes, outcomes, stop};
+  return {beacon, beaconUrl, signers, nodes, outcomes, stop, stopNode, startNode};
 }
 
 /** Ports the OS reports free on 127.0.0.1 now (bound then released). */

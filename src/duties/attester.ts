@@ -1,12 +1,12 @@
+import {BitArray} from "@chainsafe/ssz";
 import type {BeaconConfig} from "@lodestar/config";
 import {isForkPostElectra} from "@lodestar/params";
 import type {SingleAttestation} from "@lodestar/types";
-import {BitArray} from "@chainsafe/ssz";
+import {type SignableMessage, signingRootOnNetwork} from "../eth/signing.js";
 import type {SlashingProtection} from "../slashing/index.js";
 import {SlashingProtectionError} from "../slashing/index.js";
 import {toHex} from "../util/hex.js";
 import type {Logger} from "../util/logger.js";
-import {type SignableMessage, signingRootOnNetwork} from "../eth/signing.js";
 import {type AttesterValueEntry, decodeAttesterValue, encodeAttesterValue} from "./attesterValue.js";
 import type {SlotClock} from "./clock.js";
 import type {DutyOutcome} from "./outcome.js";
@@ -212,4 +212,3 @@ function toSubmission(
   const aggregationBits = BitArray.fromSingleBit(duty.committeeLength, duty.validatorCommitteeIndex);
   return {aggregationBits, data, signature} as SingleAttestation;
 }
-

@@ -18,4 +18,11 @@ export type DutyOutcome =
       latencyMs: number;
       consensusRound: number;
     }
-  | {status: "failed"; type: "attester" | "proposer"; slot: number; validator: string; reason: DutyFailureReason; detail: string};
+  | {
+      status: "failed";
+      type: "attester" | "proposer";
+      slot: number;
+      validator: string;
+      reason: DutyFailureReason;
+      detail: string;
+    };

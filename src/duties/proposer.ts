@@ -3,8 +3,8 @@ import {ForkSeq} from "@lodestar/params";
 import type {SignedBeaconBlock, SignedBlindedBeaconBlock, SignedBlockContents} from "@lodestar/types";
 import type {ProducedBlock} from "../eth/beaconNode.js";
 import {blockToSignable, signingRootOnNetwork} from "../eth/signing.js";
-import {SlashingProtectionError} from "../slashing/index.js";
 import type {SlashingProtection} from "../slashing/index.js";
+import {SlashingProtectionError} from "../slashing/index.js";
 import {bytesEqual, toHex} from "../util/hex.js";
 import type {Logger} from "../util/logger.js";
 import type {Decider, ShareSigner} from "./attester.js";
@@ -61,7 +61,11 @@ export async function runProposerDuty(slot: number, duty: ProposerDuty, m: Propo
   let reveal: Uint8Array;
   try {
     const share = await m.signer.sign(shareKey, randaoMsg);
-    m.shares.publish(randaoRef, [{validator, signingRoot: signingRootOnNetwork(m.config, randaoMsg), signature: share}], deadlineMs);
+    m.shares.publish(
+      randaoRef,
+      [{validator, signingRoot: signingRootOnNetwork(m.config, randaoMsg), signature: share}],
+      deadlineMs,
+    );
   } catch (e) {
     return fail("signer_refused", `RANDAO: ${(e as Error).message}`);
   }
@@ -163,7 +167,12 @@ function normalise(config: BeaconConfig, slot: number, proposed: ProposedBlock):
   return proposed;
 }
 
-async function publish(m: ProposerDutyModules, slot: number, proposed: ProposedBlock, signature: Uint8Array): Promise<void> {
+async function publish(
+  m: ProposerDutyModules,
+  slot: number,
+  proposed: ProposedBlock,
+  signature: Uint8Array,
+): Promise<void> {
   if (proposed.blinded) {
     await m.beaconNode.publishBlindedBlock({message: proposed.block, signature} as SignedBlindedBeaconBlock);
     return;

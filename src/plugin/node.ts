@@ -1,15 +1,16 @@
 import {EventEmitter} from "node:events";
 import type {BeaconConfig} from "@lodestar/config";
 import {Registry} from "prom-client";
-import {Combiner, createCombineMetrics, initHerumi} from "../combine/index.js";
 import {type ClusterLock, publicKeySharesOf, validatorKeysFromLock} from "../cluster/index.js";
+import {Combiner, createCombineMetrics, initHerumi} from "../combine/index.js";
 import {identityAuth} from "../consensus/auth.js";
 import {createConsensusMetrics} from "../consensus/metrics.js";
 import {ConsensusService} from "../consensus/service.js";
-import {runAttesterDuty} from "../duties/attester.js";
+import {type AttesterBeaconNode, runAttesterDuty, type ShareSigner} from "../duties/attester.js";
 import {type Clock, SlotClock, systemClock} from "../duties/clock.js";
+import type {Network} from "../duties/interfaces.js";
 import type {DutyOutcome} from "../duties/outcome.js";
-import {runProposerDuty} from "../duties/proposer.js";
+import {type ProposerBeaconNode, runProposerDuty} from "../duties/proposer.js";
 import {DutyScheduler, type DutyTrigger} from "../duties/scheduler.js";
 import {ShareExchange} from "../duties/shareExchange.js";
 import {BeaconNodeClient} from "../eth/beaconNode.js";
@@ -40,8 +41,21 @@ export interface CohortNodeOpts {
   graffiti?: string;
 }
 
+/**
+ * Deliberate faults, for the devnet's fault campaigns and the safety tests: each wraps one adapter of
+ * the node. Production nodes pass none.
+ */
+export interface NodeFaults {
+  network?(inner: Network): Network;
+  beaconNode?(inner: DutyBeaconNode): DutyBeaconNode;
+  signer?(inner: ShareSigner): ShareSigner;
+}
+
+export type DutyBeaconNode = AttesterBeaconNode & ProposerBeaconNode;
+
 export interface CohortNodeModules {
   identity: IdentityKey;
+  faults?: NodeFaults;
   logger?: Logger;
   register?: Registry;
   clock?: Clock;
@@ -109,13 +123,23 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
     const gvr = fromHex(lock.network.genesisValidatorsRoot, 32);
     if (!bytesEqual(genesis.genesisValidatorsRoot, gvr)) {
       throw new NodeError(
-        {code: "NODE_CHAIN_MISMATCH", field: "genesis_validators_root", expected: toHex(gvr), actual: toHex(genesis.genesisValidatorsRoot)},
+        {
+          code: "NODE_CHAIN_MISMATCH",
+          field: "genesis_validators_root",
+          expected: toHex(gvr),
+          actual: toHex(genesis.genesisValidatorsRoot),
+        },
         `the beacon node is on another chain: genesis validators root ${toHex(genesis.genesisValidatorsRoot)}, the cluster lock says ${toHex(gvr)}`,
       );
     }
     if (toHex(genesis.genesisForkVersion) !== lock.network.genesisForkVersion) {
       throw new NodeError(
-        {code: "NODE_CHAIN_MISMATCH", field: "genesis_fork_version", expected: lock.network.genesisForkVersion, actual: toHex(genesis.genesisForkVersion)},
+        {
+          code: "NODE_CHAIN_MISMATCH",
+          field: "genesis_fork_version",
+          expected: lock.network.genesisForkVersion,
+          actual: toHex(genesis.genesisForkVersion),
+        },
         `the beacon node's genesis fork version ${toHex(genesis.genesisForkVersion)} differs from the cluster lock's ${lock.network.genesisForkVersion}`,
       );
     }
@@ -149,14 +173,21 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
     const indexByKey = await bn.getValidatorIndices(pubkeys);
     const indices = [...indexByKey.values()];
     if (indices.length < pubkeys.length) {
-      log.warn("some cluster validators are unknown to the beacon node", {known: indices.length, total: pubkeys.length});
+      log.warn("some cluster validators are unknown to the beacon node", {
+        known: indices.length,
+        total: pubkeys.length,
+      });
     }
 
     // Co-validator network, consensus, combination.
     const clusterId = fromHex(lock.lockHash, 32);
     const network = new Libp2pNetwork(
       {
-        peers: lock.operators.map((o, index) => ({index, publicKey: fromHex(o.identityPublicKey), multiaddrs: o.multiaddrs})),
+        peers: lock.operators.map((o, index) => ({
+          index,
+          publicKey: fromHex(o.identityPublicKey),
+          multiaddrs: o.multiaddrs,
+        })),
         clusterId,
         listenAddrs: this.opts.p2pListen,
       },
@@ -164,12 +195,17 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
     );
     await network.start();
     this.closers.push(() => network.stop());
+    const faults = this.modules.faults ?? {};
+    const net = faults.network?.(network) ?? network;
     const consensus = new ConsensusService(
       {self: operatorIndex, n: lock.operators.length, clusterId, roundDurationMs: this.opts.roundDurationMs},
       {
-        network,
+        network: net,
         clock: this.clock,
-        auth: identityAuth(this.modules.identity, lock.operators.map((o) => fromHex(o.identityPublicKey))),
+        auth: identityAuth(
+          this.modules.identity,
+          lock.operators.map((o) => fromHex(o.identityPublicKey)),
+        ),
         metrics: createConsensusMetrics(this.register),
         logger: log.child({module: "consensus"}),
       },
@@ -182,7 +218,7 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
     );
     const shares = new ShareExchange(
       {self: operatorIndex, rebroadcastIntervalMs: this.opts.shareRebroadcastMs ?? 1000},
-      {network, combiner, clock: this.clock, logger: log.child({module: "shares"})},
+      {network: net, combiner, clock: this.clock, logger: log.child({module: "shares"})},
     );
     this.closers.push(() => shares.stop());
 
@@ -199,7 +235,9 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
       else log.warn("duty failed", {...o});
       this.emit("duty", o);
     };
-    const dutyModules = {config, consensus, slashing, signer, shares, slotClock, shareKeys, onOutcome};
+    const dutyBn: DutyBeaconNode = faults.beaconNode?.(bn) ?? bn;
+    const dutySigner: ShareSigner = faults.signer?.(signer) ?? signer;
+    const dutyModules = {config, consensus, slashing, signer: dutySigner, shares, slotClock, shareKeys, onOutcome};
     const scheduler = new DutyScheduler(
       {validatorIndices: indices},
       {
@@ -220,20 +258,22 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
             trigger.type === "attester"
               ? runAttesterDuty(trigger.slot, trigger.duties, {
                   ...dutyModules,
-                  beaconNode: bn,
+                  beaconNode: dutyBn,
                   logger: log.child({duty: "attester", slot: trigger.slot}),
                 })
               : Promise.all(
                   trigger.duties.map((d) =>
                     runProposerDuty(trigger.slot, d, {
                       ...dutyModules,
-                      beaconNode: bn,
+                      beaconNode: dutyBn,
                       graffiti: this.opts.graffiti,
                       logger: log.child({duty: "proposer", slot: trigger.slot}),
                     }),
                   ),
                 ).then(() => undefined);
-          const tracked = run.catch((e: unknown) => log.error("duty crashed", {type: trigger.type, slot: trigger.slot}, e));
+          const tracked = run.catch((e: unknown) =>
+            log.error("duty crashed", {type: trigger.type, slot: trigger.slot}, e),
+          );
           this.inFlight.add(tracked);
           void tracked.finally(() => this.inFlight.delete(tracked));
         },

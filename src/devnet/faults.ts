@@ -1,0 +1,71 @@
+import {SecretKey} from "@chainsafe/blst";
+import type {ShareSigner} from "../duties/attester.js";
+import type {Network} from "../duties/interfaces.js";
+import {decodeSharesMessage, encodeSharesMessage} from "../duties/shareCodec.js";
+import type {DutyBeaconNode, NodeFaults} from "../plugin/node.js";
+
+/** Byzantine behaviours a devnet node can be given (`--byzantine I:MODE`). */
+export type ByzantineMode = "wrong-slot" | "invalid-shares";
+export const BYZANTINE_MODES: readonly ByzantineMode[] = ["wrong-slot", "invalid-shares"];
+
+/** A key that is no share of anything: its signatures are valid points that verify under no share key. */
+const forger = SecretKey.fromKeygen(new Uint8Array(32).fill(0x66));
+
+export function byzantineFaults(mode: ByzantineMode): NodeFaults {
+  switch (mode) {
+    case "wrong-slot":
+      // As leader, proposes attestation data for another slot: honest predicates must refuse it.
+      return {
+        beaconNode: (inner: DutyBeaconNode): DutyBeaconNode => ({
+          produceAttestationData: async (slot, committeeIndex) => ({
+            ...(await inner.produceAttestationData(slot, committeeIndex)),
+            slot: slot + 1,
+          }),
+          submitAttestations: (a) => inner.submitAttestations(a),
+          produceBlockV3: (slot, reveal, opts) => inner.produceBlockV3(slot, reveal, opts),
+          publishBlock: (b) => inner.publishBlock(b),
+          publishBlindedBlock: (b) => inner.publishBlindedBlock(b),
+        }),
+      };
+    case "invalid-shares":
+      // Sends every peer signature shares that do not verify (its own combination stays honest).
+      return {network: (inner: Network): Network => corruptShares(inner)};
+  }
+}
+
+function corruptShares(inner: Network): Network {
+  const corrupt = (payload: Uint8Array): Uint8Array => {
+    const msg = decodeSharesMessage(payload);
+    if (msg === null) return payload;
+    return encodeSharesMessage({
+      ...msg,
+      shares: msg.shares.map((s) => ({...s, signature: forger.sign(s.signingRoot).toBytes()})),
+    });
+  };
+  return {
+    broadcast: (topic, payload) => inner.broadcast(topic, topic === "shares" ? corrupt(payload) : payload),
+    send: (to, topic, payload) => inner.send(to, topic, topic === "shares" ? corrupt(payload) : payload),
+    onMessage: (topic, handler) => inner.onMessage(topic, handler),
+    peers: () => inner.peers(),
+  };
+}
+
+/**
+ * Crashes the node between its durable slashing-DB record and the signature request (the window of
+ * safety rule 3): the first attestation signing throws and calls `onCrash`.
+ */
+export function crashBeforeFirstAttestationSign(onCrash: () => void): NodeFaults {
+  let crashed = false;
+  return {
+    signer: (inner: ShareSigner): ShareSigner => ({
+      sign: async (key, msg) => {
+        if (msg.type === "ATTESTATION" && !crashed) {
+          crashed = true;
+          onCrash();
+          throw new Error("crashed before signing (fault injection)");
+        }
+        return inner.sign(key, msg);
+      },
+    }),
+  };
+}

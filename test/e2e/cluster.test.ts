@@ -1,0 +1,142 @@
+import {ACTIVE_PRESET, SLOTS_PER_EPOCH} from "@lodestar/params";
+import {expect} from "chai";
+import {byzantineFaults, crashBeforeFirstAttestationSign} from "../../src/devnet/faults.js";
+import {type LocalCluster, startLocalCluster} from "../../src/devnet/localCluster.js";
+import type {ShareSigner} from "../../src/duties/attester.js";
+import type {NodeFaults} from "../../src/plugin/node.js";
+import {toHex} from "../../src/util/hex.js";
+import {useTmpDir} from "../utils/tmpDir.js";
+
+// Run with LODESTAR_PRESET=minimal (npm run test:e2e): 8 slots per epoch, so 2 epochs are 16 slots.
+const SECONDS_PER_SLOT = 2;
+const EPOCHS = 2;
+const GENESIS_DELAY_SEC = 5;
+
+/** Waits until the chain is past the last slot of `epochs` epochs (and the attestations' deadline has room). */
+async function runEpochs(cluster: LocalCluster, epochs: number): Promise<void> {
+  const lastSlot = epochs * SLOTS_PER_EPOCH - 1;
+  while (cluster.beacon.chain.currentSlot() <= lastSlot + 1) await new Promise((r) => setTimeout(r, 250));
+}
+
+/** Duty counts of the chain's book for slots below `epochs` epochs. */
+function dutiesUpTo(cluster: LocalCluster, epochs: number) {
+  const records = cluster.beacon.chain.records().filter((r) => r.slot < epochs * SLOTS_PER_EPOCH);
+  const by = (type: string) => records.filter((r) => r.type === type);
+  const notDone = records.filter((r) => r.status !== "included" && r.status !== "accepted");
+  if (notDone.length > 0) {
+    console.log(
+      "duties not done:",
+      JSON.stringify(notDone.map((r) => ({type: r.type, slot: r.slot, status: r.status}))),
+    );
+    console.log("failed outcomes:", JSON.stringify(cluster.outcomes.filter((o) => o.status === "failed")));
+  }
+  return {
+    attester: {
+      expected: by("attester").length,
+      accepted: by("attester").filter((r) => r.status === "included" || r.status === "accepted").length,
+    },
+    proposer: {
+      expected: by("proposer").length,
+      accepted: by("proposer").filter((r) => r.status === "included" || r.status === "accepted").length,
+    },
+  };
+}
+
+describe(`duties end to end: 4 cohort nodes, 4 signers, the simulated chain (${ACTIVE_PRESET} preset)`, function () {
+  this.timeout(180_000);
+  const tmp = useTmpDir();
+  let cluster: LocalCluster | null = null;
+  afterEach(async () => {
+    await cluster?.stop();
+    cluster = null;
+  });
+
+  async function start(seed: string, extra: {skipNodes?: number[]; faults?: Record<number, NodeFaults>} = {}) {
+    cluster = await startLocalCluster({
+      dir: tmp.path,
+      nodes: 4,
+      validators: 4,
+      secondsPerSlot: SECONDS_PER_SLOT,
+      genesisDelaySec: GENESIS_DELAY_SEC,
+      seed,
+      ...extra,
+    });
+    return cluster;
+  }
+
+  it("performs every attestation and proposal of 2 epochs, all accepted, nothing slashable", async () => {
+    const c = await start("e2e-happy");
+    await runEpochs(c, EPOCHS);
+    const duties = dutiesUpTo(c, EPOCHS);
+    expect(duties.attester.expected).to.be.greaterThan(0);
+    expect(duties.proposer.expected).to.equal(EPOCHS * SLOTS_PER_EPOCH - 1); // slot 0 is the genesis block
+    expect(duties.attester.accepted).to.equal(duties.attester.expected);
+    expect(duties.proposer.accepted).to.equal(duties.proposer.expected);
+    expect(c.beacon.chain.stats().slashable.total).to.equal(0);
+    expect(c.outcomes.filter((o) => o.status === "failed")).to.deep.equal([]);
+  });
+
+  it("3 of 4 nodes still do everything when one is down", async () => {
+    const c = await start("e2e-one-down", {skipNodes: [3]});
+    await runEpochs(c, EPOCHS);
+    const duties = dutiesUpTo(c, EPOCHS);
+    expect(duties.attester.accepted).to.equal(duties.attester.expected);
+    expect(duties.proposer.accepted).to.equal(duties.proposer.expected);
+    expect(c.beacon.chain.stats().slashable.total).to.equal(0);
+  });
+
+  it("a Byzantine node (wrong-slot proposals as leader, invalid shares) cannot stop or corrupt the duties", async () => {
+    const wrongSlot = byzantineFaults("wrong-slot");
+    const invalidShares = byzantineFaults("invalid-shares");
+    const c = await start("e2e-byzantine", {faults: {1: {...wrongSlot, ...invalidShares}}});
+    await runEpochs(c, EPOCHS);
+    const duties = dutiesUpTo(c, EPOCHS);
+    expect(duties.attester.accepted).to.equal(duties.attester.expected);
+    expect(duties.proposer.accepted).to.equal(duties.proposer.expected);
+    expect(c.beacon.chain.stats().slashable.total).to.equal(0);
+    // Nothing the chain saw was for a wrong slot: the honest predicate refused the Byzantine leader's data.
+    expect(c.beacon.chain.stats().rejectionsByCode).to.deep.equal({});
+    const honestFailures = c.outcomes.filter((o) => o.status === "failed" && o.node !== 1);
+    expect(honestFailures).to.deep.equal([]);
+  });
+
+  it("a node killed between its slashing-DB write and signing restarts and never signs a conflicting message", async () => {
+    // Every signing request node 0 makes, across both of its lives.
+    const requests: {type: string; key: string; epoch: number; root: string}[] = [];
+    const recording = (inner: ShareSigner): ShareSigner => ({
+      sign: (key, msg) => {
+        if (msg.type === "ATTESTATION") {
+          requests.push({
+            type: msg.type,
+            key: toHex(key),
+            epoch: msg.data.target.epoch,
+            root: toHex(msg.data.beaconBlockRoot),
+          });
+        }
+        return inner.sign(key, msg);
+      },
+    });
+    let crashedAt = -1;
+    const crash = crashBeforeFirstAttestationSign(() => {
+      crashedAt = cluster?.beacon.chain.currentSlot() ?? -1;
+      void cluster?.stopNode(0).then(() => cluster?.startNode(0, {signer: recording}));
+    });
+    const c = await start("e2e-restart", {
+      faults: {0: {signer: (inner) => (crash.signer as (s: ShareSigner) => ShareSigner)(recording(inner))}},
+    });
+    await runEpochs(c, EPOCHS);
+    expect(crashedAt).to.be.greaterThanOrEqual(0);
+    // No two attestation requests for one key and target epoch with different data.
+    const seen = new Map<string, string>();
+    for (const r of requests) {
+      const k = `${r.key}/${r.epoch}`;
+      if (seen.has(k)) expect(seen.get(k), `conflicting signing request for ${k}`).to.equal(r.root);
+      seen.set(k, r.root);
+    }
+    const duties = dutiesUpTo(c, EPOCHS);
+    // 3 of 4 cover the crashed node's share of the duty; after the restart it takes part again.
+    expect(duties.attester.accepted).to.equal(duties.attester.expected);
+    expect(c.beacon.chain.stats().slashable.total).to.equal(0);
+    expect(c.outcomes.some((o) => o.node === 0 && o.status === "submitted" && o.slot > crashedAt)).to.equal(true);
+  });
+});
