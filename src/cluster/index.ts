@@ -40,6 +40,7 @@ export {
   IDENTITY_KEY_FILE,
   keystoreFileName,
   type LoadedNode,
+  loadIdentityKeyFile,
   loadNode,
   loadNodeIdentity,
   loadNodeKeyShares,

@@ -20,7 +20,11 @@ export const keystoreFileName = (validatorIndex: number): string => `keystore-${
  * or others may read, like ssh does: it is the key that authenticates the operator to its peers.
  */
 export async function loadNodeIdentity(nodeDir: string): Promise<IdentityKey> {
-  const file = path.join(nodeDir, IDENTITY_KEY_FILE);
+  return loadIdentityKeyFile(path.join(nodeDir, IDENTITY_KEY_FILE));
+}
+
+/** Loads an identity key file (0x + 32-byte hex, mode 0600) wherever it is (`cohort run --identity-key`). */
+export async function loadIdentityKeyFile(file: string): Promise<IdentityKey> {
   const fail = (reason: string) =>
     new ClusterError({code: "CLUSTER_NODE_FILE_INVALID", path: file, reason}, `${file}: ${reason}`);
   let text: string;

@@ -30,6 +30,11 @@ export interface ShareExchangeModules {
   clock: Clock;
   logger: Logger;
   metrics?: CombineMetrics;
+  /**
+   * Whether a peer's shares for `slot` may be held (a window around the current slot): shares for far
+   * away slots are dropped, so a peer cannot make this node keep state for arbitrarily many duties.
+   */
+  isRelevantSlot?(slot: number): boolean;
 }
 
 interface Waiter {
@@ -107,6 +112,10 @@ export class ShareExchange {
     const msg = decodeSharesMessage(m.payload);
     if (msg === null) {
       this.modules.logger.debug("malformed shares message dropped", {from: m.from});
+      return;
+    }
+    if (this.modules.isRelevantSlot && !this.modules.isRelevantSlot(msg.slot)) {
+      this.modules.logger.debug("shares for an irrelevant slot dropped", {from: m.from, slot: msg.slot});
       return;
     }
     const ref = {slot: msg.slot, dutyType: msg.dutyType};

@@ -216,12 +216,6 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
       {threshold: lock.threshold},
       {validators: validatorKeysFromLock(lock), metrics: combineMetrics, logger: log.child({module: "combine"})},
     );
-    const shares = new ShareExchange(
-      {self: operatorIndex, rebroadcastIntervalMs: this.opts.shareRebroadcastMs ?? 1000},
-      {network: net, combiner, clock: this.clock, logger: log.child({module: "shares"})},
-    );
-    this.closers.push(() => shares.stop());
-
     const slotClock = new SlotClock(
       {
         genesisTimeSec: genesis.genesisTime,
@@ -230,6 +224,21 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
       },
       this.clock,
     );
+    const shares = new ShareExchange(
+      {self: operatorIndex, rebroadcastIntervalMs: this.opts.shareRebroadcastMs ?? 1000},
+      {
+        network: net,
+        combiner,
+        clock: this.clock,
+        logger: log.child({module: "shares"}),
+        // Duties live at most an epoch past their slot; peers run at most a couple of slots ahead.
+        isRelevantSlot: (slot) => {
+          const now = slotClock.currentSlot();
+          return slot >= now - 2 * slotClock.opts.slotsPerEpoch && slot <= now + 2;
+        },
+      },
+    );
+    this.closers.push(() => shares.stop());
     const onOutcome = (o: DutyOutcome) => {
       if (o.status === "submitted") log.info("duty submitted", {...o});
       else log.warn("duty failed", {...o});

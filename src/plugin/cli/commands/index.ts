@@ -1,6 +1,7 @@
 import type {Argv} from "yargs";
 import {combineCommand} from "./combine.js";
 import {createClusterCommand} from "./createCluster.js";
+import {runCommand} from "./run.js";
 import {signerCommand} from "./signer.js";
 import {slashingProtectionCommand} from "./slashingProtection.js";
 
@@ -9,6 +10,7 @@ export function registerCommands(cli: Argv): Argv {
   return cli
     .command(createClusterCommand)
     .command(combineCommand)
+    .command(runCommand)
     .command(signerCommand)
     .command(slashingProtectionCommand);
 }

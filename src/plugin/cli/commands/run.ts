@@ -1,0 +1,97 @@
+import type {CommandModule} from "yargs";
+import {ClusterError, loadClusterLock, loadIdentityKeyFile} from "../../../cluster/index.js";
+import {toHex} from "../../../util/hex.js";
+import {createLogger, type LogLevel} from "../../../util/logger.js";
+import {NodeError} from "../../errors.js";
+import {CohortNode} from "../../node.js";
+import {CliError} from "../errors.js";
+
+interface RunArgs {
+  "cluster-lock": string;
+  "identity-key": string;
+  "beacon-nodes": string[];
+  "remote-signer": string;
+  "data-dir": string;
+  "p2p-listen"?: string[];
+  "log-level": string;
+}
+
+const LOG_LEVELS = ["error", "warn", "info", "verbose", "debug"];
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: "run",
+  describe: "Run a cohort node: perform the cluster's validator duties with the other operators",
+  builder: (y) =>
+    y
+      .option("cluster-lock", {type: "string", demandOption: true, describe: "The cluster lock (cluster-lock.json)"})
+      .option("identity-key", {
+        type: "string",
+        demandOption: true,
+        describe: "This operator's identity key file (mode 0600)",
+      })
+      .option("beacon-nodes", {
+        type: "string",
+        array: true,
+        demandOption: true,
+        describe: "Beacon node URLs, in order of preference (space or comma separated); failures fall over to the next",
+        coerce: (v: string[]) => v.flatMap((u) => u.split(",")).filter((u) => u.length > 0),
+      })
+      .option("remote-signer", {
+        type: "string",
+        demandOption: true,
+        describe: "Web3Signer-API remote signer URL holding this node's key shares",
+      })
+      .option("data-dir", {type: "string", demandOption: true, describe: "Data directory (slashing-protection DB)"})
+      .option("p2p-listen", {
+        type: "string",
+        array: true,
+        describe: "libp2p listen multiaddrs (default: this operator's addresses in the lock)",
+      })
+      .option("log-level", {type: "string", default: "info", choices: LOG_LEVELS, describe: "Log level"})
+      .config("config", "A JSON file with any of these options (command-line options win)")
+      .example(
+        "$0 run --cluster-lock node0/cluster-lock.json --identity-key node0/identity-key --beacon-nodes http://127.0.0.1:5052 --remote-signer http://127.0.0.1:9000 --data-dir ./data",
+        "",
+      ),
+  handler: async (args) => {
+    const logger = createLogger({level: args["log-level"] as LogLevel});
+    let node: CohortNode;
+    try {
+      const lock = await loadClusterLock(args["cluster-lock"]);
+      const identity = await loadIdentityKeyFile(args["identity-key"]);
+      const operatorIndex = lock.operators.findIndex((o) => o.identityPublicKey === toHex(identity.publicKey));
+      if (operatorIndex < 0) {
+        throw new CliError(
+          {code: "CLI_COMMAND_FAILED"},
+          `the identity key ${args["identity-key"]} is not one of the cluster's operators`,
+        );
+      }
+      node = new CohortNode(
+        {
+          lock,
+          operatorIndex,
+          beaconNodeUrls: args["beacon-nodes"],
+          remoteSignerUrl: args["remote-signer"],
+          dataDir: args["data-dir"],
+          p2pListen: args["p2p-listen"] ?? lock.operators[operatorIndex].multiaddrs,
+        },
+        {identity, logger},
+      );
+      await node.start();
+    } catch (e) {
+      if (e instanceof CliError) throw e;
+      if (e instanceof ClusterError || e instanceof NodeError)
+        throw new CliError({code: "CLI_COMMAND_FAILED"}, e.message);
+      throw new CliError({code: "CLI_COMMAND_FAILED"}, `cannot start: ${(e as Error).message}`);
+    }
+    // Runs until SIGINT / SIGTERM; in-flight duties end or fail as "stopped", then the DB is closed.
+    await new Promise<void>((resolve) => {
+      const shutdown = (signal: string) => {
+        logger.info("shutting down", {signal});
+        void node.stop().then(resolve);
+      };
+      process.once("SIGINT", () => shutdown("SIGINT"));
+      process.once("SIGTERM", () => shutdown("SIGTERM"));
+    });
+  },
+};

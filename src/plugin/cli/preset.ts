@@ -1,0 +1,49 @@
+import {readFileSync} from "node:fs";
+
+/**
+ * `@lodestar/params` fixes the preset (mainnet, minimal, …) when it is first imported, from
+ * LODESTAR_PRESET. A node's preset is its beacon node's, so before anything imports params, `cohort run`
+ * asks the first reachable BN of its options for `PRESET_BASE` and sets LODESTAR_PRESET. This module
+ * must import nothing that imports @lodestar/params.
+ */
+export async function selectPresetFromBeaconNode(argv: string[]): Promise<void> {
+  if (process.env.LODESTAR_PRESET || argv[0] !== "run") return;
+  for (const url of beaconNodeUrls(argv)) {
+    try {
+      const res = await fetch(`${url.replace(/\/+$/, "")}/eth/v1/config/spec`, {signal: AbortSignal.timeout(5000)});
+      if (!res.ok) continue;
+      const preset = ((await res.json()) as {data?: {PRESET_BASE?: unknown}}).data?.PRESET_BASE;
+      if (typeof preset === "string" && /^[a-z]+$/.test(preset)) {
+        process.env.LODESTAR_PRESET = preset;
+        return;
+      }
+    } catch {
+      // Unreachable now: the node reports it properly when it starts.
+    }
+  }
+}
+
+/** The `--beacon-nodes` values (space, comma or `=` separated), or those of the `--config` file. */
+export function beaconNodeUrls(argv: string[]): string[] {
+  const urls: string[] = [];
+  let configFile: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--config") configFile = argv[i + 1];
+    else if (arg.startsWith("--config=")) configFile = arg.slice("--config=".length);
+    else if (arg.startsWith("--beacon-nodes=")) urls.push(arg.slice("--beacon-nodes=".length));
+    else if (arg === "--beacon-nodes") {
+      for (let j = i + 1; j < argv.length && !argv[j].startsWith("--"); j++) urls.push(argv[j]);
+    }
+  }
+  if (urls.length === 0 && configFile) {
+    try {
+      const value = (JSON.parse(readFileSync(configFile, "utf8")) as Record<string, unknown>)["beacon-nodes"];
+      if (Array.isArray(value)) urls.push(...value.map(String));
+      else if (typeof value === "string") urls.push(value);
+    } catch {
+      // The CLI reports a bad config file itself.
+    }
+  }
+  return urls.flatMap((u) => u.split(",")).filter((u) => u.length > 0);
+}

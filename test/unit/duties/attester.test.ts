@@ -1,0 +1,156 @@
+import {SecretKey} from "@chainsafe/blst";
+import {createBeaconConfig} from "@lodestar/config";
+import {ssz} from "@lodestar/types";
+import {expect} from "chai";
+import {initHerumi} from "../../../src/combine/index.js";
+import {createSimChainConfig} from "../../../src/devnet/beacon/index.js";
+import {
+  attestationSigningRoot,
+  isValidAttesterValue,
+  runAttesterDuty,
+  type ShareSigner,
+} from "../../../src/duties/attester.js";
+import {encodeAttesterValue} from "../../../src/duties/attesterValue.js";
+import {ManualClock, SlotClock} from "../../../src/duties/clock.js";
+import type {DutyOutcome} from "../../../src/duties/outcome.js";
+import type {AttesterDuty} from "../../../src/duties/scheduler.js";
+import type {ShareExchange} from "../../../src/duties/shareExchange.js";
+import {SlashingProtection} from "../../../src/slashing/index.js";
+import {toHex} from "../../../src/util/hex.js";
+import {nullLogger} from "../../../src/util/logger.js";
+
+const config = createBeaconConfig(createSimChainConfig(), new Uint8Array(32).fill(9));
+const SLOTS_PER_EPOCH = 8;
+const slot = 3 * SLOTS_PER_EPOCH + 2; // epoch 3
+const sk = SecretKey.fromKeygen(new Uint8Array(32).fill(1));
+const validatorKey = sk.toPublicKey().toBytes();
+
+function attestationData(overrides: {slot?: number; source?: number; target?: number; root?: number} = {}) {
+  const data = ssz.phase0.AttestationData.defaultValue();
+  data.slot = overrides.slot ?? slot;
+  data.index = 0;
+  data.beaconBlockRoot = new Uint8Array(32).fill(overrides.root ?? 1);
+  data.source = {epoch: overrides.source ?? 2, root: new Uint8Array(32).fill(2)};
+  data.target = {epoch: overrides.target ?? 3, root: new Uint8Array(32).fill(3)};
+  return data;
+}
+
+const duty: AttesterDuty = {
+  pubkey: validatorKey,
+  validatorIndex: 5,
+  committeeIndex: 1,
+  committeeLength: 4,
+  committeesAtSlot: 2,
+  validatorCommitteeIndex: 2,
+  slot,
+};
+
+describe("duties/attester", () => {
+  let db: SlashingProtection;
+  const slotClock = new SlotClock(
+    {genesisTimeSec: 0, secondsPerSlot: 2, slotsPerEpoch: SLOTS_PER_EPOCH},
+    new ManualClock(0),
+  );
+  const modules = () => ({config, slashing: db, logger: nullLogger(), slotClock});
+  const value = (d = attestationData()) => encodeAttesterValue([{committeeIndex: 0, data: d}]);
+
+  before(async () => initHerumi());
+  beforeEach(() => {
+    db = SlashingProtection.open({dataDir: ":memory:", genesisValidatorsRoot: new Uint8Array(32).fill(9)});
+  });
+  afterEach(() => db.close());
+
+  describe("validity predicate (safety rule 1)", () => {
+    const valid = (v: Uint8Array) => isValidAttesterValue(v, slot, [duty], [0], true, modules());
+
+    it("accepts the slot's data with source before target", () => {
+      expect(valid(value())).to.equal(true);
+    });
+
+    it("refuses another slot, another target epoch, source not before target, a committee index, garbage", () => {
+      expect(valid(value(attestationData({slot: slot + 1})))).to.equal(false);
+      expect(valid(value(attestationData({target: 4})))).to.equal(false);
+      expect(valid(value(attestationData({source: 3, target: 3})))).to.equal(false);
+      const wrongIndex = attestationData();
+      wrongIndex.index = 1;
+      expect(valid(value(wrongIndex))).to.equal(false);
+      expect(valid(new Uint8Array([1, 2, 3]))).to.equal(false);
+      expect(valid(encodeAttesterValue([]))).to.equal(false);
+    });
+
+    it("refuses data slashable against the node's DB", () => {
+      const signed = attestationData({root: 7});
+      db.checkAndInsertAttestation(validatorKey, {
+        sourceEpoch: 2,
+        targetEpoch: 3,
+        signingRoot: attestationSigningRoot(config, signed),
+      });
+      expect(valid(value(attestationData({root: 8})))).to.equal(false); // double vote
+      expect(valid(value(signed))).to.equal(true); // the identical attestation again
+    });
+  });
+
+  describe("the flow (safety rule 3: durable record before signing)", () => {
+    function run(signer: ShareSigner, outcomes: DutyOutcome[]) {
+      const published: unknown[] = [];
+      const shares = {
+        publish: (_ref: unknown, s: unknown[]) => published.push(...s),
+        awaitCombined: async () => new Uint8Array(96),
+      } as unknown as ShareExchange;
+      return runAttesterDuty(slot, [duty], {
+        ...modules(),
+        beaconNode: {
+          produceAttestationData: async () => attestationData(),
+          submitAttestations: async () => {},
+        },
+        consensus: {decide: async (_s, _t, opts) => ({value: await opts.propose(), round: 1})},
+        signer,
+        shares,
+        shareKeys: new Map([[toHex(validatorKey), validatorKey]]),
+        onOutcome: (o) => outcomes.push(o),
+      }).then(() => published);
+    }
+
+    it("records the attestation durably before the signer is asked", async () => {
+      let recordedBeforeSign = false;
+      const outcomes: DutyOutcome[] = [];
+      await run(
+        {
+          sign: async (_key, msg) => {
+            // At signing time the DB must already refuse a conflicting vote for this target.
+            const conflicting = {sourceEpoch: 2, targetEpoch: 3, signingRoot: new Uint8Array(32).fill(0xee)};
+            recordedBeforeSign = db.isSlashableAttestation(validatorKey, conflicting)?.code === "SLASHING_DOUBLE_VOTE";
+            expect(msg.type).to.equal("ATTESTATION");
+            return sk.sign(new Uint8Array(32)).toBytes();
+          },
+        },
+        outcomes,
+      );
+      expect(recordedBeforeSign).to.equal(true);
+      expect(outcomes.map((o) => o.status)).to.deep.equal(["submitted"]);
+    });
+
+    it("never asks the signer when the DB refuses the decided value", async () => {
+      db.checkAndInsertAttestation(validatorKey, {
+        sourceEpoch: 2,
+        targetEpoch: 3,
+        signingRoot: new Uint8Array(32).fill(0xee),
+      });
+      let signed = 0;
+      const outcomes: DutyOutcome[] = [];
+      const published = await run(
+        {
+          sign: async () => {
+            signed++;
+            return new Uint8Array(96);
+          },
+        },
+        outcomes,
+      );
+      expect(signed).to.equal(0);
+      expect(published).to.deep.equal([]);
+      expect(outcomes).to.have.length(1);
+      expect(outcomes[0]).to.include({status: "failed", reason: "slashing_refused"});
+    });
+  });
+});

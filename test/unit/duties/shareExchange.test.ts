@@ -1,0 +1,98 @@
+import {PublicKey, SecretKey, Signature, verify} from "@chainsafe/blst";
+import {expect} from "chai";
+import {planCluster, seededRandom, validatorKeysFromLock} from "../../../src/cluster/index.js";
+import {Combiner, initHerumi} from "../../../src/combine/index.js";
+import {ManualClock} from "../../../src/duties/clock.js";
+import {ShareExchange} from "../../../src/duties/shareExchange.js";
+import {MemoryHub} from "../../../src/p2p/memoryNetwork.js";
+import {nullLogger} from "../../../src/util/logger.js";
+
+const plan = planCluster(
+  {
+    nodes: 4,
+    validators: 1,
+    network: {name: "test", genesisForkVersion: "0x00000000", genesisValidatorsRoot: `0x${"00".repeat(32)}`},
+  },
+  {random: seededRandom("share-exchange")},
+);
+const validator = plan.lock.validators[0].publicKey;
+const root = new Uint8Array(32).fill(5);
+const shareSig = (operator: number) => SecretKey.fromBytes(plan.shares[0][operator]).sign(root).toBytes();
+const ref = {slot: 10, dutyType: 1};
+
+async function flush(): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+}
+
+describe("duties/shareExchange", () => {
+  let clock: ManualClock;
+  let hub: MemoryHub;
+  let exchanges: ShareExchange[];
+
+  before(async () => initHerumi());
+  beforeEach(() => {
+    clock = new ManualClock(1_000);
+    hub = new MemoryHub({size: 4});
+    exchanges = [0, 1, 2, 3].map(
+      (i) =>
+        new ShareExchange(
+          {self: i, rebroadcastIntervalMs: 500},
+          {
+            network: hub.network(i),
+            combiner: new Combiner({threshold: 3}, {validators: validatorKeysFromLock(plan.lock)}),
+            clock,
+            logger: nullLogger(),
+          },
+        ),
+    );
+  });
+  afterEach(() => {
+    for (const e of exchanges) e.stop();
+  });
+
+  it("re-broadcasts own shares until combined (safety rule 6), and the result verifies", async () => {
+    // The network loses every share message until t = 1,500 ms.
+    hub.setFilter(() => clock.now() >= 1_500);
+    const results = exchanges.map((e) => e.awaitCombined(ref, validator, 10_000));
+    exchanges.forEach((e, i) => e.publish(ref, [{validator, signingRoot: root, signature: shareSig(i)}], 10_000));
+    await flush();
+    clock.advance(500); // first re-broadcast, still lost
+    await flush();
+    clock.advance(500); // second re-broadcast gets through
+    await flush();
+    const signatures = await Promise.all(results);
+    const pk = PublicKey.fromBytes(Buffer.from(validator.slice(2), "hex"));
+    for (const s of signatures) expect(verify(root, pk, Signature.fromBytes(s))).to.equal(true);
+  });
+
+  it("drops an operator's invalid share and combines from the valid ones", async () => {
+    const forged = SecretKey.fromKeygen(new Uint8Array(32).fill(3)).sign(root).toBytes();
+    const result = exchanges[0].awaitCombined(ref, validator, 10_000);
+    exchanges[1].publish(ref, [{validator, signingRoot: root, signature: forged}], 10_000);
+    exchanges[0].publish(ref, [{validator, signingRoot: root, signature: shareSig(0)}], 10_000);
+    exchanges[2].publish(ref, [{validator, signingRoot: root, signature: shareSig(2)}], 10_000);
+    await flush();
+    let settled = false;
+    void result.then(() => {
+      settled = true;
+    });
+    await flush();
+    expect(settled, "two valid shares are not enough for t = 3").to.equal(false);
+    exchanges[3].publish(ref, [{validator, signingRoot: root, signature: shareSig(3)}], 10_000);
+    await flush();
+    expect((await result).length).to.equal(96);
+  });
+
+  it("rejects waiters when the duty expires first, and forgets it", async () => {
+    let error: Error | null = null;
+    exchanges[0].awaitCombined(ref, validator, 3_000).catch((e: Error) => {
+      error = e;
+    });
+    clock.advance(1_500);
+    await flush();
+    expect(error).to.equal(null);
+    clock.advance(1_000);
+    await flush();
+    expect((error as Error | null)?.message).to.match(/expired/);
+  });
+});
