@@ -54,7 +54,8 @@ describe("duties/shareExchange", () => {
     // The network loses every share message until t = 1,500 ms.
     hub.setFilter(() => clock.now() >= 1_500);
     const results = exchanges.map((e) => e.awaitCombined(ref, validator, 10_000));
-    exchanges.forEach((e, i) => e.publish(ref, [{validator, signingRoot: root, signature: shareSig(i)}], 10_000));
+    for (const [i, e] of exchanges.entries())
+      e.publish(ref, [{validator, signingRoot: root, signature: shareSig(i)}], 10_000);
     await flush();
     clock.advance(500); // first re-broadcast, still lost
     await flush();
