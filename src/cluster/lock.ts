@@ -2,9 +2,9 @@ import {createHash} from "node:crypto";
 import {readFile} from "node:fs/promises";
 import {PublicKey} from "@chainsafe/blst";
 import type {ValidatorKeys} from "../combine/combine.js";
-import {initHerumi, interpolatePublicKeys} from "../combine/herumi.js";
 import {isValidIdentityPublicKey} from "../p2p/identity.js";
 import {fromHex, isHex} from "../util/hex.js";
+import {firstInconsistentWindow} from "./consistency.js";
 import {ClusterError} from "./errors.js";
 import {type ClusterNetwork, isKnownNetwork, knownNetwork} from "./networks.js";
 import {peerIdOfIdentityKey} from "./peerId.js";
@@ -196,7 +196,6 @@ export async function parseClusterLock(json: unknown): Promise<ClusterLock> {
     return {identityPublicKey, peerId, multiaddrs};
   });
 
-  await initHerumi();
   const seenValidators = new Set<string>();
   const validators: ClusterValidator[] = array(root.validators, "validators").map((value, v) => {
     const f = `validators[${v}]`;
@@ -223,27 +222,25 @@ export async function parseClusterLock(json: unknown): Promise<ClusterLock> {
   return lock;
 }
 
-/**
- * The shares at indices 1..t recover the validator key, and each later share j lies on the same
- * polynomial (1..t−1 with j recover it too): n − t + 1 interpolations prove all n are consistent.
- */
+/** All n shares and the validator key lie on one polynomial of degree t − 1 (see consistency.ts). */
 function checkInterpolation(
   publicKey: {key: PublicKey},
   shares: {key: PublicKey}[],
   threshold: number,
   field: string,
 ): void {
-  const point = (index: number) => ({index, uncompressed: shares[index - 1].key.toBytes(false)});
-  const expected = Buffer.from(publicKey.key.toBytes());
-  const base = Array.from({length: threshold - 1}, (_, k) => point(k + 1));
-  for (let j = threshold; j <= shares.length; j++) {
-    const recovered = interpolatePublicKeys([...base, point(j)]);
-    if (!expected.equals(Buffer.from(recovered))) {
-      throw invalid(
-        `${field}.public_key_shares`,
-        `do not interpolate to public_key (shares 1..${threshold - 1} with share ${j} give another key)`,
-      );
-    }
+  const window = firstInconsistentWindow(
+    publicKey.key,
+    shares.map((s) => s.key),
+    threshold,
+  );
+  if (window !== null) {
+    throw invalid(
+      `${field}.public_key_shares`,
+      `do not interpolate to public_key: ${window === 0 ? "public_key and shares 1" : `shares ${window}`}..${
+        window + threshold
+      } are not on one polynomial of degree ${threshold - 1}`,
+    );
   }
 }
 
