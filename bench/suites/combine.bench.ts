@@ -173,7 +173,7 @@ const suite: BenchSuite = {
     });
 
     // Loading (fully validating) the lock of a 4-operator cluster of 1,000 validators.
-    const network = await knownNetwork("hoodi");
+    const network = knownNetwork("hoodi");
     const plan = planCluster({nodes: 4, validators: V, network}, {random: seededRandom("bench-lock")});
     const lockJson: unknown = JSON.parse(serializeClusterLock(plan.lock));
     const load = await measure(() => parseClusterLock(lockJson), {warmup: 0, minIterations: 1, minTimeMs: 0});

@@ -160,7 +160,7 @@ export async function parseClusterLock(json: unknown): Promise<ClusterLock> {
     genesisValidatorsRoot: hex(net.genesis_validators_root, "network.genesis_validators_root", 32),
   };
   if (isKnownNetwork(network.name)) {
-    const known = await knownNetwork(network.name);
+    const known = knownNetwork(network.name);
     if (network.genesisForkVersion !== known.genesisForkVersion)
       throw invalid("network.genesis_fork_version", `is not ${network.name}'s (${known.genesisForkVersion})`);
     if (network.genesisValidatorsRoot !== known.genesisValidatorsRoot)

@@ -69,7 +69,7 @@ describe("cluster/createCluster (files)", () => {
   let tmp: string;
   let hoodi: ClusterNetwork;
   before(async () => {
-    hoodi = await knownNetwork("hoodi");
+    hoodi = knownNetwork("hoodi");
     await initHerumi();
     tmp = await mkdtemp(path.join(os.tmpdir(), "cohort-cluster-"));
   });

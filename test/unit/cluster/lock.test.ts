@@ -54,8 +54,8 @@ async function expectField(json: unknown, field: string | RegExp): Promise<void>
   expect.fail(`lock accepted; expected an error naming ${field}`);
 }
 
-const hoodi = await knownNetwork("hoodi");
-const sepolia = await knownNetwork("sepolia");
+const hoodi = knownNetwork("hoodi");
+const sepolia = knownNetwork("sepolia");
 
 describe("cluster/lock", () => {
   before(() => initHerumi());
@@ -191,7 +191,7 @@ describe("cluster/lock", () => {
   });
 
   it("custom networks carry their own genesis values; thresholds 1 and n are valid", async () => {
-    const network = await resolveNetwork("devnet", {
+    const network = resolveNetwork("devnet", {
       genesisForkVersion: "0x10000038",
       genesisValidatorsRoot: `0x${"22".repeat(32)}`,
     });
@@ -207,13 +207,9 @@ describe("cluster/lock", () => {
       ["Bad Name!", {}],
       ["devnet", {genesisForkVersion: "0x10"}],
     ] as const) {
-      let caught: unknown = null;
-      await resolveNetwork(name, custom).catch((e: unknown) => {
-        caught = e;
-      });
-      expect(caught, name).to.be.instanceOf(ClusterError);
+      expect(() => resolveNetwork(name, custom), name).to.throw(ClusterError);
     }
-    expect(await knownNetwork("mainnet")).to.deep.equal({
+    expect(knownNetwork("mainnet")).to.deep.equal({
       name: "mainnet",
       genesisForkVersion: "0x00000000",
       genesisValidatorsRoot: "0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95",
