@@ -216,6 +216,21 @@ describe("cluster/lock", () => {
     });
   });
 
+  it("takes operator addresses as given", async () => {
+    const multiaddrs = [["/ip4/10.0.0.1/tcp/9000"], ["/dns4/node-b.example/tcp/9100"], ["/ip6/::1/tcp/9200"]];
+    const p = planCluster({nodes: 3, validators: 1, network: hoodi, multiaddrs}, {random: seededRandom("addr")});
+    expect(p.lock.operators.map((o) => o.multiaddrs)).to.deep.equal(multiaddrs);
+    expect((await parseClusterLock(JSON.parse(serializeClusterLock(p.lock)))).operators[1].multiaddrs).to.deep.equal(
+      multiaddrs[1],
+    );
+    expect(() =>
+      planCluster(
+        {nodes: 3, validators: 1, network: hoodi, multiaddrs: multiaddrs.slice(1)},
+        {random: seededRandom("addr")},
+      ),
+    ).to.throw(RangeError);
+  });
+
   it("holds no secret: no share, validator key, identity key or password appears in the lock", () => {
     const text = serializeClusterLock(lock);
     const secrets = [

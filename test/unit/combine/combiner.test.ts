@@ -46,8 +46,12 @@ describe("combine/Combiner", () => {
     expect(verify(msg, a.keys.publicKey, Signature.fromBytes(sig, true))).to.equal(true);
     expect(combiner.submit(share(a, 3, msg))).to.deep.equal({status: "already_combined"});
     expect(combiner.submit(share(a, 1, msg))).to.deep.equal({status: "already_combined"});
-    return register.getSingleMetricAsString("cohort_combine_latency_seconds").then((text) => {
-      expect(text).to.include("cohort_combine_latency_seconds_sum 0.25");
+    return Promise.all([
+      register.getSingleMetricAsString("cohort_combine_latency_seconds"),
+      register.getSingleMetricAsString("cohort_combine_recoveries_total"),
+    ]).then(([latency, recoveries]) => {
+      expect(latency).to.include("cohort_combine_latency_seconds_sum 0.25");
+      expect(recoveries).to.include("cohort_combine_recoveries_total 1");
     });
   });
 
