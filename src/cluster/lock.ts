@@ -189,7 +189,7 @@ export async function parseClusterLock(json: unknown): Promise<ClusterLock> {
     const peerId = string(o.peer_id, `${f}.peer_id`);
     if (peerId !== peerIdOfIdentityKey(raw)) throw invalid(`${f}.peer_id`, "is not the peer id of identity_public_key");
     const multiaddrs = array(o.multiaddrs, `${f}.multiaddrs`).map((m, k) => {
-      if (typeof m !== "string" || !MULTIADDR.test(m))
+      if (typeof m !== "string" || !MULTIADDR.test(m) || Number(m.slice(m.lastIndexOf("/") + 1)) > 65535)
         throw invalid(`${f}.multiaddrs[${k}]`, "must be a TCP multiaddr like /ip4/127.0.0.1/tcp/9000");
       return m;
     });
@@ -197,7 +197,9 @@ export async function parseClusterLock(json: unknown): Promise<ClusterLock> {
   });
 
   const seenValidators = new Set<string>();
-  const validators: ClusterValidator[] = array(root.validators, "validators").map((value, v) => {
+  const validatorsJson = array(root.validators, "validators");
+  if (validatorsJson.length === 0) throw invalid("validators", "must not be empty");
+  const validators: ClusterValidator[] = validatorsJson.map((value, v) => {
     const f = `validators[${v}]`;
     const o = record(value, f, ["public_key", "public_key_shares"]);
     const publicKey = blsPublicKey(o.public_key, `${f}.public_key`);

@@ -166,6 +166,18 @@ describe("cluster/lock", () => {
       }),
       "validators[0].public_key",
     );
+    await expectField(
+      resealed((l) => {
+        l.operators[1].multiaddrs = ["/ip4/127.0.0.1/tcp/70000"];
+      }),
+      "operators[1].multiaddrs[0]",
+    );
+    await expectField(
+      resealed((l) => {
+        l.validators = [];
+      }),
+      "validators",
+    );
     await expectField({...(json as object), extra: 1}, "extra");
     const {lock_hash: _drop, ...noHash} = json as {[k: string]: Json};
     await expectField(noHash, "lock_hash");
