@@ -152,6 +152,8 @@ describe("cluster/createCluster (files)", () => {
     expect(keys.map((k) => k.publicKey)).to.deep.equal(lock.validators.map((v) => v.publicKey));
     for (const f of await readdir(keysOut)) expect((await stat(path.join(keysOut, f))).mode & 0o777).to.equal(0o600);
 
+    // staking-deposit-cli keeps deposit data next to the keystores: it is not a keystore and is skipped.
+    await writeFile(path.join(keysOut, "deposit_data-1.json"), "[]");
     const resplit = path.join(tmp, "c2");
     const {code, err} = await cli([
       "create-cluster",
