@@ -26,7 +26,10 @@ for (const file of files) {
   process.stderr.write(`  ${suite.name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 
-const table = new Table({head: ["suite", "benchmark", "value", "unit", "target", "met", "note"]});
+const table = new Table({
+  head: ["suite", "benchmark", "value", "unit", "target", "met", "note"],
+  style: {head: [], border: []},
+});
 for (const r of results) {
   table.push([
     r.suite,

@@ -14,19 +14,19 @@ export function buildCli(argv: string[]): Argv {
     .alias("h", "help")
     .version(false)
     .wrap(Math.min(110, process.stdout.columns ?? 110))
-    .exitProcess(false);
+    .exitProcess(false)
+    .fail((msg, err) => {
+      // Stop at the first usage error: with exitProcess(false) yargs would otherwise run the handler.
+      throw err ?? new CliError({code: "CLI_INVALID_ARGUMENT", argument: ""}, `${msg} (see --help)`);
+    });
   return registerCommands(cli);
 }
 
 /** Runs the CLI and returns the exit code: 0 success, 1 failed command, 2 bad usage. */
 export async function runCli(argv: string[]): Promise<number> {
-  let usageError: string | null = null;
-  const cli = buildCli(argv).fail((msg, err) => {
-    if (err) throw err;
-    usageError = msg;
-  });
+  process.exitCode = undefined;
   try {
-    await cli.parseAsync();
+    await buildCli(argv).parseAsync();
   } catch (e) {
     if (e instanceof CliError) {
       process.stderr.write(`cohort: ${e.message}\n`);
@@ -34,10 +34,6 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     process.stderr.write(`cohort: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
-  }
-  if (usageError !== null) {
-    process.stderr.write(`\n${usageError}\n`);
-    return 2;
   }
   return typeof process.exitCode === "number" ? process.exitCode : 0;
 }

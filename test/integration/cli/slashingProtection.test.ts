@@ -1,0 +1,125 @@
+import {readFileSync, writeFileSync} from "node:fs";
+import path from "node:path";
+import {fileURLToPath} from "node:url";
+import {expect} from "chai";
+import {runCli} from "../../../src/plugin/cli/cli.js";
+import {useTmpDir} from "../../utils/tmpDir.js";
+
+const vectors = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../../fixtures/eip3076");
+const zeroRoot = `0x${"00".repeat(32)}`;
+
+/** Runs the CLI with stdout/stderr captured. */
+async function cli(...argv: string[]): Promise<{code: number; out: string; err: string}> {
+  let out = "";
+  let err = "";
+  const origOut = process.stdout.write.bind(process.stdout);
+  const origErr = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    const code = await runCli(argv);
+    return {code, out, err};
+  } finally {
+    process.stdout.write = origOut;
+    process.stderr.write = origErr;
+  }
+}
+
+describe("cli: cohort slashing-protection", () => {
+  const tmp = useTmpDir();
+
+  it("imports a file and exports the same history", async () => {
+    const file = path.join(vectors, "single_validator_multiple_blocks_and_attestations.json");
+    const interchange = JSON.parse(readFileSync(file, "utf8")).steps[0].interchange;
+    const input = path.join(tmp.path, "in.json");
+    writeFileSync(input, JSON.stringify(interchange));
+    const data = path.join(tmp.path, "data");
+    const imp = await cli(
+      "slashing-protection",
+      "import",
+      "--file",
+      input,
+      "--data-dir",
+      data,
+      "--genesis-validators-root",
+      zeroRoot,
+    );
+    expect(imp.code, imp.err).to.equal(0);
+    expect(imp.out).to.match(/1 validators, 4 blocks, 3 attestations/);
+    const output = path.join(tmp.path, "out.json");
+    const exp = await cli("slashing-protection", "export", "--file", output, "--data-dir", data);
+    expect(exp.code, exp.err).to.equal(0);
+    const exported = JSON.parse(readFileSync(output, "utf8"));
+    expect(exported.data[0].signed_blocks.map((b: {slot: string}) => b.slot)).to.deep.equal(["2", "3", "10", "1200"]);
+    const selected = await cli(
+      "slashing-protection",
+      "export",
+      "--file",
+      output,
+      "--data-dir",
+      data,
+      "--pubkeys",
+      `0x${"11".repeat(48)}`,
+    );
+    expect(selected.code).to.equal(0);
+    expect(JSON.parse(readFileSync(output, "utf8")).data).to.deep.equal([]);
+  });
+
+  it("reports bad input with a clear message and exit code, changing nothing", async () => {
+    const data = path.join(tmp.path, "data");
+    const bad = path.join(tmp.path, "bad.json");
+    writeFileSync(bad, "{not json");
+    const r1 = await cli(
+      "slashing-protection",
+      "import",
+      "--file",
+      bad,
+      "--data-dir",
+      data,
+      "--genesis-validators-root",
+      zeroRoot,
+    );
+    expect(r1.code).to.equal(1);
+    expect(r1.err).to.match(/not valid JSON.*nothing was imported/);
+    const otherChain = {
+      metadata: {interchange_format_version: "5", genesis_validators_root: `0x${"01".repeat(32)}`},
+      data: [],
+    };
+    writeFileSync(bad, JSON.stringify(otherChain));
+    const r2 = await cli(
+      "slashing-protection",
+      "import",
+      "--file",
+      bad,
+      "--data-dir",
+      data,
+      "--genesis-validators-root",
+      zeroRoot,
+    );
+    expect(r2.code).to.equal(1);
+    expect(r2.err).to.match(/another chain/);
+    const r3 = await cli(
+      "slashing-protection",
+      "import",
+      "--file",
+      bad,
+      "--data-dir",
+      data,
+      "--genesis-validators-root",
+      "0x12",
+    );
+    expect(r3.code).to.equal(2);
+    const r4 = await cli("slashing-protection", "export", "--file", bad, "--data-dir", path.join(tmp.path, "none"));
+    expect(r4.code).to.equal(1);
+    expect(r4.err).to.match(/no slashing-protection DB/);
+    const r5 = await cli("slashing-protection", "import", "--data-dir", data);
+    expect(r5.code).to.equal(2);
+    expect(r5.err).to.match(/Missing required argument/);
+  });
+});
