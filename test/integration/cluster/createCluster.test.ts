@@ -2,6 +2,7 @@ import {chmod, mkdtemp, readdir, readFile, rm, stat, writeFile} from "node:fs/pr
 import os from "node:os";
 import path from "node:path";
 import {SecretKey} from "@chainsafe/blst";
+import {peerIdFromPrivateKey} from "@libp2p/peer-id";
 import {expect} from "chai";
 import {
   type ClusterError,
@@ -11,6 +12,7 @@ import {
   decryptKeystoreDir,
   type KdfOption,
   knownNetwork,
+  libp2pPrivateKeyOf,
   loadClusterLock,
   loadNode,
   loadNodeIdentity,
@@ -95,6 +97,7 @@ describe("cluster/createCluster (files)", () => {
       expect(node.operatorIndex).to.equal(i);
       expect(node.lock).to.deep.equal(lock);
       expect(toHex(node.identity.publicKey)).to.equal(lock.operators[i].identityPublicKey);
+      expect(peerIdFromPrivateKey(libp2pPrivateKeyOf(node.identity)).toString()).to.equal(lock.operators[i].peerId);
       secrets.push(toHex(node.identity.exportSecret()).slice(2));
       expect((await stat(path.join(nodeDir, "identity-key"))).mode & 0o777).to.equal(0o600);
       const keysDir = path.join(nodeDir, "validator_keys");
