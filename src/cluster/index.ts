@@ -49,6 +49,6 @@ export {
   PASSWORD_FILE,
   VALIDATOR_KEYS_DIR,
 } from "./node.js";
-export {peerIdOfIdentityKey} from "./peerId.js";
+export {libp2pPrivateKeyOf, peerIdOfIdentityKey} from "./peerId.js";
 export {type RandomBytes, secureRandom, seededRandom} from "./random.js";
 export {BLS_CURVE_ORDER, lagrangeAtZero, recoverSecretKey, splitSecretKey} from "./shamir.js";

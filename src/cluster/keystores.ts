@@ -115,7 +115,10 @@ export async function readPasswordFile(file: string): Promise<string> {
   }
 }
 
-/** Decrypts every `*.json` keystore of a directory (sorted by name) with one password. */
+/**
+ * Decrypts every `keystore*.json` of a directory (in natural name order) with one password; other
+ * files, such as staking-deposit-cli's deposit_data-*.json, are left alone.
+ */
 export async function decryptKeystoreDir(
   dir: string,
   password: string,
@@ -123,12 +126,12 @@ export async function decryptKeystoreDir(
 ): Promise<DecryptedKey[]> {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((f) => f.endsWith(".json")).sort(byNumberThenName);
+    names = (await readdir(dir)).filter((f) => f.startsWith("keystore") && f.endsWith(".json")).sort(byNumberThenName);
   } catch (e) {
     throw new ClusterError({code: "CLUSTER_FILE_UNREADABLE", path: dir, reason: (e as Error).message});
   }
   if (names.length === 0)
-    throw new ClusterError({code: "CLUSTER_FILE_UNREADABLE", path: dir, reason: "no *.json keystores"});
+    throw new ClusterError({code: "CLUSTER_FILE_UNREADABLE", path: dir, reason: "no keystore*.json files"});
   const keys: DecryptedKey[] = [];
   for (const name of names) {
     keys.push(await decryptKeystoreFile(path.join(dir, name), password));

@@ -2,9 +2,9 @@ import {createHash} from "node:crypto";
 import {readFile} from "node:fs/promises";
 import {PublicKey} from "@chainsafe/blst";
 import type {ValidatorKeys} from "../combine/combine.js";
-import {initHerumi, interpolatePublicKeys} from "../combine/herumi.js";
 import {isValidIdentityPublicKey} from "../p2p/identity.js";
 import {fromHex, isHex} from "../util/hex.js";
+import {firstInconsistentWindow} from "./consistency.js";
 import {ClusterError} from "./errors.js";
 import {type ClusterNetwork, isKnownNetwork, knownNetwork} from "./networks.js";
 import {peerIdOfIdentityKey} from "./peerId.js";
@@ -160,7 +160,7 @@ export async function parseClusterLock(json: unknown): Promise<ClusterLock> {
     genesisValidatorsRoot: hex(net.genesis_validators_root, "network.genesis_validators_root", 32),
   };
   if (isKnownNetwork(network.name)) {
-    const known = await knownNetwork(network.name);
+    const known = knownNetwork(network.name);
     if (network.genesisForkVersion !== known.genesisForkVersion)
       throw invalid("network.genesis_fork_version", `is not ${network.name}'s (${known.genesisForkVersion})`);
     if (network.genesisValidatorsRoot !== known.genesisValidatorsRoot)
@@ -189,16 +189,17 @@ export async function parseClusterLock(json: unknown): Promise<ClusterLock> {
     const peerId = string(o.peer_id, `${f}.peer_id`);
     if (peerId !== peerIdOfIdentityKey(raw)) throw invalid(`${f}.peer_id`, "is not the peer id of identity_public_key");
     const multiaddrs = array(o.multiaddrs, `${f}.multiaddrs`).map((m, k) => {
-      if (typeof m !== "string" || !MULTIADDR.test(m))
+      if (typeof m !== "string" || !MULTIADDR.test(m) || Number(m.slice(m.lastIndexOf("/") + 1)) > 65535)
         throw invalid(`${f}.multiaddrs[${k}]`, "must be a TCP multiaddr like /ip4/127.0.0.1/tcp/9000");
       return m;
     });
     return {identityPublicKey, peerId, multiaddrs};
   });
 
-  await initHerumi();
   const seenValidators = new Set<string>();
-  const validators: ClusterValidator[] = array(root.validators, "validators").map((value, v) => {
+  const validatorsJson = array(root.validators, "validators");
+  if (validatorsJson.length === 0) throw invalid("validators", "must not be empty");
+  const validators: ClusterValidator[] = validatorsJson.map((value, v) => {
     const f = `validators[${v}]`;
     const o = record(value, f, ["public_key", "public_key_shares"]);
     const publicKey = blsPublicKey(o.public_key, `${f}.public_key`);
@@ -223,27 +224,25 @@ export async function parseClusterLock(json: unknown): Promise<ClusterLock> {
   return lock;
 }
 
-/**
- * The shares at indices 1..t recover the validator key, and each later share j lies on the same
- * polynomial (1..t−1 with j recover it too): n − t + 1 interpolations prove all n are consistent.
- */
+/** All n shares and the validator key lie on one polynomial of degree t − 1 (see consistency.ts). */
 function checkInterpolation(
   publicKey: {key: PublicKey},
   shares: {key: PublicKey}[],
   threshold: number,
   field: string,
 ): void {
-  const point = (index: number) => ({index, uncompressed: shares[index - 1].key.toBytes(false)});
-  const expected = Buffer.from(publicKey.key.toBytes());
-  const base = Array.from({length: threshold - 1}, (_, k) => point(k + 1));
-  for (let j = threshold; j <= shares.length; j++) {
-    const recovered = interpolatePublicKeys([...base, point(j)]);
-    if (!expected.equals(Buffer.from(recovered))) {
-      throw invalid(
-        `${field}.public_key_shares`,
-        `do not interpolate to public_key (shares 1..${threshold - 1} with share ${j} give another key)`,
-      );
-    }
+  const window = firstInconsistentWindow(
+    publicKey.key,
+    shares.map((s) => s.key),
+    threshold,
+  );
+  if (window !== null) {
+    throw invalid(
+      `${field}.public_key_shares`,
+      `do not interpolate to public_key: ${window === 0 ? "public_key and shares 1" : `shares ${window}`}..${
+        window + threshold
+      } are not on one polynomial of degree ${threshold - 1}`,
+    );
   }
 }
 

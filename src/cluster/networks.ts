@@ -1,3 +1,4 @@
+import {genesisData, networksChainConfig} from "@lodestar/config/networks";
 import {isHex, toHex} from "../util/hex.js";
 import {ClusterError} from "./errors.js";
 
@@ -19,13 +20,8 @@ export function isKnownNetwork(name: string): name is KnownNetworkName {
   return (KNOWN_NETWORKS as readonly string[]).includes(name);
 }
 
-/**
- * A known network's genesis fork version and genesis validators root, as Lodestar ships them.
- * Imported lazily: @lodestar/config is ESM-only ("import" condition), and a static import breaks any
- * caller loaded through require() (mocha loads .ts test files with require, which tsx compiles to CJS).
- */
-export async function knownNetwork(name: KnownNetworkName): Promise<ClusterNetwork> {
-  const {genesisData, networksChainConfig} = await import("@lodestar/config/networks");
+/** A known network's genesis fork version and genesis validators root, as Lodestar ships them. */
+export function knownNetwork(name: KnownNetworkName): ClusterNetwork {
   return {
     name,
     genesisForkVersion: toHex(networksChainConfig[name].GENESIS_FORK_VERSION),
@@ -37,12 +33,12 @@ export async function knownNetwork(name: KnownNetworkName): Promise<ClusterNetwo
  * Resolves `--network`: a known name alone, or any other name (a custom or dev chain) with its genesis
  * fork version and genesis validators root given explicitly. Known networks refuse conflicting values.
  */
-export async function resolveNetwork(
+export function resolveNetwork(
   name: string,
   custom: {genesisForkVersion?: string; genesisValidatorsRoot?: string} = {},
-): Promise<ClusterNetwork> {
+): ClusterNetwork {
   if (isKnownNetwork(name)) {
-    const known = await knownNetwork(name);
+    const known = knownNetwork(name);
     if (
       (custom.genesisForkVersion !== undefined &&
         custom.genesisForkVersion.toLowerCase() !== known.genesisForkVersion) ||

@@ -32,6 +32,9 @@ export function combineShares(
   validator = "",
 ): CombineResult {
   const n = keys.publicKeyShares.length;
+  if (!Number.isInteger(threshold) || threshold < 1 || threshold > n) {
+    throw new CombineError({code: "COMBINE_INVALID_THRESHOLD", threshold, n});
+  }
   const rejected: CombineError[] = [];
   const candidates: ShareCheck[] = [];
   const seen = new Set<number>();

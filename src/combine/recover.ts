@@ -15,6 +15,9 @@ export interface ParsedShare {
  * The result is NOT verified here: `recoverVerified` does that.
  */
 export function recoverSignature(shares: ParsedShare[], threshold: number): Uint8Array {
+  if (!Number.isInteger(threshold) || threshold < 1) {
+    throw new CombineError({code: "COMBINE_INVALID_THRESHOLD", threshold, n: shares.length});
+  }
   const distinct = new Map<number, Signature>();
   for (const s of shares) {
     if (!Number.isInteger(s.index) || s.index < 1) {

@@ -2,6 +2,7 @@ import {chmod, mkdtemp, readdir, readFile, rm, stat, writeFile} from "node:fs/pr
 import os from "node:os";
 import path from "node:path";
 import {SecretKey} from "@chainsafe/blst";
+import {peerIdFromPrivateKey} from "@libp2p/peer-id";
 import {expect} from "chai";
 import {
   type ClusterError,
@@ -11,6 +12,7 @@ import {
   decryptKeystoreDir,
   type KdfOption,
   knownNetwork,
+  libp2pPrivateKeyOf,
   loadClusterLock,
   loadNode,
   loadNodeIdentity,
@@ -69,7 +71,7 @@ describe("cluster/createCluster (files)", () => {
   let tmp: string;
   let hoodi: ClusterNetwork;
   before(async () => {
-    hoodi = await knownNetwork("hoodi");
+    hoodi = knownNetwork("hoodi");
     await initHerumi();
     tmp = await mkdtemp(path.join(os.tmpdir(), "cohort-cluster-"));
   });
@@ -95,6 +97,7 @@ describe("cluster/createCluster (files)", () => {
       expect(node.operatorIndex).to.equal(i);
       expect(node.lock).to.deep.equal(lock);
       expect(toHex(node.identity.publicKey)).to.equal(lock.operators[i].identityPublicKey);
+      expect(peerIdFromPrivateKey(libp2pPrivateKeyOf(node.identity)).toString()).to.equal(lock.operators[i].peerId);
       secrets.push(toHex(node.identity.exportSecret()).slice(2));
       expect((await stat(path.join(nodeDir, "identity-key"))).mode & 0o777).to.equal(0o600);
       const keysDir = path.join(nodeDir, "validator_keys");
@@ -152,6 +155,8 @@ describe("cluster/createCluster (files)", () => {
     expect(keys.map((k) => k.publicKey)).to.deep.equal(lock.validators.map((v) => v.publicKey));
     for (const f of await readdir(keysOut)) expect((await stat(path.join(keysOut, f))).mode & 0o777).to.equal(0o600);
 
+    // staking-deposit-cli keeps deposit data next to the keystores: it is not a keystore and is skipped.
+    await writeFile(path.join(keysOut, "deposit_data-1.json"), "[]");
     const resplit = path.join(tmp, "c2");
     const {code, err} = await cli([
       "create-cluster",

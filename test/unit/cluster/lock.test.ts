@@ -54,8 +54,8 @@ async function expectField(json: unknown, field: string | RegExp): Promise<void>
   expect.fail(`lock accepted; expected an error naming ${field}`);
 }
 
-const hoodi = await knownNetwork("hoodi");
-const sepolia = await knownNetwork("sepolia");
+const hoodi = knownNetwork("hoodi");
+const sepolia = knownNetwork("sepolia");
 
 describe("cluster/lock", () => {
   before(() => initHerumi());
@@ -166,6 +166,18 @@ describe("cluster/lock", () => {
       }),
       "validators[0].public_key",
     );
+    await expectField(
+      resealed((l) => {
+        l.operators[1].multiaddrs = ["/ip4/127.0.0.1/tcp/70000"];
+      }),
+      "operators[1].multiaddrs[0]",
+    );
+    await expectField(
+      resealed((l) => {
+        l.validators = [];
+      }),
+      "validators",
+    );
     await expectField({...(json as object), extra: 1}, "extra");
     const {lock_hash: _drop, ...noHash} = json as {[k: string]: Json};
     await expectField(noHash, "lock_hash");
@@ -191,7 +203,7 @@ describe("cluster/lock", () => {
   });
 
   it("custom networks carry their own genesis values; thresholds 1 and n are valid", async () => {
-    const network = await resolveNetwork("devnet", {
+    const network = resolveNetwork("devnet", {
       genesisForkVersion: "0x10000038",
       genesisValidatorsRoot: `0x${"22".repeat(32)}`,
     });
@@ -207,17 +219,28 @@ describe("cluster/lock", () => {
       ["Bad Name!", {}],
       ["devnet", {genesisForkVersion: "0x10"}],
     ] as const) {
-      let caught: unknown = null;
-      await resolveNetwork(name, custom).catch((e: unknown) => {
-        caught = e;
-      });
-      expect(caught, name).to.be.instanceOf(ClusterError);
+      expect(() => resolveNetwork(name, custom), name).to.throw(ClusterError);
     }
-    expect(await knownNetwork("mainnet")).to.deep.equal({
+    expect(knownNetwork("mainnet")).to.deep.equal({
       name: "mainnet",
       genesisForkVersion: "0x00000000",
       genesisValidatorsRoot: "0x4b363db94e286120d76eb905340fdd4e54bfe9f06bf33ff6cf5ad27f511bfe95",
     });
+  });
+
+  it("takes operator addresses as given", async () => {
+    const multiaddrs = [["/ip4/10.0.0.1/tcp/9000"], ["/dns4/node-b.example/tcp/9100"], ["/ip6/::1/tcp/9200"]];
+    const p = planCluster({nodes: 3, validators: 1, network: hoodi, multiaddrs}, {random: seededRandom("addr")});
+    expect(p.lock.operators.map((o) => o.multiaddrs)).to.deep.equal(multiaddrs);
+    expect((await parseClusterLock(JSON.parse(serializeClusterLock(p.lock)))).operators[1].multiaddrs).to.deep.equal(
+      multiaddrs[1],
+    );
+    expect(() =>
+      planCluster(
+        {nodes: 3, validators: 1, network: hoodi, multiaddrs: multiaddrs.slice(1)},
+        {random: seededRandom("addr")},
+      ),
+    ).to.throw(RangeError);
   });
 
   it("holds no secret: no share, validator key, identity key or password appears in the lock", () => {

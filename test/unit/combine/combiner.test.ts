@@ -3,7 +3,9 @@ import {expect} from "chai";
 import {Registry} from "prom-client";
 import {
   blamedShareIndex,
+  CombineError,
   Combiner,
+  combineShares,
   createCombineMetrics,
   initHerumi,
   type ShareSubmission,
@@ -46,8 +48,12 @@ describe("combine/Combiner", () => {
     expect(verify(msg, a.keys.publicKey, Signature.fromBytes(sig, true))).to.equal(true);
     expect(combiner.submit(share(a, 3, msg))).to.deep.equal({status: "already_combined"});
     expect(combiner.submit(share(a, 1, msg))).to.deep.equal({status: "already_combined"});
-    return register.getSingleMetricAsString("cohort_combine_latency_seconds").then((text) => {
-      expect(text).to.include("cohort_combine_latency_seconds_sum 0.25");
+    return Promise.all([
+      register.getSingleMetricAsString("cohort_combine_latency_seconds"),
+      register.getSingleMetricAsString("cohort_combine_recoveries_total"),
+    ]).then(([latency, recoveries]) => {
+      expect(latency).to.include("cohort_combine_latency_seconds_sum 0.25");
+      expect(recoveries).to.include("cohort_combine_recoveries_total 1");
     });
   });
 
@@ -151,6 +157,27 @@ describe("combine/Combiner", () => {
     expect(combiner.submit(share(a, 1, msg)).status).to.equal("duplicate");
     expect(combiner.submit(share(a, 2, msg)).status).to.equal("pending");
     expect(combiner.submit(upper(share(a, 3, msg))).status).to.equal("combined");
+  });
+
+  it("never returns a recovered signature that does not verify under the validator key", () => {
+    // Keys whose shares are a's but whose validator key is b's: every share verifies, the result cannot.
+    const mismatched = {publicKey: b.keys.publicKey, publicKeyShares: a.keys.publicKeyShares};
+    const combiner = new Combiner({threshold: 3}, {validators: new Map([[a.validator, mismatched]])});
+    const msg = root(10);
+    const results = combiner.submitMany([1, 2, 3].map((i) => share(a, i, msg)));
+    expect(results.map((r) => r.status)).to.deep.equal(["pending", "pending", "invalid"]);
+    const last = results[2];
+    expect(last.status === "invalid" && last.error.code).to.equal("COMBINE_RECOVERED_INVALID");
+    expect(() =>
+      combineShares(
+        mismatched,
+        3,
+        msg,
+        [1, 2, 3].map((i) => ({index: i, signature: a.shares[i - 1].sign(msg).toBytes()})),
+      ),
+    )
+      .to.throw(CombineError)
+      .with.property("code", "COMBINE_RECOVERED_INVALID");
   });
 
   it("refuses a threshold larger than the number of shares", () => {

@@ -20,7 +20,7 @@ describe("combine/fixtures (fixtures/combine)", () => {
   });
 
   it("are reproducible from the seed", async () => {
-    const rebuilt = buildFixture(await knownNetwork("hoodi"));
+    const rebuilt = buildFixture(knownNetwork("hoodi"));
     expect(rebuilt.expected).to.deep.equal(expected);
     const lock = await loadClusterLock(path.join(dir, "cluster", "cluster-lock.json"));
     expect(lock).to.deep.equal(rebuilt.plan.lock);

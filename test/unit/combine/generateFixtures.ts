@@ -10,7 +10,7 @@ import {seededRandom} from "../../../src/cluster/random.js";
 import {buildFixture, FIXTURE} from "./fixtureData.js";
 
 const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../fixtures/combine");
-const network = await knownNetwork("hoodi");
+const network = knownNetwork("hoodi");
 const {expected} = buildFixture(network);
 await rm(path.join(dir, "cluster"), {recursive: true, force: true});
 const lock = await createCluster(

@@ -70,6 +70,19 @@ describe("combine/recover", () => {
     }
   });
 
+  it("refuses thresholds out of range in recover and combine", () => {
+    const split = makeSplitKey("range", 2, 3);
+    const shares = split.shares.map((sk, i) => ({index: i + 1, signature: sk.sign(root(1)).toBytes()}));
+    for (const t of [0, 4, 1.5]) {
+      expect(() => combineShares(split.keys, t, root(1), shares))
+        .to.throw(CombineError)
+        .with.property("code", "COMBINE_INVALID_THRESHOLD");
+    }
+    expect(() => recoverSignature([], 0))
+      .to.throw(CombineError)
+      .with.property("code", "COMBINE_INVALID_THRESHOLD");
+  });
+
   it("1-of-n and n-of-n splits recover too", () => {
     for (const [t, n] of [
       [1, 3],

@@ -88,7 +88,7 @@ export const createClusterCommand: CommandModule<object, CreateClusterArgs> = {
           "--split-keystores needs --password-file",
         );
       }
-      const network = await resolveNetwork(args.network, {
+      const network = resolveNetwork(args.network, {
         genesisForkVersion: args["genesis-fork-version"],
         genesisValidatorsRoot: args["genesis-validators-root"],
       });
