@@ -8,7 +8,8 @@
  * each attempt with its endpoint and status. Nothing here crashes on a down or syncing BN.
  */
 import {type ApiClient, getClient, routes} from "@lodestar/api";
-import type {ChainForkConfig} from "@lodestar/config";
+import {type BeaconConfig, type ChainForkConfig, createChainForkConfig} from "@lodestar/config";
+import {mainnetChainConfig} from "@lodestar/config/networks";
 import type {
   Attestation,
   altair,
@@ -28,6 +29,8 @@ import type {
 import {toHex} from "../util/hex.js";
 import type {Logger} from "../util/logger.js";
 import {type BeaconNodeAttempt, BeaconNodeError} from "./errors.js";
+import type {EthMetrics} from "./metrics.js";
+import {beaconConfig, customChainConfig} from "./network.js";
 
 export interface BeaconNodeClientOpts {
   /** BN URLs, in order of preference. */
@@ -41,6 +44,7 @@ export interface BeaconNodeClientOpts {
 export interface BeaconNodeClientModules {
   config: ChainForkConfig;
   logger: Logger;
+  metrics?: EthMetrics;
 }
 
 export type BeaconNodeState = "unknown" | "synced" | "syncing" | "failing";
@@ -95,8 +99,10 @@ export class BeaconNodeClient {
   private readonly nodes: Node[];
   private readonly logger: Logger;
   private readonly timeoutMs: number;
+  private readonly metrics: EthMetrics | undefined;
 
   constructor(opts: BeaconNodeClientOpts, modules: BeaconNodeClientModules) {
+    this.metrics = modules.metrics;
     if (opts.urls.length === 0) throw new Error("BeaconNodeClient needs at least one URL");
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.logger = modules.logger;
@@ -396,8 +402,10 @@ export class BeaconNodeClient {
     const attempts: BeaconNodeAttempt[] = [];
     for (const node of this.ordered()) {
       let res: R;
+      const timer = this.metrics?.bnRequestSeconds.startTimer({operation: operationId, endpoint: node.endpoint});
       try {
         res = await request(node.api);
+        timer?.();
       } catch (e) {
         attempts.push(this.failed(node, operationId, null, errorReason(e)));
         continue;
@@ -414,6 +422,7 @@ export class BeaconNodeClient {
       }
       const reason = res.error()?.message ?? `status ${res.status}`;
       if (res.status >= 400 && res.status < 500) {
+        this.metrics?.bnRequestErrors.inc({operation: operationId, endpoint: node.endpoint, status: res.status});
         throw new BeaconNodeError(
           {code: "BN_REQUEST_REJECTED", operationId, endpoint: node.endpoint, status: res.status, reason},
           `beacon node ${node.endpoint} rejected ${operationId} (${res.status}): ${reason}`,
@@ -428,6 +437,7 @@ export class BeaconNodeClient {
   }
 
   private failed(node: Node, operationId: string, status: number | null, reason: string): BeaconNodeAttempt {
+    this.metrics?.bnRequestErrors.inc({operation: operationId, endpoint: node.endpoint, status: status ?? "none"});
     node.state = status === 503 ? "syncing" : "failing";
     this.logger.warn("Beacon node call failed, trying the next", {
       endpoint: node.endpoint,
@@ -469,4 +479,18 @@ function printableUrl(url: string): string {
   } catch {
     return url;
   }
+}
+
+/**
+ * The network's BeaconConfig read from the BNs themselves (devnets): `config/spec` for the chain config
+ * and `beacon/genesis` for the genesis validators root. Those two routes do not depend on the fork
+ * schedule, so a client on the mainnet schedule can ask them.
+ */
+export async function fetchBeaconConfig(
+  opts: BeaconNodeClientOpts,
+  modules: Omit<BeaconNodeClientModules, "config">,
+): Promise<BeaconConfig> {
+  const bootstrap = new BeaconNodeClient(opts, {...modules, config: createChainForkConfig(mainnetChainConfig)});
+  const [spec, genesis] = await Promise.all([bootstrap.getSpec(), bootstrap.getGenesis()]);
+  return beaconConfig(customChainConfig(spec), genesis.genesisValidatorsRoot);
 }

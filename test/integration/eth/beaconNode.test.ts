@@ -6,8 +6,10 @@ import {ForkName} from "@lodestar/params";
 import {ssz, sszTypesFor} from "@lodestar/types";
 import {expect} from "chai";
 import Fastify, {type FastifyInstance} from "fastify";
-import {BeaconNodeClient} from "../../../src/eth/beaconNode.js";
+import {Registry} from "prom-client";
+import {BeaconNodeClient, fetchBeaconConfig} from "../../../src/eth/beaconNode.js";
 import {BeaconNodeError} from "../../../src/eth/errors.js";
+import {createEthMetrics} from "../../../src/eth/metrics.js";
 import {customChainConfig} from "../../../src/eth/network.js";
 import {toHex} from "../../../src/util/hex.js";
 import {nullLogger} from "../../../src/util/logger.js";
@@ -354,6 +356,20 @@ for (const wireFormat of ["json", "ssz"] as const) {
   });
 }
 
+describe("eth/beaconNode network config from the BN", () => {
+  it("builds the devnet's BeaconConfig from config/spec and genesis", async () => {
+    const {app, url} = await startBeaconServer(testMethods([]));
+    try {
+      const fetched = await fetchBeaconConfig({urls: [url]}, {logger: nullLogger()});
+      expect(fetched.ELECTRA_FORK_EPOCH).to.equal(config.ELECTRA_FORK_EPOCH);
+      expect(toHex(fetched.genesisValidatorsRoot)).to.equal(toHex(TEST_GENESIS_VALIDATORS_ROOT));
+      expect(toHex(fetched.forks.electra.version)).to.equal(toHex(config.forks.electra.version));
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe("eth/beaconNode head events", () => {
   it("delivers head events with their dependent roots and stops on unsubscribe", async () => {
     const {app, url} = await startBeaconServer(testMethods([]));
@@ -415,8 +431,14 @@ describe("eth/beaconNode fallback and errors", () => {
   it("falls over from an unreachable BN to the next healthy one, and prefers it afterwards", async () => {
     const dead = await deadUrl();
     const good = await start(testMethods([]));
-    const client = new BeaconNodeClient({urls: [dead, good]}, {config, logger: nullLogger()});
+    const register = new Registry();
+    const metrics = createEthMetrics(register);
+    const client = new BeaconNodeClient({urls: [dead, good]}, {config, logger: nullLogger(), metrics});
     expect((await client.getGenesis()).genesisTime).to.equal(1_600_000_000);
+    const errors = await metrics.bnRequestErrors.get();
+    expect(errors.values).to.deep.equal([
+      {value: 1, labels: {operation: "getGenesis", endpoint: dead, status: "none"}},
+    ]);
     const health = await client.checkNodes();
     expect(health.map((h) => h.state)).to.deep.equal(["failing", "synced"]);
     expect((await client.getStateFork()).epoch).to.equal(5);
