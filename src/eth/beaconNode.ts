@@ -37,6 +37,8 @@ export interface BeaconNodeClientOpts {
   urls: string[];
   /** Timeout of each request to one BN. */
   timeoutMs?: number;
+  /** Per-operation timeouts overriding `timeoutMs`, by @lodestar/api operation id (e.g. `produceBlockV3`). */
+  timeouts?: Partial<Record<string, number>>;
   /** Force one wire format for requests and responses (default: SSZ where the route has it, JSON otherwise). */
   wireFormat?: "json" | "ssz";
 }
@@ -99,12 +101,14 @@ export class BeaconNodeClient {
   private readonly nodes: Node[];
   private readonly logger: Logger;
   private readonly timeoutMs: number;
+  private readonly timeouts: Partial<Record<string, number>>;
   private readonly metrics: EthMetrics | undefined;
 
   constructor(opts: BeaconNodeClientOpts, modules: BeaconNodeClientModules) {
     this.metrics = modules.metrics;
     if (opts.urls.length === 0) throw new Error("BeaconNodeClient needs at least one URL");
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.timeouts = opts.timeouts ?? {};
     this.logger = modules.logger;
     this.nodes = opts.urls.map((url) => ({
       endpoint: printableUrl(url),
@@ -157,7 +161,7 @@ export class BeaconNodeClient {
   getGenesis(): Promise<phase0.Genesis> {
     return this.call(
       "getGenesis",
-      (api) => api.beacon.getGenesis(),
+      (api, init) => api.beacon.getGenesis(init),
       (res) => res.value(),
     );
   }
@@ -165,7 +169,7 @@ export class BeaconNodeClient {
   getStateFork(stateId: string | number = "head"): Promise<phase0.Fork> {
     return this.call(
       "getStateFork",
-      (api) => api.beacon.getStateFork({stateId}),
+      (api, init) => api.beacon.getStateFork({stateId}, init),
       (res) => res.value(),
     );
   }
@@ -173,7 +177,7 @@ export class BeaconNodeClient {
   getForkSchedule(): Promise<phase0.Fork[]> {
     return this.call(
       "getForkSchedule",
-      (api) => api.config.getForkSchedule(),
+      (api, init) => api.config.getForkSchedule(init),
       (res) => res.value(),
     );
   }
@@ -182,7 +186,7 @@ export class BeaconNodeClient {
   getSpec(): Promise<Record<string, string>> {
     return this.call(
       "getSpec",
-      (api) => api.config.getSpec(),
+      (api, init) => api.config.getSpec(init),
       (res) => res.value() as Record<string, string>,
     );
   }
@@ -190,7 +194,7 @@ export class BeaconNodeClient {
   getSyncingStatus(): Promise<routes.node.SyncingStatus> {
     return this.call(
       "getSyncingStatus",
-      (api) => api.node.getSyncingStatus(),
+      (api, init) => api.node.getSyncingStatus(init),
       (res) => res.value(),
     );
   }
@@ -199,7 +203,8 @@ export class BeaconNodeClient {
   getValidatorIndices(pubkeys: Uint8Array[]): Promise<Map<string, ValidatorIndex>> {
     return this.call(
       "postStateValidators",
-      (api) => api.beacon.postStateValidators({stateId: "head", validatorIds: pubkeys.map((p) => toHex(p))}),
+      (api, init) =>
+        api.beacon.postStateValidators({stateId: "head", validatorIds: pubkeys.map((p) => toHex(p))}, init),
       (res) => new Map(res.value().map((v) => [toHex(v.validator.pubkey), v.index])),
     );
   }
@@ -212,7 +217,7 @@ export class BeaconNodeClient {
   ): Promise<DutiesWithDependentRoot<routes.validator.AttesterDuty>> {
     return this.call(
       "getAttesterDuties",
-      (api) => api.validator.getAttesterDuties({epoch, indices}),
+      (api, init) => api.validator.getAttesterDuties({epoch, indices}, init),
       (res) => ({duties: res.value(), ...dependentRootMeta(res.meta())}),
     );
   }
@@ -220,7 +225,7 @@ export class BeaconNodeClient {
   getProposerDuties(epoch: Epoch): Promise<DutiesWithDependentRoot<routes.validator.ProposerDuty>> {
     return this.call(
       "getProposerDuties",
-      (api) => api.validator.getProposerDuties({epoch}),
+      (api, init) => api.validator.getProposerDuties({epoch}, init),
       (res) => ({duties: res.value(), ...dependentRootMeta(res.meta())}),
     );
   }
@@ -228,7 +233,7 @@ export class BeaconNodeClient {
   getSyncCommitteeDuties(epoch: Epoch, indices: ValidatorIndex[]): Promise<routes.validator.SyncDuty[]> {
     return this.call(
       "getSyncCommitteeDuties",
-      (api) => api.validator.getSyncCommitteeDuties({epoch, indices}),
+      (api, init) => api.validator.getSyncCommitteeDuties({epoch, indices}, init),
       (res) => res.value(),
     );
   }
@@ -238,7 +243,7 @@ export class BeaconNodeClient {
   produceAttestationData(slot: Slot, committeeIndex: number): Promise<phase0.AttestationData> {
     return this.call(
       "produceAttestationData",
-      (api) => api.validator.produceAttestationData({slot, committeeIndex}),
+      (api, init) => api.validator.produceAttestationData({slot, committeeIndex}, init),
       (res) => res.value(),
     );
   }
@@ -251,13 +256,11 @@ export class BeaconNodeClient {
   ): Promise<ProducedBlock> {
     return this.call(
       "produceBlockV3",
-      (api) =>
-        api.validator.produceBlockV3({
-          slot,
-          randaoReveal,
-          graffiti: opts.graffiti,
-          builderBoostFactor: opts.builderBoostFactor,
-        }),
+      (api, init) =>
+        api.validator.produceBlockV3(
+          {slot, randaoReveal, graffiti: opts.graffiti, builderBoostFactor: opts.builderBoostFactor},
+          init,
+        ),
       (res): ProducedBlock => {
         const meta = res.meta();
         const value = res.value();
@@ -276,7 +279,7 @@ export class BeaconNodeClient {
   getAggregatedAttestation(slot: Slot, attestationDataRoot: Root, committeeIndex: number): Promise<Attestation> {
     return this.call(
       "getAggregatedAttestationV2",
-      (api) => api.validator.getAggregatedAttestationV2({slot, attestationDataRoot, committeeIndex}),
+      (api, init) => api.validator.getAggregatedAttestationV2({slot, attestationDataRoot, committeeIndex}, init),
       (res) => res.value(),
     );
   }
@@ -288,7 +291,7 @@ export class BeaconNodeClient {
   ): Promise<altair.SyncCommitteeContribution> {
     return this.call(
       "produceSyncCommitteeContribution",
-      (api) => api.validator.produceSyncCommitteeContribution({slot, subcommitteeIndex, beaconBlockRoot}),
+      (api, init) => api.validator.produceSyncCommitteeContribution({slot, subcommitteeIndex, beaconBlockRoot}, init),
       (res) => res.value(),
     );
   }
@@ -299,7 +302,7 @@ export class BeaconNodeClient {
   submitAttestations(signedAttestations: SingleAttestation[]): Promise<void> {
     return this.call(
       "submitPoolAttestationsV2",
-      (api) => api.beacon.submitPoolAttestationsV2({signedAttestations}),
+      (api, init) => api.beacon.submitPoolAttestationsV2({signedAttestations}, init),
       () => undefined,
     );
   }
@@ -307,7 +310,7 @@ export class BeaconNodeClient {
   publishBlock(signedBlockContents: SignedBlockContents): Promise<void> {
     return this.call(
       "publishBlockV2",
-      (api) => api.beacon.publishBlockV2({signedBlockContents}),
+      (api, init) => api.beacon.publishBlockV2({signedBlockContents}, init),
       () => undefined,
     );
   }
@@ -315,7 +318,7 @@ export class BeaconNodeClient {
   publishBlindedBlock(signedBlindedBlock: SignedBlindedBeaconBlock): Promise<void> {
     return this.call(
       "publishBlindedBlockV2",
-      (api) => api.beacon.publishBlindedBlockV2({signedBlindedBlock}),
+      (api, init) => api.beacon.publishBlindedBlockV2({signedBlindedBlock}, init),
       () => undefined,
     );
   }
@@ -323,7 +326,7 @@ export class BeaconNodeClient {
   publishAggregateAndProofs(signedAggregateAndProofs: SignedAggregateAndProof[]): Promise<void> {
     return this.call(
       "publishAggregateAndProofsV2",
-      (api) => api.validator.publishAggregateAndProofsV2({signedAggregateAndProofs}),
+      (api, init) => api.validator.publishAggregateAndProofsV2({signedAggregateAndProofs}, init),
       () => undefined,
     );
   }
@@ -331,7 +334,7 @@ export class BeaconNodeClient {
   submitSyncCommitteeMessages(signatures: altair.SyncCommitteeMessage[]): Promise<void> {
     return this.call(
       "submitPoolSyncCommitteeSignatures",
-      (api) => api.beacon.submitPoolSyncCommitteeSignatures({signatures}),
+      (api, init) => api.beacon.submitPoolSyncCommitteeSignatures({signatures}, init),
       () => undefined,
     );
   }
@@ -339,7 +342,7 @@ export class BeaconNodeClient {
   publishContributionAndProofs(contributionAndProofs: altair.SignedContributionAndProof[]): Promise<void> {
     return this.call(
       "publishContributionAndProofs",
-      (api) => api.validator.publishContributionAndProofs({contributionAndProofs}),
+      (api, init) => api.validator.publishContributionAndProofs({contributionAndProofs}, init),
       () => undefined,
     );
   }
@@ -347,7 +350,7 @@ export class BeaconNodeClient {
   submitVoluntaryExit(signedVoluntaryExit: phase0.SignedVoluntaryExit): Promise<void> {
     return this.call(
       "submitPoolVoluntaryExit",
-      (api) => api.beacon.submitPoolVoluntaryExit({signedVoluntaryExit}),
+      (api, init) => api.beacon.submitPoolVoluntaryExit({signedVoluntaryExit}, init),
       () => undefined,
     );
   }
@@ -355,7 +358,7 @@ export class BeaconNodeClient {
   prepareBeaconCommitteeSubnets(subscriptions: routes.validator.BeaconCommitteeSubscription[]): Promise<void> {
     return this.call(
       "prepareBeaconCommitteeSubnet",
-      (api) => api.validator.prepareBeaconCommitteeSubnet({subscriptions}),
+      (api, init) => api.validator.prepareBeaconCommitteeSubnet({subscriptions}, init),
       () => undefined,
     );
   }
@@ -396,7 +399,7 @@ export class BeaconNodeClient {
 
   private async call<R extends ApiResult, T>(
     operationId: string,
-    request: (api: ApiClient) => Promise<R>,
+    request: (api: ApiClient, init: {timeoutMs: number}) => Promise<R>,
     read: (res: R) => T,
   ): Promise<T> {
     const attempts: BeaconNodeAttempt[] = [];
@@ -404,7 +407,7 @@ export class BeaconNodeClient {
       let res: R;
       const timer = this.metrics?.bnRequestSeconds.startTimer({operation: operationId, endpoint: node.endpoint});
       try {
-        res = await request(node.api);
+        res = await request(node.api, {timeoutMs: this.timeouts[operationId] ?? this.timeoutMs});
         timer?.();
       } catch (e) {
         attempts.push(this.failed(node, operationId, null, errorReason(e)));

@@ -495,6 +495,12 @@ describe("eth/beaconNode fallback and errors", () => {
       {config, logger: nullLogger()},
     );
     const err = await expectBnError(onlyBad.getGenesis(), "BN_UNAVAILABLE");
+    // A per-operation timeout overrides the default one.
+    const shortGenesisTimeout = new BeaconNodeClient(
+      {urls: [hang.url], timeoutMs: 60_000, timeouts: {getGenesis: 100}},
+      {config, logger: nullLogger()},
+    );
+    await expectBnError(shortGenesisTimeout.getGenesis(), "BN_UNAVAILABLE");
     if (err.type.code !== "BN_UNAVAILABLE") throw err;
     expect(err.type.attempts.map((a) => a.reason).join(" ")).to.match(/timeout|Timeout/);
     expect(err.type.attempts.map((a) => a.reason).join(" ")).to.match(/invalid response/);
