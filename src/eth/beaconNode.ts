@@ -61,7 +61,8 @@ export interface BeaconNodeHealth {
 
 export interface DutiesWithDependentRoot<T> {
   duties: T[];
-  dependentRoot: Root;
+  /** 0x-hex, as head events carry it (`previous_duty_dependent_root` / `current_duty_dependent_root`). */
+  dependentRoot: string;
   executionOptimistic: boolean;
 }
 
@@ -218,7 +219,11 @@ export class BeaconNodeClient {
     return this.call(
       "getAttesterDuties",
       (api, init) => api.validator.getAttesterDuties({epoch, indices}, init),
-      (res) => ({duties: res.value(), ...dependentRootMeta(res.meta())}),
+      (res) => ({
+        duties: res.value(),
+        dependentRoot: res.meta().dependentRoot,
+        executionOptimistic: res.meta().executionOptimistic,
+      }),
     );
   }
 
@@ -226,7 +231,11 @@ export class BeaconNodeClient {
     return this.call(
       "getProposerDuties",
       (api, init) => api.validator.getProposerDuties({epoch}, init),
-      (res) => ({duties: res.value(), ...dependentRootMeta(res.meta())}),
+      (res) => ({
+        duties: res.value(),
+        dependentRoot: res.meta().dependentRoot,
+        executionOptimistic: res.meta().executionOptimistic,
+      }),
     );
   }
 
@@ -450,16 +459,6 @@ export class BeaconNodeClient {
     });
     return {endpoint: node.endpoint, status, reason};
   }
-}
-
-function dependentRootMeta(meta: {dependentRoot: string; executionOptimistic: boolean}): {
-  dependentRoot: Root;
-  executionOptimistic: boolean;
-} {
-  return {
-    dependentRoot: new Uint8Array(Buffer.from(meta.dependentRoot.replace(/^0x/, ""), "hex")),
-    executionOptimistic: meta.executionOptimistic,
-  };
 }
 
 function errorReason(e: unknown): string {

@@ -7,6 +7,7 @@ import {ssz, sszTypesFor} from "@lodestar/types";
 import {expect} from "chai";
 import Fastify, {type FastifyInstance} from "fastify";
 import {Registry} from "prom-client";
+import type {DutiesSource} from "../../../src/duties/scheduler.js";
 import {BeaconNodeClient, fetchBeaconConfig} from "../../../src/eth/beaconNode.js";
 import {BeaconNodeError} from "../../../src/eth/errors.js";
 import {createEthMetrics} from "../../../src/eth/metrics.js";
@@ -273,10 +274,16 @@ for (const wireFormat of ["json", "ssz"] as const) {
       const attester = await client.getAttesterDuties(6, [3, 4]);
       expect(attester.duties.map((d) => d.validatorIndex)).to.deep.equal([3, 4]);
       expect(attester.duties[0].slot).to.equal(6 * 32 + 3);
-      expect(toHex(attester.dependentRoot)).to.equal(toHex(DEPENDENT_ROOT));
+      expect(attester.dependentRoot).to.equal(toHex(DEPENDENT_ROOT));
       const proposer = await client.getProposerDuties(6);
       expect(proposer.duties[0]).to.include({slot: 6 * 32 + 1, validatorIndex: 3});
-      expect(toHex(proposer.dependentRoot)).to.equal(toHex(DEPENDENT_ROOT));
+      expect(proposer.dependentRoot).to.equal(toHex(DEPENDENT_ROOT));
+      // The shapes the duty scheduler consumes (src/duties).
+      const source: DutiesSource = {
+        attesterDuties: (epoch, indices) => client.getAttesterDuties(epoch, indices),
+        proposerDuties: (epoch) => client.getProposerDuties(epoch),
+      };
+      expect((await source.proposerDuties(6)).dependentRoot).to.equal(toHex(DEPENDENT_ROOT));
       const sync = await client.getSyncCommitteeDuties(6, [3]);
       expect(sync[0].validatorSyncCommitteeIndices).to.deep.equal([1, 7]);
     });
