@@ -375,29 +375,61 @@ export class BeaconNodeClient {
   // --- events ---
 
   /**
-   * Subscribes to head events on the best BN (EventSource reconnects by itself); errors are reported
-   * to `onError`, never thrown. Returns the unsubscribe function.
+   * Subscribes to head events on the best BN (EventSource reconnects to it by itself); errors are
+   * reported to `onError`, never thrown. With `silenceTimeoutMs` (e.g. two slots), a BN that sends no
+   * head event for that long is demoted and the stream moves to the next best BN. Returns the
+   * unsubscribe function.
    */
   subscribeHeadEvents(
     onHead: (head: routes.events.EventData["head"]) => void,
     onError?: (e: Error) => void,
+    opts: {silenceTimeoutMs?: number} = {},
   ): () => void {
-    const controller = new AbortController();
-    const node = this.ordered()[0];
-    node.api.events
-      .eventstream({
-        topics: [routes.events.EventType.head],
-        signal: controller.signal,
-        onEvent: (event) => {
-          if (event.type === routes.events.EventType.head) onHead(event.message);
-        },
-        onError: (e) => {
-          this.logger.warn("Head event stream error", {endpoint: node.endpoint, reason: e.message});
-          onError?.(e);
-        },
-      })
-      .catch((e: unknown) => onError?.(e instanceof Error ? e : new Error(String(e))));
-    return () => controller.abort();
+    let controller: AbortController | null = null;
+    let watchdog: NodeJS.Timeout | null = null;
+    let stopped = false;
+
+    const armWatchdog = (node: Node): void => {
+      if (opts.silenceTimeoutMs === undefined) return;
+      if (watchdog !== null) clearTimeout(watchdog);
+      watchdog = setTimeout(() => {
+        this.logger.warn("No head event, moving the stream to another beacon node", {endpoint: node.endpoint});
+        node.state = "failing";
+        connect();
+      }, opts.silenceTimeoutMs);
+    };
+
+    const connect = (): void => {
+      controller?.abort();
+      if (stopped) return;
+      const node = this.ordered()[0];
+      const current = new AbortController();
+      controller = current;
+      armWatchdog(node);
+      node.api.events
+        .eventstream({
+          topics: [routes.events.EventType.head],
+          signal: current.signal,
+          onEvent: (event) => {
+            if (event.type !== routes.events.EventType.head || current.signal.aborted) return;
+            armWatchdog(node);
+            if (node.state === "failing") node.state = "unknown";
+            onHead(event.message);
+          },
+          onError: (e) => {
+            this.logger.warn("Head event stream error", {endpoint: node.endpoint, reason: e.message});
+            onError?.(e);
+          },
+        })
+        .catch((e: unknown) => onError?.(e instanceof Error ? e : new Error(String(e))));
+    };
+
+    connect();
+    return () => {
+      stopped = true;
+      if (watchdog !== null) clearTimeout(watchdog);
+      controller?.abort();
+    };
   }
 
   // --- fallback ---

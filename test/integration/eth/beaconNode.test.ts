@@ -399,6 +399,34 @@ describe("eth/beaconNode head events", () => {
   });
 });
 
+describe("eth/beaconNode head events fail-over", () => {
+  it("moves the stream to the next BN when the first stays silent", async () => {
+    const silent = testMethods([]);
+    (silent as unknown as {events: {eventstream: (a: {signal: AbortSignal}) => Promise<void>}}).events.eventstream = ({
+      signal,
+    }) => new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), {once: true}));
+    const first = await startBeaconServer(silent);
+    const second = await startBeaconServer(testMethods([]));
+    const client = new BeaconNodeClient({urls: [first.url, second.url]}, {config, logger: nullLogger()});
+    try {
+      const head = await new Promise<routes.events.EventData["head"]>((resolve) => {
+        const unsubscribe = client.subscribeHeadEvents(
+          (h) => {
+            unsubscribe();
+            resolve(h);
+          },
+          undefined,
+          {silenceTimeoutMs: 300},
+        );
+      });
+      expect(head.slot).to.equal(64);
+      expect((await client.checkNodes()).map((h) => h.state)).to.deep.equal(["synced", "synced"]);
+    } finally {
+      await Promise.all([first.app.close(), second.app.close()]);
+    }
+  });
+});
+
 describe("eth/beaconNode fallback and errors", () => {
   const apps: FastifyInstance[] = [];
   afterEach(async () => {
