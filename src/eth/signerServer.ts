@@ -79,7 +79,12 @@ export class SignerServer {
   private sign(req: FastifyRequest, reply: FastifyReply): FastifyReply {
     const identifier = String((req.params as {identifier?: unknown}).identifier ?? "").toLowerCase();
     const key = this.keys.get(identifier);
-    if (key === undefined) return reply.code(404).type("text/plain").send(`Public Key not found: ${identifier}`);
+    if (key === undefined) {
+      return reply
+        .code(404)
+        .type("text/plain")
+        .send(`Public Key not found: ${identifier.slice(0, 100)}`);
+    }
 
     let message: SignableMessage;
     let signingRoot: Uint8Array;
