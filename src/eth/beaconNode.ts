@@ -1,14 +1,10 @@
 /**
- * Beacon Node client on @lodestar/api: the calls a DVC makes, typed, over one or more BNs.
- *
- * Each call goes to the best node first (in the order given, synced before syncing before failing)
- * and falls over to the next on a network error, a timeout, a 5xx (a syncing BN answers 503) or an
- * answer that does not decode. A 4xx is the request's fault, so it is reported at once
- * (BN_REQUEST_REJECTED) rather than repeated elsewhere. When every node fails, BN_UNAVAILABLE lists
- * each attempt with its endpoint and status. Nothing here crashes on a down or syncing BN.
+ * Beacon Node client on @lodestar/api: the calls a DVC makes, typed, over one or more BNs (the fallback
+ * rule is `BeaconNodePool`'s).
  */
-import {type ApiClient, getClient, routes} from "@lodestar/api";
-import type {ChainForkConfig} from "@lodestar/config";
+import {routes} from "@lodestar/api";
+import {type BeaconConfig, createChainForkConfig} from "@lodestar/config";
+import {mainnetChainConfig} from "@lodestar/config/networks";
 import type {
   Attestation,
   altair,
@@ -27,35 +23,22 @@ import type {
 } from "@lodestar/types";
 import {toHex} from "../util/hex.js";
 import type {Logger} from "../util/logger.js";
-import {type BeaconNodeAttempt, BeaconNodeError} from "./errors.js";
+import {
+  type BeaconNodeHealth,
+  BeaconNodePool,
+  type BeaconNodePoolModules,
+  type BeaconNodePoolOpts,
+  type PooledNode,
+} from "./beaconNodePool.js";
+import {beaconConfig, customChainConfig} from "./network.js";
 
-export interface BeaconNodeClientOpts {
-  /** BN URLs, in order of preference. */
-  urls: string[];
-  /** Timeout of each request to one BN. */
-  timeoutMs?: number;
-  /** Force one wire format for requests and responses (default: SSZ where the route has it, JSON otherwise). */
-  wireFormat?: "json" | "ssz";
-}
-
-export interface BeaconNodeClientModules {
-  config: ChainForkConfig;
-  logger: Logger;
-}
-
-export type BeaconNodeState = "unknown" | "synced" | "syncing" | "failing";
-
-export interface BeaconNodeHealth {
-  endpoint: string;
-  state: BeaconNodeState;
-  headSlot: number | null;
-  syncDistance: number | null;
-  reason?: string;
-}
+export type BeaconNodeClientOpts = BeaconNodePoolOpts;
+export type BeaconNodeClientModules = BeaconNodePoolModules;
 
 export interface DutiesWithDependentRoot<T> {
   duties: T[];
-  dependentRoot: Root;
+  /** 0x-hex, as head events carry it (`previous_duty_dependent_root` / `current_duty_dependent_root`). */
+  dependentRoot: string;
   executionOptimistic: boolean;
 }
 
@@ -75,125 +58,73 @@ export type ProducedBlock =
       consensusBlockValue: bigint;
     };
 
-/** The response surface of @lodestar/api that the fallback logic needs. */
-interface ApiResult {
-  ok: boolean;
-  status: number;
-  error(): Error | null;
-}
-
-const DEFAULT_TIMEOUT_MS = 10_000;
-const STATE_RANK: Record<BeaconNodeState, number> = {synced: 0, unknown: 0, syncing: 1, failing: 2};
-
-interface Node {
-  endpoint: string;
-  api: ApiClient;
-  state: BeaconNodeState;
-}
-
 export class BeaconNodeClient {
-  private readonly nodes: Node[];
+  private readonly pool: BeaconNodePool;
   private readonly logger: Logger;
-  private readonly timeoutMs: number;
 
   constructor(opts: BeaconNodeClientOpts, modules: BeaconNodeClientModules) {
-    if (opts.urls.length === 0) throw new Error("BeaconNodeClient needs at least one URL");
-    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.pool = new BeaconNodePool(opts, modules);
     this.logger = modules.logger;
-    this.nodes = opts.urls.map((url) => ({
-      endpoint: printableUrl(url),
-      api: getClient(
-        {
-          baseUrl: url,
-          globalInit: {
-            timeoutMs: this.timeoutMs,
-            retries: 0,
-            ...(opts.wireFormat ? {requestWireFormat: opts.wireFormat, responseWireFormat: opts.wireFormat} : {}),
-          },
-        },
-        {config: modules.config},
-      ),
-      state: "unknown",
-    }));
-  }
-
-  get endpoints(): string[] {
-    return this.nodes.map((n) => n.endpoint);
   }
 
   /** Asks every BN for its sync status (in parallel) and orders the fallbacks by it; never throws. */
-  async checkNodes(): Promise<BeaconNodeHealth[]> {
-    return Promise.all(
-      this.nodes.map(async (node): Promise<BeaconNodeHealth> => {
-        try {
-          const res = await node.api.node.getSyncingStatus();
-          if (!res.ok) throw new Error(res.error()?.message ?? `status ${res.status}`);
-          const status = res.value();
-          node.state = status.isSyncing ? "syncing" : "synced";
-          return {
-            endpoint: node.endpoint,
-            state: node.state,
-            headSlot: status.headSlot,
-            syncDistance: status.syncDistance,
-          };
-        } catch (e) {
-          node.state = "failing";
-          const reason = errorReason(e);
-          this.logger.warn("Beacon node unreachable", {endpoint: node.endpoint, reason});
-          return {endpoint: node.endpoint, state: "failing", headSlot: null, syncDistance: null, reason};
-        }
-      }),
-    );
+  checkNodes(): Promise<BeaconNodeHealth[]> {
+    return this.pool.checkNodes();
+  }
+
+  get endpoints(): string[] {
+    return this.pool.nodes.map((n) => n.endpoint);
   }
 
   // --- chain identity ---
 
   getGenesis(): Promise<phase0.Genesis> {
-    return this.call(
+    return this.pool.call(
       "getGenesis",
-      (api) => api.beacon.getGenesis(),
+      (api, init) => api.beacon.getGenesis(init),
       (res) => res.value(),
     );
   }
 
   getStateFork(stateId: string | number = "head"): Promise<phase0.Fork> {
-    return this.call(
+    return this.pool.call(
       "getStateFork",
-      (api) => api.beacon.getStateFork({stateId}),
+      (api, init) => api.beacon.getStateFork({stateId}, init),
       (res) => res.value(),
     );
   }
 
   getForkSchedule(): Promise<phase0.Fork[]> {
-    return this.call(
+    return this.pool.call(
       "getForkSchedule",
-      (api) => api.config.getForkSchedule(),
+      (api, init) => api.config.getForkSchedule(init),
       (res) => res.value(),
     );
   }
 
   /** The BN's `config/spec` values as strings (feeds `customChainConfig` for devnets). */
   getSpec(): Promise<Record<string, string>> {
-    return this.call(
+    return this.pool.call(
       "getSpec",
-      (api) => api.config.getSpec(),
+      (api, init) => api.config.getSpec(init),
       (res) => res.value() as Record<string, string>,
     );
   }
 
   getSyncingStatus(): Promise<routes.node.SyncingStatus> {
-    return this.call(
+    return this.pool.call(
       "getSyncingStatus",
-      (api) => api.node.getSyncingStatus(),
+      (api, init) => api.node.getSyncingStatus(init),
       (res) => res.value(),
     );
   }
 
   /** Validator indices of the given public keys (unknown keys are absent from the map). */
   getValidatorIndices(pubkeys: Uint8Array[]): Promise<Map<string, ValidatorIndex>> {
-    return this.call(
+    return this.pool.call(
       "postStateValidators",
-      (api) => api.beacon.postStateValidators({stateId: "head", validatorIds: pubkeys.map((p) => toHex(p))}),
+      (api, init) =>
+        api.beacon.postStateValidators({stateId: "head", validatorIds: pubkeys.map((p) => toHex(p))}, init),
       (res) => new Map(res.value().map((v) => [toHex(v.validator.pubkey), v.index])),
     );
   }
@@ -204,25 +135,33 @@ export class BeaconNodeClient {
     epoch: Epoch,
     indices: ValidatorIndex[],
   ): Promise<DutiesWithDependentRoot<routes.validator.AttesterDuty>> {
-    return this.call(
+    return this.pool.call(
       "getAttesterDuties",
-      (api) => api.validator.getAttesterDuties({epoch, indices}),
-      (res) => ({duties: res.value(), ...dependentRootMeta(res.meta())}),
+      (api, init) => api.validator.getAttesterDuties({epoch, indices}, init),
+      (res) => ({
+        duties: res.value(),
+        dependentRoot: res.meta().dependentRoot,
+        executionOptimistic: res.meta().executionOptimistic,
+      }),
     );
   }
 
   getProposerDuties(epoch: Epoch): Promise<DutiesWithDependentRoot<routes.validator.ProposerDuty>> {
-    return this.call(
+    return this.pool.call(
       "getProposerDuties",
-      (api) => api.validator.getProposerDuties({epoch}),
-      (res) => ({duties: res.value(), ...dependentRootMeta(res.meta())}),
+      (api, init) => api.validator.getProposerDuties({epoch}, init),
+      (res) => ({
+        duties: res.value(),
+        dependentRoot: res.meta().dependentRoot,
+        executionOptimistic: res.meta().executionOptimistic,
+      }),
     );
   }
 
   getSyncCommitteeDuties(epoch: Epoch, indices: ValidatorIndex[]): Promise<routes.validator.SyncDuty[]> {
-    return this.call(
+    return this.pool.call(
       "getSyncCommitteeDuties",
-      (api) => api.validator.getSyncCommitteeDuties({epoch, indices}),
+      (api, init) => api.validator.getSyncCommitteeDuties({epoch, indices}, init),
       (res) => res.value(),
     );
   }
@@ -230,9 +169,9 @@ export class BeaconNodeClient {
   // --- data to sign ---
 
   produceAttestationData(slot: Slot, committeeIndex: number): Promise<phase0.AttestationData> {
-    return this.call(
+    return this.pool.call(
       "produceAttestationData",
-      (api) => api.validator.produceAttestationData({slot, committeeIndex}),
+      (api, init) => api.validator.produceAttestationData({slot, committeeIndex}, init),
       (res) => res.value(),
     );
   }
@@ -243,15 +182,13 @@ export class BeaconNodeClient {
     randaoReveal: BLSSignature,
     opts: {graffiti?: string; builderBoostFactor?: bigint} = {},
   ): Promise<ProducedBlock> {
-    return this.call(
+    return this.pool.call(
       "produceBlockV3",
-      (api) =>
-        api.validator.produceBlockV3({
-          slot,
-          randaoReveal,
-          graffiti: opts.graffiti,
-          builderBoostFactor: opts.builderBoostFactor,
-        }),
+      (api, init) =>
+        api.validator.produceBlockV3(
+          {slot, randaoReveal, graffiti: opts.graffiti, builderBoostFactor: opts.builderBoostFactor},
+          init,
+        ),
       (res): ProducedBlock => {
         const meta = res.meta();
         const value = res.value();
@@ -268,9 +205,9 @@ export class BeaconNodeClient {
   }
 
   getAggregatedAttestation(slot: Slot, attestationDataRoot: Root, committeeIndex: number): Promise<Attestation> {
-    return this.call(
+    return this.pool.call(
       "getAggregatedAttestationV2",
-      (api) => api.validator.getAggregatedAttestationV2({slot, attestationDataRoot, committeeIndex}),
+      (api, init) => api.validator.getAggregatedAttestationV2({slot, attestationDataRoot, committeeIndex}, init),
       (res) => res.value(),
     );
   }
@@ -280,9 +217,9 @@ export class BeaconNodeClient {
     subcommitteeIndex: number,
     beaconBlockRoot: Root,
   ): Promise<altair.SyncCommitteeContribution> {
-    return this.call(
+    return this.pool.call(
       "produceSyncCommitteeContribution",
-      (api) => api.validator.produceSyncCommitteeContribution({slot, subcommitteeIndex, beaconBlockRoot}),
+      (api, init) => api.validator.produceSyncCommitteeContribution({slot, subcommitteeIndex, beaconBlockRoot}, init),
       (res) => res.value(),
     );
   }
@@ -291,65 +228,65 @@ export class BeaconNodeClient {
 
   /** Attestations in the fork's format: `Attestation` before Electra, `SingleAttestation` from Electra on (v2 route). */
   submitAttestations(signedAttestations: SingleAttestation[]): Promise<void> {
-    return this.call(
+    return this.pool.call(
       "submitPoolAttestationsV2",
-      (api) => api.beacon.submitPoolAttestationsV2({signedAttestations}),
+      (api, init) => api.beacon.submitPoolAttestationsV2({signedAttestations}, init),
       () => undefined,
     );
   }
 
   publishBlock(signedBlockContents: SignedBlockContents): Promise<void> {
-    return this.call(
+    return this.pool.call(
       "publishBlockV2",
-      (api) => api.beacon.publishBlockV2({signedBlockContents}),
+      (api, init) => api.beacon.publishBlockV2({signedBlockContents}, init),
       () => undefined,
     );
   }
 
   publishBlindedBlock(signedBlindedBlock: SignedBlindedBeaconBlock): Promise<void> {
-    return this.call(
+    return this.pool.call(
       "publishBlindedBlockV2",
-      (api) => api.beacon.publishBlindedBlockV2({signedBlindedBlock}),
+      (api, init) => api.beacon.publishBlindedBlockV2({signedBlindedBlock}, init),
       () => undefined,
     );
   }
 
   publishAggregateAndProofs(signedAggregateAndProofs: SignedAggregateAndProof[]): Promise<void> {
-    return this.call(
+    return this.pool.call(
       "publishAggregateAndProofsV2",
-      (api) => api.validator.publishAggregateAndProofsV2({signedAggregateAndProofs}),
+      (api, init) => api.validator.publishAggregateAndProofsV2({signedAggregateAndProofs}, init),
       () => undefined,
     );
   }
 
   submitSyncCommitteeMessages(signatures: altair.SyncCommitteeMessage[]): Promise<void> {
-    return this.call(
+    return this.pool.call(
       "submitPoolSyncCommitteeSignatures",
-      (api) => api.beacon.submitPoolSyncCommitteeSignatures({signatures}),
+      (api, init) => api.beacon.submitPoolSyncCommitteeSignatures({signatures}, init),
       () => undefined,
     );
   }
 
   publishContributionAndProofs(contributionAndProofs: altair.SignedContributionAndProof[]): Promise<void> {
-    return this.call(
+    return this.pool.call(
       "publishContributionAndProofs",
-      (api) => api.validator.publishContributionAndProofs({contributionAndProofs}),
+      (api, init) => api.validator.publishContributionAndProofs({contributionAndProofs}, init),
       () => undefined,
     );
   }
 
   submitVoluntaryExit(signedVoluntaryExit: phase0.SignedVoluntaryExit): Promise<void> {
-    return this.call(
+    return this.pool.call(
       "submitPoolVoluntaryExit",
-      (api) => api.beacon.submitPoolVoluntaryExit({signedVoluntaryExit}),
+      (api, init) => api.beacon.submitPoolVoluntaryExit({signedVoluntaryExit}, init),
       () => undefined,
     );
   }
 
   prepareBeaconCommitteeSubnets(subscriptions: routes.validator.BeaconCommitteeSubscription[]): Promise<void> {
-    return this.call(
+    return this.pool.call(
       "prepareBeaconCommitteeSubnet",
-      (api) => api.validator.prepareBeaconCommitteeSubnet({subscriptions}),
+      (api, init) => api.validator.prepareBeaconCommitteeSubnet({subscriptions}, init),
       () => undefined,
     );
   }
@@ -357,116 +294,76 @@ export class BeaconNodeClient {
   // --- events ---
 
   /**
-   * Subscribes to head events on the best BN (EventSource reconnects by itself); errors are reported
-   * to `onError`, never thrown. Returns the unsubscribe function.
+   * Subscribes to head events on the best BN (EventSource reconnects to it by itself); errors are
+   * reported to `onError`, never thrown. With `silenceTimeoutMs` (e.g. two slots), a BN that sends no
+   * head event for that long is demoted and the stream moves to the next best BN. Returns the
+   * unsubscribe function.
    */
   subscribeHeadEvents(
     onHead: (head: routes.events.EventData["head"]) => void,
     onError?: (e: Error) => void,
+    opts: {silenceTimeoutMs?: number} = {},
   ): () => void {
-    const controller = new AbortController();
-    const node = this.ordered()[0];
-    node.api.events
-      .eventstream({
-        topics: [routes.events.EventType.head],
-        signal: controller.signal,
-        onEvent: (event) => {
-          if (event.type === routes.events.EventType.head) onHead(event.message);
-        },
-        onError: (e) => {
-          this.logger.warn("Head event stream error", {endpoint: node.endpoint, reason: e.message});
-          onError?.(e);
-        },
-      })
-      .catch((e: unknown) => onError?.(e instanceof Error ? e : new Error(String(e))));
-    return () => controller.abort();
-  }
+    let controller: AbortController | null = null;
+    let watchdog: NodeJS.Timeout | null = null;
+    let stopped = false;
 
-  // --- fallback ---
+    const armWatchdog = (node: PooledNode): void => {
+      if (opts.silenceTimeoutMs === undefined) return;
+      if (watchdog !== null) clearTimeout(watchdog);
+      watchdog = setTimeout(() => {
+        this.logger.warn("No head event, moving the stream to another beacon node", {endpoint: node.endpoint});
+        node.state = "failing";
+        connect();
+      }, opts.silenceTimeoutMs);
+    };
 
-  private ordered(): Node[] {
-    return [...this.nodes].sort((a, b) => STATE_RANK[a.state] - STATE_RANK[b.state]);
-  }
+    const connect = (): void => {
+      controller?.abort();
+      if (stopped) return;
+      const node = this.pool.ordered()[0];
+      const current = new AbortController();
+      controller = current;
+      armWatchdog(node);
+      node.api.events
+        .eventstream({
+          topics: [routes.events.EventType.head],
+          signal: current.signal,
+          onEvent: (event) => {
+            if (event.type !== routes.events.EventType.head || current.signal.aborted) return;
+            armWatchdog(node);
+            if (node.state === "failing") node.state = "unknown";
+            onHead(event.message);
+          },
+          onError: (e) => {
+            this.logger.warn("Head event stream error", {endpoint: node.endpoint, reason: e.message});
+            onError?.(e);
+          },
+        })
+        .catch((e: unknown) => onError?.(e instanceof Error ? e : new Error(String(e))));
+    };
 
-  private async call<R extends ApiResult, T>(
-    operationId: string,
-    request: (api: ApiClient) => Promise<R>,
-    read: (res: R) => T,
-  ): Promise<T> {
-    const attempts: BeaconNodeAttempt[] = [];
-    for (const node of this.ordered()) {
-      let res: R;
-      try {
-        res = await request(node.api);
-      } catch (e) {
-        attempts.push(this.failed(node, operationId, null, errorReason(e)));
-        continue;
-      }
-      if (res.ok) {
-        try {
-          const value = read(res);
-          if (node.state === "failing") node.state = "unknown";
-          return value;
-        } catch (e) {
-          attempts.push(this.failed(node, operationId, res.status, `invalid response: ${errorReason(e)}`));
-          continue;
-        }
-      }
-      const reason = res.error()?.message ?? `status ${res.status}`;
-      if (res.status >= 400 && res.status < 500) {
-        throw new BeaconNodeError(
-          {code: "BN_REQUEST_REJECTED", operationId, endpoint: node.endpoint, status: res.status, reason},
-          `beacon node ${node.endpoint} rejected ${operationId} (${res.status}): ${reason}`,
-        );
-      }
-      attempts.push(this.failed(node, operationId, res.status, reason));
-    }
-    throw new BeaconNodeError(
-      {code: "BN_UNAVAILABLE", operationId, attempts},
-      `no beacon node answered ${operationId}: ${attempts.map((a) => `${a.endpoint} ${a.status ?? ""} ${a.reason}`).join("; ")}`,
-    );
-  }
-
-  private failed(node: Node, operationId: string, status: number | null, reason: string): BeaconNodeAttempt {
-    node.state = status === 503 ? "syncing" : "failing";
-    this.logger.warn("Beacon node call failed, trying the next", {
-      endpoint: node.endpoint,
-      operationId,
-      status,
-      reason,
-    });
-    return {endpoint: node.endpoint, status, reason};
+    connect();
+    return () => {
+      stopped = true;
+      if (watchdog !== null) clearTimeout(watchdog);
+      controller?.abort();
+    };
   }
 }
 
-function dependentRootMeta(meta: {dependentRoot: string; executionOptimistic: boolean}): {
-  dependentRoot: Root;
-  executionOptimistic: boolean;
-} {
-  return {
-    dependentRoot: new Uint8Array(Buffer.from(meta.dependentRoot.replace(/^0x/, ""), "hex")),
-    executionOptimistic: meta.executionOptimistic,
-  };
-}
+export type {BeaconNodeHealth, BeaconNodeState} from "./beaconNodePool.js";
 
-function errorReason(e: unknown): string {
-  if (e instanceof Error) {
-    const cause = (e as {cause?: unknown}).cause;
-    return cause instanceof Error
-      ? `${e.message} (${cause.message})`
-      : `${e.name === "TimeoutError" ? "timeout: " : ""}${e.message}`;
-  }
-  return String(e);
-}
-
-/** The URL without credentials, for logs and errors. */
-function printableUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = "";
-    u.password = "";
-    return u.toString().replace(/\/$/, "");
-  } catch {
-    return url;
-  }
+/**
+ * The network's BeaconConfig read from the BNs themselves (devnets): `config/spec` for the chain config
+ * and `beacon/genesis` for the genesis validators root. Those two routes do not depend on the fork
+ * schedule, so a client on the mainnet schedule can ask them.
+ */
+export async function fetchBeaconConfig(
+  opts: BeaconNodeClientOpts,
+  modules: Omit<BeaconNodeClientModules, "config">,
+): Promise<BeaconConfig> {
+  const bootstrap = new BeaconNodeClient(opts, {...modules, config: createChainForkConfig(mainnetChainConfig)});
+  const [spec, genesis] = await Promise.all([bootstrap.getSpec(), bootstrap.getGenesis()]);
+  return beaconConfig(customChainConfig(spec), genesis.genesisValidatorsRoot);
 }

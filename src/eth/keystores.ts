@@ -57,10 +57,17 @@ export async function loadKeystoresFromDir(
         `${file} is not an EIP-2335 keystore: ${reason}`,
       );
     }
-    if (!(await keystore.verifyPassword(password))) {
-      throw new KeystoreError({code: "KEYSTORE_WRONG_PASSWORD", file}, `wrong password for keystore ${file}`);
+    // decrypt checks the password (checksum) itself; one KDF run per keystore, not two.
+    let secretKey: SecretKey;
+    try {
+      secretKey = SecretKey.fromBytes(await keystore.decrypt(password));
+    } catch (e) {
+      if (e instanceof Error && /password/i.test(e.message)) {
+        throw new KeystoreError({code: "KEYSTORE_WRONG_PASSWORD", file}, `wrong password for keystore ${file}`);
+      }
+      const reason = e instanceof Error ? e.message : String(e);
+      throw new KeystoreError({code: "KEYSTORE_INVALID", file, reason}, `${file}: cannot decrypt: ${reason}`);
     }
-    const secretKey = SecretKey.fromBytes(await keystore.decrypt(password));
     const pubkey = secretKey.toPublicKey().toBytes();
     if (keystore.pubkey !== "" && !bytesEqual(pubkey, Buffer.from(keystore.pubkey.replace(/^0x/, ""), "hex"))) {
       throw new KeystoreError(

@@ -1,5 +1,11 @@
 /** Chain configuration of the network cohort runs on: a named network or a devnet's custom spec. */
-import {type BeaconConfig, type ChainConfig, chainConfigFromJson, createBeaconConfig} from "@lodestar/config";
+import {
+  type BeaconConfig,
+  type ChainConfig,
+  chainConfigFromJson,
+  createBeaconConfig,
+  createChainConfig,
+} from "@lodestar/config";
 import {genesisData, networksChainConfig} from "@lodestar/config/networks";
 import {ACTIVE_PRESET} from "@lodestar/params";
 import {CohortError} from "../util/errors.js";
@@ -49,12 +55,30 @@ export function customChainConfig(spec: Record<string, unknown>): ChainConfig {
       `the chain uses preset ${preset} but cohort runs ${ACTIVE_PRESET}; set LODESTAR_PRESET=${preset}`,
     );
   }
+  let parsed: Partial<ChainConfig>;
   try {
-    return chainConfigFromJson(spec);
+    parsed = chainConfigFromJson(spec);
   } catch (e) {
-    const reason = e instanceof Error ? e.message : String(e);
-    throw new NetworkError({code: "NETWORK_INVALID_SPEC", reason}, `invalid chain spec: ${reason}`);
+    throw invalidSpec(e instanceof Error ? e.message : String(e));
   }
+  if (spec.GENESIS_FORK_VERSION === undefined) throw invalidSpec("GENESIS_FORK_VERSION is missing");
+  // chainConfigFromJson is lenient (a bad number becomes NaN, a missing key undefined): drop the missing
+  // keys so forks the BN does not know default to unscheduled, then check every fork field.
+  const defined = Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)) as Partial<ChainConfig>;
+  const config = createChainConfig(defined);
+  for (const [key, value] of Object.entries(config)) {
+    if (key.endsWith("_FORK_VERSION") && !(value instanceof Uint8Array && value.length === 4)) {
+      throw invalidSpec(`${key} must be 4 bytes`);
+    }
+    if (key.endsWith("_FORK_EPOCH") && (typeof value !== "number" || Number.isNaN(value) || value < 0)) {
+      throw invalidSpec(`${key} must be an epoch`);
+    }
+  }
+  return config;
+}
+
+function invalidSpec(reason: string): NetworkError {
+  return new NetworkError({code: "NETWORK_INVALID_SPEC", reason}, `invalid chain spec: ${reason}`);
 }
 
 export function beaconConfig(chainConfig: ChainConfig, genesisValidatorsRoot: Uint8Array): BeaconConfig {

@@ -11,6 +11,7 @@ import {type SlashingProtection, SlashingProtectionError} from "../slashing/inde
 import {bytesEqual, toHex} from "../util/hex.js";
 import type {Logger} from "../util/logger.js";
 import {SigningError} from "./errors.js";
+import type {EthMetrics} from "./metrics.js";
 import {computeMessageSigningRoot, type SignableMessage} from "./signing.js";
 import {parseSignRequestBody} from "./web3signerFormat.js";
 
@@ -30,6 +31,7 @@ export interface SignerServerModules {
   keys: {pubkey: Uint8Array; secretKey: SecretKey}[];
   slashingProtection: SignerSlashingProtection;
   logger: Logger;
+  metrics?: EthMetrics;
 }
 
 export class SignerServer {
@@ -42,6 +44,15 @@ export class SignerServer {
   ) {
     for (const key of modules.keys) this.keys.set(toHex(key.pubkey), key);
     this.app = Fastify({logger: false, bodyLimit: 10 * 1024 * 1024});
+    // onSend runs before the answer leaves, so the count is in place when the caller sees the answer.
+    this.app.addHook("onSend", async (req, reply) => {
+      if (req.routeOptions.url !== "/api/v1/eth2/sign/:identifier") return;
+      const type = (req.body as {type?: unknown} | null)?.type;
+      this.modules.metrics?.signerServerRequests.inc({
+        type: typeof type === "string" && type.length <= 64 ? type : "unknown",
+        status: reply.statusCode,
+      });
+    });
     this.app.get("/upcheck", (req, reply) => this.upcheck(req, reply));
     this.app.get("/api/v1/eth2/publicKeys", (_req, reply) => reply.send([...this.keys.keys()]));
     this.app.post("/api/v1/eth2/sign/:identifier", (req, reply) => this.sign(req, reply));
@@ -68,7 +79,12 @@ export class SignerServer {
   private sign(req: FastifyRequest, reply: FastifyReply): FastifyReply {
     const identifier = String((req.params as {identifier?: unknown}).identifier ?? "").toLowerCase();
     const key = this.keys.get(identifier);
-    if (key === undefined) return reply.code(404).type("text/plain").send(`Public Key not found: ${identifier}`);
+    if (key === undefined) {
+      return reply
+        .code(404)
+        .type("text/plain")
+        .send(`Public Key not found: ${identifier.slice(0, 100)}`);
+    }
 
     let message: SignableMessage;
     let signingRoot: Uint8Array;

@@ -10,6 +10,7 @@ import type {BeaconConfig} from "@lodestar/config";
 import {fromHex, isHex, toHex} from "../util/hex.js";
 import type {Logger} from "../util/logger.js";
 import {SignerError} from "./errors.js";
+import type {EthMetrics} from "./metrics.js";
 import {computeMessageSigningRoot, forkInfoForMessage, type SignableMessage} from "./signing.js";
 import {toSignRequestBody} from "./web3signerFormat.js";
 
@@ -26,6 +27,7 @@ export interface Web3SignerClientOpts {
 export interface Web3SignerClientModules {
   config: BeaconConfig;
   logger: Logger;
+  metrics?: EthMetrics;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -41,6 +43,7 @@ export class Web3SignerClient {
   private readonly config: BeaconConfig;
   private readonly logger: Logger;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly metrics: EthMetrics | undefined;
 
   constructor(opts: Web3SignerClientOpts, modules: Web3SignerClientModules) {
     this.endpoint = opts.url.replace(/\/+$/, "");
@@ -49,6 +52,7 @@ export class Web3SignerClient {
     this.retryDelayMs = opts.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
     this.config = modules.config;
     this.logger = modules.logger;
+    this.metrics = modules.metrics;
     this.sleep = modules.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
@@ -81,6 +85,18 @@ export class Web3SignerClient {
    * 96-byte signature, verified against `pubkey` over the message's signing root.
    */
   async sign(pubkey: Uint8Array, msg: SignableMessage): Promise<Uint8Array> {
+    const timer = this.metrics?.signerRequestSeconds.startTimer({type: msg.type});
+    try {
+      const signature = await this.signUnmetered(pubkey, msg);
+      timer?.();
+      return signature;
+    } catch (e) {
+      if (e instanceof SignerError) this.metrics?.signerErrors.inc({code: e.code});
+      throw e;
+    }
+  }
+
+  private async signUnmetered(pubkey: Uint8Array, msg: SignableMessage): Promise<Uint8Array> {
     const forkInfo = forkInfoForMessage(this.config, msg);
     const signingRoot = computeMessageSigningRoot(msg, forkInfo, this.config.GENESIS_FORK_VERSION);
     const body = JSON.stringify(toSignRequestBody(msg, forkInfo, signingRoot));

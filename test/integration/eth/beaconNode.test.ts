@@ -6,8 +6,11 @@ import {ForkName} from "@lodestar/params";
 import {ssz, sszTypesFor} from "@lodestar/types";
 import {expect} from "chai";
 import Fastify, {type FastifyInstance} from "fastify";
-import {BeaconNodeClient} from "../../../src/eth/beaconNode.js";
+import {Registry} from "prom-client";
+import type {DutiesSource} from "../../../src/duties/scheduler.js";
+import {BeaconNodeClient, fetchBeaconConfig} from "../../../src/eth/beaconNode.js";
 import {BeaconNodeError} from "../../../src/eth/errors.js";
+import {createEthMetrics} from "../../../src/eth/metrics.js";
 import {customChainConfig} from "../../../src/eth/network.js";
 import {toHex} from "../../../src/util/hex.js";
 import {nullLogger} from "../../../src/util/logger.js";
@@ -271,10 +274,16 @@ for (const wireFormat of ["json", "ssz"] as const) {
       const attester = await client.getAttesterDuties(6, [3, 4]);
       expect(attester.duties.map((d) => d.validatorIndex)).to.deep.equal([3, 4]);
       expect(attester.duties[0].slot).to.equal(6 * 32 + 3);
-      expect(toHex(attester.dependentRoot)).to.equal(toHex(DEPENDENT_ROOT));
+      expect(attester.dependentRoot).to.equal(toHex(DEPENDENT_ROOT));
       const proposer = await client.getProposerDuties(6);
       expect(proposer.duties[0]).to.include({slot: 6 * 32 + 1, validatorIndex: 3});
-      expect(toHex(proposer.dependentRoot)).to.equal(toHex(DEPENDENT_ROOT));
+      expect(proposer.dependentRoot).to.equal(toHex(DEPENDENT_ROOT));
+      // The shapes the duty scheduler consumes (src/duties).
+      const source: DutiesSource = {
+        attesterDuties: (epoch, indices) => client.getAttesterDuties(epoch, indices),
+        proposerDuties: (epoch) => client.getProposerDuties(epoch),
+      };
+      expect((await source.proposerDuties(6)).dependentRoot).to.equal(toHex(DEPENDENT_ROOT));
       const sync = await client.getSyncCommitteeDuties(6, [3]);
       expect(sync[0].validatorSyncCommitteeIndices).to.deep.equal([1, 7]);
     });
@@ -354,6 +363,20 @@ for (const wireFormat of ["json", "ssz"] as const) {
   });
 }
 
+describe("eth/beaconNode network config from the BN", () => {
+  it("builds the devnet's BeaconConfig from config/spec and genesis", async () => {
+    const {app, url} = await startBeaconServer(testMethods([]));
+    try {
+      const fetched = await fetchBeaconConfig({urls: [url]}, {logger: nullLogger()});
+      expect(fetched.ELECTRA_FORK_EPOCH).to.equal(config.ELECTRA_FORK_EPOCH);
+      expect(toHex(fetched.genesisValidatorsRoot)).to.equal(toHex(TEST_GENESIS_VALIDATORS_ROOT));
+      expect(toHex(fetched.forks.electra.version)).to.equal(toHex(config.forks.electra.version));
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe("eth/beaconNode head events", () => {
   it("delivers head events with their dependent roots and stops on unsubscribe", async () => {
     const {app, url} = await startBeaconServer(testMethods([]));
@@ -372,6 +395,34 @@ describe("eth/beaconNode head events", () => {
       expect(head.previousDutyDependentRoot).to.equal(toHex(DEPENDENT_ROOT));
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe("eth/beaconNode head events fail-over", () => {
+  it("moves the stream to the next BN when the first stays silent", async () => {
+    const silent = testMethods([]);
+    (silent as unknown as {events: {eventstream: (a: {signal: AbortSignal}) => Promise<void>}}).events.eventstream = ({
+      signal,
+    }) => new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), {once: true}));
+    const first = await startBeaconServer(silent);
+    const second = await startBeaconServer(testMethods([]));
+    const client = new BeaconNodeClient({urls: [first.url, second.url]}, {config, logger: nullLogger()});
+    try {
+      const head = await new Promise<routes.events.EventData["head"]>((resolve) => {
+        const unsubscribe = client.subscribeHeadEvents(
+          (h) => {
+            unsubscribe();
+            resolve(h);
+          },
+          undefined,
+          {silenceTimeoutMs: 300},
+        );
+      });
+      expect(head.slot).to.equal(64);
+      expect((await client.checkNodes()).map((h) => h.state)).to.deep.equal(["synced", "synced"]);
+    } finally {
+      await Promise.all([first.app.close(), second.app.close()]);
     }
   });
 });
@@ -415,8 +466,14 @@ describe("eth/beaconNode fallback and errors", () => {
   it("falls over from an unreachable BN to the next healthy one, and prefers it afterwards", async () => {
     const dead = await deadUrl();
     const good = await start(testMethods([]));
-    const client = new BeaconNodeClient({urls: [dead, good]}, {config, logger: nullLogger()});
+    const register = new Registry();
+    const metrics = createEthMetrics(register);
+    const client = new BeaconNodeClient({urls: [dead, good]}, {config, logger: nullLogger(), metrics});
     expect((await client.getGenesis()).genesisTime).to.equal(1_600_000_000);
+    const errors = await metrics.bnRequestErrors.get();
+    expect(errors.values).to.deep.equal([
+      {value: 1, labels: {operation: "getGenesis", endpoint: dead, status: "none"}},
+    ]);
     const health = await client.checkNodes();
     expect(health.map((h) => h.state)).to.deep.equal(["failing", "synced"]);
     expect((await client.getStateFork()).epoch).to.equal(5);
@@ -473,6 +530,12 @@ describe("eth/beaconNode fallback and errors", () => {
       {config, logger: nullLogger()},
     );
     const err = await expectBnError(onlyBad.getGenesis(), "BN_UNAVAILABLE");
+    // A per-operation timeout overrides the default one.
+    const shortGenesisTimeout = new BeaconNodeClient(
+      {urls: [hang.url], timeoutMs: 60_000, timeouts: {getGenesis: 100}},
+      {config, logger: nullLogger()},
+    );
+    await expectBnError(shortGenesisTimeout.getGenesis(), "BN_UNAVAILABLE");
     if (err.type.code !== "BN_UNAVAILABLE") throw err;
     expect(err.type.attempts.map((a) => a.reason).join(" ")).to.match(/timeout|Timeout/);
     expect(err.type.attempts.map((a) => a.reason).join(" ")).to.match(/invalid response/);

@@ -4,7 +4,9 @@ import {ForkName} from "@lodestar/params";
 import {ssz} from "@lodestar/types";
 import {expect} from "chai";
 import Fastify, {type FastifyInstance} from "fastify";
+import {Registry} from "prom-client";
 import {SignerError} from "../../../src/eth/errors.js";
+import {createEthMetrics} from "../../../src/eth/metrics.js";
 import {SignerServer} from "../../../src/eth/signerServer.js";
 import {forkInfoForMessage, type SignableMessage, signingRootOnNetwork} from "../../../src/eth/signing.js";
 import {verifies, Web3SignerClient} from "../../../src/eth/web3signer.js";
@@ -45,8 +47,10 @@ describe("eth/web3signer client against cohort signer over loopback HTTP", () =>
   let url: string;
   let slashing: SlashingProtection;
   let client: Web3SignerClient;
+  let metrics: ReturnType<typeof createEthMetrics>;
 
   beforeEach(async () => {
+    metrics = createEthMetrics(new Registry());
     slashing = SlashingProtection.open({dataDir: ":memory:", genesisValidatorsRoot: TEST_GENESIS_VALIDATORS_ROOT});
     server = new SignerServer(
       {
@@ -59,10 +63,11 @@ describe("eth/web3signer client against cohort signer over loopback HTTP", () =>
         keys: secretKeys.map((secretKey, i) => ({secretKey, pubkey: pubkeys[i]})),
         slashingProtection: slashing,
         logger: nullLogger(),
+        metrics,
       },
     );
     url = await server.listen();
-    client = new Web3SignerClient({url, retryDelayMs: 0}, {config, logger: nullLogger()});
+    client = new Web3SignerClient({url, retryDelayMs: 0}, {config, logger: nullLogger(), metrics});
   });
   afterEach(async () => {
     await server.close();
@@ -137,6 +142,8 @@ describe("eth/web3signer client against cohort signer over loopback HTTP", () =>
       {...good, attestation: {slot: "x"}},
       {...good, attestation: undefined},
       {...good, fork_info: {fork: {previous_version: "0x00", current_version: "0x00000000", epoch: "1"}}},
+      {...good, fork_info: undefined},
+      {...good, signingRoot: "0x1234"},
       [],
     ];
     for (const body of bodies) {
@@ -169,6 +176,12 @@ describe("eth/web3signer client against cohort signer over loopback HTTP", () =>
     const err = await expectSignerError(client.sign(pubkeys[0], attestation(2, 3, 2)), "SIGNER_SLASHING_REFUSED");
     expect(err.type).to.include({status: 412, messageType: "ATTESTATION"});
     await expectSignerError(client.sign(pubkeys[0], attestation(1, 4, 1)), "SIGNER_SLASHING_REFUSED");
+    expect((await metrics.signerErrors.get()).values).to.deep.equal([
+      {value: 2, labels: {code: "SIGNER_SLASHING_REFUSED"}},
+    ]);
+    const served = (await metrics.signerServerRequests.get()).values;
+    expect(served.find((v) => String(v.labels.status) === "412")?.value).to.equal(2);
+    expect(served.find((v) => String(v.labels.status) === "200")?.value).to.equal(2);
     // Other keys are not affected.
     await client.sign(pubkeys[1], attestation(2, 3, 2));
 
