@@ -253,14 +253,8 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
         slotClock,
         logger: log.child({module: "scheduler"}),
         source: {
-          attesterDuties: async (epoch, idx) => {
-            const r = await bn.getAttesterDuties(epoch, idx);
-            return {dependentRoot: toHex(r.dependentRoot), duties: r.duties};
-          },
-          proposerDuties: async (epoch) => {
-            const r = await bn.getProposerDuties(epoch);
-            return {dependentRoot: toHex(r.dependentRoot), duties: r.duties};
-          },
+          attesterDuties: (epoch, idx) => bn.getAttesterDuties(epoch, idx),
+          proposerDuties: (epoch) => bn.getProposerDuties(epoch),
         },
         onDuty: (trigger: DutyTrigger) => {
           const run =
