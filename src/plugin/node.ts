@@ -1,5 +1,6 @@
 import {EventEmitter} from "node:events";
 import type {BeaconConfig} from "@lodestar/config";
+import {chainConfig as defaultChainConfig} from "@lodestar/config/default";
 import {Registry} from "prom-client";
 import {type ClusterLock, publicKeySharesOf, validatorKeysFromLock} from "../cluster/index.js";
 import {Combiner, createCombineMetrics, initHerumi} from "../combine/index.js";
@@ -117,7 +118,8 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
     await initHerumi();
 
     // The BN: its chain must be the lock's.
-    const bootstrapConfig = beaconConfig(customChainConfig({}), fromHex(lock.network.genesisValidatorsRoot, 32));
+    // Until the BN's spec is known, the default chain config serves to read its genesis and spec.
+    const bootstrapConfig = beaconConfig(defaultChainConfig, fromHex(lock.network.genesisValidatorsRoot, 32));
     const probe = new BeaconNodeClient({urls: this.opts.beaconNodeUrls}, {config: bootstrapConfig, logger: log});
     const [genesis, spec] = await Promise.all([probe.getGenesis(), probe.getSpec()]);
     const gvr = fromHex(lock.network.genesisValidatorsRoot, 32);

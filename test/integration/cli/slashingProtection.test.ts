@@ -71,6 +71,58 @@ describe("cli: cohort slashing-protection", () => {
     expect(JSON.parse(readFileSync(output, "utf8")).data).to.deep.equal([]);
   });
 
+  it("records a signer's export, keyed by key shares, under the cluster's validator keys (--cluster-lock)", async () => {
+    const lockFile = path.join(vectors, "../combine/cluster/cluster-lock.json");
+    const lock = JSON.parse(readFileSync(lockFile, "utf8"));
+    const validator = lock.validators[0].public_key;
+    const share = lock.validators[0].public_key_shares[1];
+    const gvr = lock.network.genesis_validators_root;
+    const signerExport = {
+      metadata: {interchange_format_version: "5", genesis_validators_root: gvr},
+      data: [
+        {pubkey: share, signed_blocks: [{slot: "7"}], signed_attestations: [{source_epoch: "1", target_epoch: "2"}]},
+      ],
+    };
+    const input = path.join(tmp.path, "signer.json");
+    writeFileSync(input, JSON.stringify(signerExport));
+    const data = path.join(tmp.path, "data");
+    const r = await cli(
+      "slashing-protection",
+      "import",
+      "--file",
+      input,
+      "--data-dir",
+      data,
+      "--genesis-validators-root",
+      gvr,
+      "--cluster-lock",
+      lockFile,
+    );
+    expect(r.code, r.err).to.equal(0);
+    const output = path.join(tmp.path, "out.json");
+    expect((await cli("slashing-protection", "export", "--file", output, "--data-dir", data)).code).to.equal(0);
+    expect(JSON.parse(readFileSync(output, "utf8")).data.map((d: {pubkey: string}) => d.pubkey)).to.deep.equal([
+      validator,
+    ]);
+    // A key that belongs to no validator of the lock is refused, and nothing is imported.
+    signerExport.data[0].pubkey = `0x${"ab".repeat(48)}`;
+    writeFileSync(input, JSON.stringify(signerExport));
+    const bad = await cli(
+      "slashing-protection",
+      "import",
+      "--file",
+      input,
+      "--data-dir",
+      data,
+      "--genesis-validators-root",
+      gvr,
+      "--cluster-lock",
+      lockFile,
+    );
+    expect(bad.code).to.equal(1);
+    expect(bad.err).to.match(/data\[0\]\.pubkey.*no key share/);
+  });
+
   it("reports bad input with a clear message and exit code, changing nothing", async () => {
     const data = path.join(tmp.path, "data");
     const bad = path.join(tmp.path, "bad.json");

@@ -1,12 +1,14 @@
 import {existsSync, readFileSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import type {Argv, CommandModule} from "yargs";
+import {type ClusterLock, loadClusterLock} from "../../../cluster/index.js";
 import {
   InterchangeError,
   SLASHING_DB_FILE,
   SlashingProtection,
   SlashingProtectionError,
 } from "../../../slashing/index.js";
+import {mapShareKeysToValidators} from "../../../slashing/shareKeys.js";
 import {fromHex, isHex} from "../../../util/hex.js";
 import {CliError} from "../errors.js";
 
@@ -14,6 +16,7 @@ interface ImportArgs {
   file: string;
   "data-dir": string;
   "genesis-validators-root": string;
+  "cluster-lock"?: string;
 }
 
 interface ExportArgs {
@@ -34,18 +37,45 @@ const importCommand: CommandModule<object, ImportArgs> = {
         demandOption: true,
         describe: "Genesis validators root of the chain (0x + 64 hex); must match the file and the DB",
       })
+      .option("cluster-lock", {
+        type: "string",
+        describe:
+          "Cluster lock: the file's keys are key shares (a remote signer's export); record them under the validators' keys",
+      })
       .example(
         "$0 slashing-protection import --file interchange.json --data-dir ./data --genesis-validators-root 0x4b36…",
         "",
+      )
+      .example(
+        "$0 slashing-protection import --file signer-export.json --cluster-lock cluster-lock.json --data-dir ./data --genesis-validators-root 0x4b36…",
+        "initialise a node's DB from its signer's history",
       ),
-  handler: (args) => {
+  handler: async (args) => {
     if (!isHex(args["genesis-validators-root"], 32)) {
       throw new CliError(
         {code: "CLI_INVALID_ARGUMENT", argument: "genesis-validators-root"},
         "--genesis-validators-root must be 0x followed by 64 hex characters",
       );
     }
-    const doc = readJson(args.file);
+    let doc = readJson(args.file);
+    if (args["cluster-lock"]) {
+      let lock: ClusterLock;
+      try {
+        lock = await loadClusterLock(args["cluster-lock"]);
+      } catch (e) {
+        throw new CliError({code: "CLI_COMMAND_FAILED"}, `${(e as Error).message}; nothing was imported`);
+      }
+      const shareToValidator = new Map(
+        lock.validators.flatMap((v) =>
+          v.publicKeyShares.map((s) => [s.toLowerCase(), v.publicKey.toLowerCase()] as const),
+        ),
+      );
+      try {
+        doc = mapShareKeysToValidators(doc, shareToValidator);
+      } catch (e) {
+        throw asCliError(e, `nothing was imported from ${args.file}`);
+      }
+    }
     const db = openDb(args["data-dir"], fromHex(args["genesis-validators-root"], 32));
     try {
       const s = db.importInterchange(doc);

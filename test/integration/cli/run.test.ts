@@ -1,0 +1,81 @@
+import {chmodSync, copyFileSync} from "node:fs";
+import path from "node:path";
+import {fileURLToPath} from "node:url";
+import {SecretKey} from "@chainsafe/blst";
+import {expect} from "chai";
+import {SimulatedBeaconNode} from "../../../src/devnet/beacon/index.js";
+import {runCli} from "../../../src/plugin/cli/cli.js";
+import {useTmpDir} from "../../utils/tmpDir.js";
+
+const fixture = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../../fixtures/combine/cluster");
+
+async function cli(...argv: string[]): Promise<{code: number; err: string}> {
+  let err = "";
+  const orig = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    return {code: await runCli(argv), err};
+  } finally {
+    process.stderr.write = orig;
+  }
+}
+
+describe("cli: cohort run start-up checks", function () {
+  this.timeout(30_000);
+  const tmp = useTmpDir();
+
+  it("refuses a beacon node of another chain, naming both roots, and exits 1", async () => {
+    // A chain whose validators are not the cluster's: its genesis validators root differs from the lock's.
+    const others = [1, 2].map((i) => SecretKey.fromKeygen(new Uint8Array(32).fill(i)).toPublicKey().toBytes());
+    const beacon = new SimulatedBeaconNode({port: 0, host: "127.0.0.1", validators: others});
+    const url = await beacon.start();
+    const identity = path.join(tmp.path, "identity-key");
+    copyFileSync(path.join(fixture, "node0", "identity-key"), identity);
+    chmodSync(identity, 0o600);
+    try {
+      const r = await cli(
+        "run",
+        "--cluster-lock",
+        path.join(fixture, "cluster-lock.json"),
+        "--identity-key",
+        identity,
+        "--beacon-nodes",
+        url,
+        "--remote-signer",
+        "http://127.0.0.1:1",
+        "--data-dir",
+        path.join(tmp.path, "data"),
+        "--log-level",
+        "error",
+      );
+      expect(r.code).to.equal(1);
+      expect(r.err).to.match(/another chain: genesis validators root 0x[0-9a-f]{64}, the cluster lock says 0x212f13fc/);
+    } finally {
+      await beacon.stop();
+    }
+  });
+
+  it("refuses an identity key that is not one of the cluster's operators", async () => {
+    const identity = path.join(tmp.path, "identity-key");
+    const {writeFileSync} = await import("node:fs");
+    writeFileSync(identity, `0x${"11".repeat(32)}\n`, {mode: 0o600});
+    const r = await cli(
+      "run",
+      "--cluster-lock",
+      path.join(fixture, "cluster-lock.json"),
+      "--identity-key",
+      identity,
+      "--beacon-nodes",
+      "http://127.0.0.1:1",
+      "--remote-signer",
+      "http://127.0.0.1:1",
+      "--data-dir",
+      path.join(tmp.path, "data"),
+    );
+    expect(r.code).to.equal(1);
+    expect(r.err).to.match(/not one of the cluster's operators/);
+  });
+});
