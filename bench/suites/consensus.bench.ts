@@ -1,10 +1,10 @@
 import {identityAuth, type MessageAuth} from "../../src/consensus/auth.js";
 import {signingBytes, signingDomain} from "../../src/consensus/codec.js";
-import {MemoryHub} from "../../src/consensus/memoryNetwork.js";
 import {createInstance, type Input, type InstanceState, step} from "../../src/consensus/qbft.js";
 import {type Clock, ConsensusService} from "../../src/consensus/service.js";
 import {type ConsensusMessage, DutyType, type SignedMsg} from "../../src/consensus/types.js";
 import {IdentityKey} from "../../src/p2p/identity.js";
+import {MemoryHub} from "../../src/p2p/memoryNetwork.js";
 import {type BenchResult, type BenchSuite, measure} from "../harness.js";
 
 // QBFT costs with real secp256k1 signing and verification (issue 4). All n nodes run in this one
@@ -76,7 +76,7 @@ const immediateClock: Clock = {now: () => 0, setTimer: () => () => {}};
 
 /** Wall time for n services over the zero-delay in-memory network to all decide one instance. */
 async function networkDecision(n: number, nodeAuth: MessageAuth[], slot: number): Promise<void> {
-  const hub = new MemoryHub(n);
+  const hub = new MemoryHub({size: n, schedule: (_from, _to, deliver) => queueMicrotask(deliver)});
   const services = nodeAuth.map(
     (auth, i) => new ConsensusService({self: i, n}, {network: hub.network(i), clock: immediateClock, auth}),
   );

@@ -1,7 +1,6 @@
 export {identityAuth, type MessageAuth} from "./auth.js";
 export {decodeMessage, encodeMessage, hashValue, MAX_OPERATORS, MAX_VALUE_BYTES} from "./codec.js";
 export {ConsensusError, type ConsensusErrorType} from "./errors.js";
-export {MemoryHub} from "./memoryNetwork.js";
 export {type ConsensusMetrics, createConsensusMetrics} from "./metrics.js";
 export type {Decision, GiveUpReason} from "./qbft.js";
 export {

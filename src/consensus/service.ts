@@ -1,3 +1,4 @@
+import type {Clock} from "../duties/clock.js";
 import type {Network, NetworkMessage} from "../duties/interfaces.js";
 import {type Logger, nullLogger} from "../util/logger.js";
 import type {MessageAuth} from "./auth.js";
@@ -7,21 +8,8 @@ import type {ConsensusMetrics} from "./metrics.js";
 import {createInstance, type Decision, type Input, type InstanceState, type Output, step} from "./qbft.js";
 import {type ConsensusMessage, DutyType, instanceKey, MsgType, type SignedMsg} from "./types.js";
 
-/** Time source and timers; absolute times in ms. The real one wraps Date.now/setTimeout, tests inject a virtual one. */
-export interface Clock {
-  now(): number;
-  /** Calls `cb` at absolute time `at` (at once if past); returns the cancel function. */
-  setTimer(at: number, cb: () => void): () => void;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimer: (at, cb) => {
-    // Longer delays overflow setTimeout; firing early is harmless (the instance re-arms its timer).
-    const t = setTimeout(cb, Math.min(2 ** 31 - 1, Math.max(0, at - Date.now())));
-    return () => clearTimeout(t);
-  },
-};
+// Time source and timers (absolute ms): the pipeline's injected clock.
+export {type Clock, systemClock} from "../duties/clock.js";
 
 export interface ConsensusServiceOpts {
   /** This node's 0-based operator index. */

@@ -8,7 +8,14 @@ export interface MemoryHubOpts {
    * holds messages until `deliverAll()` / `deliverNext()`, for step-by-step deterministic tests.
    */
   delivery?: "auto" | "manual";
+  /**
+   * Takes over delivery: called for every message with the function that delivers it, so a simulation
+   * can delay, drop, duplicate or reorder deterministically (call `deliver` later, never, or twice).
+   */
+  schedule?: DeliveryScheduler;
 }
+
+export type DeliveryScheduler = (from: number, to: number, deliver: () => void, payload: Uint8Array) => void;
 
 /** Return false to drop a message (loss, partitions, Byzantine tests). */
 export type MemoryFilter = (from: number, to: number, topic: Topic, payload: Uint8Array) => boolean;
@@ -28,6 +35,7 @@ export class MemoryHub {
   private readonly connected: boolean[];
   private readonly pending: Pending[] = [];
   private readonly delivery: "auto" | "manual";
+  private readonly schedule: DeliveryScheduler | null;
   private filter: MemoryFilter | null = null;
   private scheduled: NodeJS.Immediate | null = null;
   /** Every message accepted for delivery, for assertions. */
@@ -36,6 +44,7 @@ export class MemoryHub {
   constructor(opts: MemoryHubOpts) {
     if (!Number.isInteger(opts.size) || opts.size < 1) throw new RangeError("size must be a positive integer");
     this.delivery = opts.delivery ?? "auto";
+    this.schedule = opts.schedule ?? null;
     this.connected = Array.from({length: opts.size}, () => true);
     for (let i = 0; i < opts.size; i++)
       this.handlers.push(
@@ -122,7 +131,12 @@ export class MemoryHub {
     if (this.filter !== null && !this.filter(from, to, topic, payload)) return;
     const copy = Uint8Array.from(payload);
     this.sent.push({from, to, topic, payload: copy});
-    this.pending.push({to, msg: {topic, from, payload: copy}});
+    const pending = {to, msg: {topic, from, payload: copy}};
+    if (this.schedule !== null) {
+      this.schedule(from, to, () => this.deliver(pending), copy);
+      return;
+    }
+    this.pending.push(pending);
     this.scheduleDrain();
   }
 

@@ -3,11 +3,11 @@ import {Registry} from "prom-client";
 import {identityAuth, type MessageAuth} from "../../../src/consensus/auth.js";
 import {encodeMessage, hashValue, signingBytes, signingDomain} from "../../../src/consensus/codec.js";
 import {ConsensusError} from "../../../src/consensus/errors.js";
-import {MemoryHub} from "../../../src/consensus/memoryNetwork.js";
 import {createConsensusMetrics} from "../../../src/consensus/metrics.js";
 import {ConsensusService, type DecideResult, systemClock} from "../../../src/consensus/service.js";
 import {type ConsensusMessage, DutyType, type MsgData, MsgType, ZERO_HASH} from "../../../src/consensus/types.js";
 import {IdentityKey} from "../../../src/p2p/identity.js";
+import {MemoryHub} from "../../../src/p2p/memoryNetwork.js";
 import {VirtualTime} from "./sim/virtualTime.js";
 
 // End-to-end over the in-memory network with real secp256k1 identity keys and a virtual clock.
@@ -33,8 +33,11 @@ function cluster(opts: {maxBufferedPerPeer?: number} = {}): Cluster {
   const vt = new VirtualTime(0);
   const offline = new Set<number>();
   // One endpoint more than the cluster: index N plays a connection that is not a member.
-  const hub = new MemoryHub(N + 1, (from, to, deliver) => {
-    if (!offline.has(to) && !offline.has(from)) queueMicrotask(deliver);
+  const hub = new MemoryHub({
+    size: N + 1,
+    schedule: (from, to, deliver) => {
+      if (!offline.has(to) && !offline.has(from)) queueMicrotask(deliver);
+    },
   });
   const registers: Registry[] = [];
   const services = Array.from({length: N}, (_, i) => {
@@ -275,7 +278,7 @@ describe("consensus/service (real signatures, in-memory network)", () => {
   });
 
   it("runs on the system clock: round 1's leader is down, the others decide in a later round", async () => {
-    const hub = new MemoryHub(N);
+    const hub = new MemoryHub({size: N, schedule: (_from, _to, deliver) => queueMicrotask(deliver)});
     const services = [1, 2, 3].map(
       (i) =>
         new ConsensusService(
@@ -304,7 +307,7 @@ describe("consensus/service (real signatures, in-memory network)", () => {
   });
 
   it("refuses invalid options with a typed error", () => {
-    const hub = new MemoryHub(2);
+    const hub = new MemoryHub({size: 2, schedule: (_from, _to, deliver) => queueMicrotask(deliver)});
     const auth: MessageAuth = identityAuth(keys[0], pubkeys);
     const make = (o: {self: number; n: number; roundDurationMs?: number}) => () =>
       new ConsensusService(o, {network: hub.network(0), clock: new VirtualTime(), auth});

@@ -2,7 +2,6 @@ import {createHash} from "node:crypto";
 import {identityAuth, type MessageAuth} from "../../../../src/consensus/auth.js";
 import {decodeMessage, encodeMessage, hashValue, signingBytes, signingDomain} from "../../../../src/consensus/codec.js";
 import {ConsensusError} from "../../../../src/consensus/errors.js";
-import {MemoryHub} from "../../../../src/consensus/memoryNetwork.js";
 import {ConsensusService} from "../../../../src/consensus/service.js";
 import {
   type ConsensusMessage,
@@ -15,6 +14,7 @@ import {
 } from "../../../../src/consensus/types.js";
 import type {Network} from "../../../../src/duties/interfaces.js";
 import {IdentityKey} from "../../../../src/p2p/identity.js";
+import {MemoryHub} from "../../../../src/p2p/memoryNetwork.js";
 import {bytesEqual} from "../../../../src/util/hex.js";
 import {Prng} from "./prng.js";
 import {VirtualTime} from "./virtualTime.js";
@@ -148,21 +148,24 @@ export async function runSimulation(cfg: SimConfig): Promise<SimResult> {
     }
     return false;
   };
-  const hub = new MemoryHub(n, (from, to, deliver, payload) => {
-    const t = vt.now();
-    if (cfg.dropIf?.(from, to, decodeMessage(payload))) return;
-    if (t >= crashTime(from) || t >= crashTime(to) || partitioned(from, to, t)) return;
-    const stable = t >= gst;
-    if (!stable && rng.chance(cfg.dropRate ?? 0)) return;
-    const copies = !stable && rng.chance(cfg.dupRate ?? 0) ? 2 : 1;
-    for (let c = 0; c < copies; c++) {
-      const delay = stable ? rng.int(0, stableDelay) : rng.int(0, maxDelay);
-      vt.schedule(t + delay, () => {
-        if (vt.now() >= crashTime(to)) return;
-        delivered++;
-        deliver();
-      });
-    }
+  const hub = new MemoryHub({
+    size: n,
+    schedule: (from, to, deliver, payload) => {
+      const t = vt.now();
+      if (cfg.dropIf?.(from, to, decodeMessage(payload))) return;
+      if (t >= crashTime(from) || t >= crashTime(to) || partitioned(from, to, t)) return;
+      const stable = t >= gst;
+      if (!stable && rng.chance(cfg.dropRate ?? 0)) return;
+      const copies = !stable && rng.chance(cfg.dupRate ?? 0) ? 2 : 1;
+      for (let c = 0; c < copies; c++) {
+        const delay = stable ? rng.int(0, stableDelay) : rng.int(0, maxDelay);
+        vt.schedule(t + delay, () => {
+          if (vt.now() >= crashTime(to)) return;
+          delivered++;
+          deliver();
+        });
+      }
+    },
   });
 
   const honest = Array.from({length: n}, (_, i) => i).filter((i) => !isByz(i));
