@@ -389,6 +389,19 @@ export class SimulatedChain {
     }
   }
 
+  /** `aggregate_attestation` v2: the pooled aggregate for (data root, slot, committee). */
+  aggregateAttestation(dataRoot: Uint8Array, slot: number, committeeIndex: number): electra.Attestation {
+    this.update();
+    const agg = this.pool.aggregate(toHex(dataRoot), committeeIndex);
+    if (agg === undefined || agg.data.slot !== slot) {
+      throw new SimChainError(
+        {code: "SIMCHAIN_NO_AGGREGATE", dataRoot: toHex(dataRoot), slot, committeeIndex},
+        `no attestations pooled for data root ${toHex(dataRoot)} at slot ${slot}, committee ${committeeIndex}`,
+      );
+    }
+    return agg;
+  }
+
   // --- blocks --------------------------------------------------------------------------------------
 
   /** `produceBlockV3`: an Electra block on the head with the given reveal (checked against the proposer). */

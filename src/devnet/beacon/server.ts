@@ -147,6 +147,7 @@ function httpStatus(err: FastifyError | Error): number {
     switch (err.code) {
       case "SIMCHAIN_UNKNOWN_BLOCK":
       case "SIMCHAIN_UNKNOWN_STATE":
+      case "SIMCHAIN_NO_AGGREGATE":
         return 404;
       case "SIMCHAIN_UNSUPPORTED":
         return 501;

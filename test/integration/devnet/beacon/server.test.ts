@@ -96,6 +96,19 @@ describe("devnet/beacon: SimulatedBeaconNode over HTTP with @lodestar/api getCli
       signedAttestations: [single(signer.attestation(d.validatorIndex, data))],
     });
     expect(ok.status, ok.ok ? "" : ok.error()?.message).to.equal(200);
+    const dataRoot = ssz.phase0.AttestationData.hashTreeRoot(data);
+    const aggregate = await api.validator.getAggregatedAttestationV2({
+      attestationDataRoot: dataRoot,
+      slot: d.slot,
+      committeeIndex: d.committeeIndex,
+    });
+    expect(aggregate.value().aggregationBits.getTrueBitIndexes()).to.deep.equal([d.validatorCommitteeIndex]);
+    const none = await api.validator.getAggregatedAttestationV2({
+      attestationDataRoot: new Uint8Array(32),
+      slot: d.slot,
+      committeeIndex: d.committeeIndex,
+    });
+    expect(none.status).to.equal(404);
     const stats = (await (await fetch(`${url}/cohort/devnet/stats?records=true`)).json()) as {
       stats: {duties: {attester: {accepted: number}}; rejectionsByCode: Record<string, number>};
       records: {type: string; slot: number; validatorIndex: number; status: string}[];
