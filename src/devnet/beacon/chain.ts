@@ -88,6 +88,7 @@ export class SimulatedChain {
   private readonly canonical: ChainBlock[] = [];
   private headBlock: ChainBlock;
   private startedSlot = -1;
+  private updating = false;
   private readonly justifiedByEpoch = new Map<number, phase0.Checkpoint>();
   private finalized: phase0.Checkpoint = {epoch: 0, root: ZERO_ROOT};
   /** "slot:validator" → data root of its accepted vote, to credit inclusion. */
@@ -140,12 +141,19 @@ export class SimulatedChain {
 
   /** Brings the chain to the clock's slot (head changes go to the `onHead` listeners). */
   update(): void {
-    const slot = this.clockSlot();
-    while (this.startedSlot < slot) {
-      const next = this.startedSlot + 1;
-      if (next > 0) this.endSlot(next - 1);
-      this.startSlot(next);
-      this.startedSlot = next;
+    // A head listener that reads the chain re-enters here mid-update: the outer loop finishes the work.
+    if (this.updating) return;
+    this.updating = true;
+    try {
+      const slot = this.clockSlot();
+      while (this.startedSlot < slot) {
+        const next = this.startedSlot + 1;
+        if (next > 0) this.endSlot(next - 1);
+        this.startSlot(next);
+        this.startedSlot = next;
+      }
+    } finally {
+      this.updating = false;
     }
   }
 

@@ -110,6 +110,11 @@ export class SimulatedBeaconNode {
     return url;
   }
 
+  /** Number of open event streams (SSE subscribers). */
+  get eventStreams(): number {
+    return this.streams.size;
+  }
+
   /** Stops the ticker, ends SSE streams and closes the server. */
   async stop(): Promise<void> {
     if (this.ticker !== null) this.clock.clearTimeout(this.ticker);

@@ -201,6 +201,26 @@ describe("devnet/beacon: SimulatedBeaconNode over HTTP with @lodestar/api getCli
     expect(events[1].slot).to.equal(events[0].slot + 1);
   });
 
+  it("ends open event streams when it stops", async () => {
+    let closed = false;
+    const controller = new AbortController();
+    void api.events.eventstream({
+      topics: [routes.events.EventType.head],
+      signal: controller.signal,
+      onEvent: () => {},
+      onError: () => {
+        closed = true;
+      },
+    });
+    // wait until the server side of the stream is attached (it subscribes to head events)
+    for (let i = 0; i < 100 && node.eventStreams === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(node.eventStreams).to.equal(1);
+    await node.stop();
+    for (let i = 0; i < 100 && !closed; i++) await new Promise((r) => setTimeout(r, 10));
+    controller.abort();
+    expect(closed).to.equal(true);
+  });
+
   it("answers 501 with a message for what it does not implement, 404 for unknown blocks", async () => {
     const liveness = await api.validator.getLiveness({epoch: 0, indices: [0]});
     expect(liveness.status).to.equal(501);
