@@ -48,7 +48,7 @@ describe("cli: cohort devnet-beacon", function () {
     expect(badFile.err).to.match(/entry 0/);
   });
 
-  it("serves the validators of a file until SIGTERM, then stops cleanly", async () => {
+  it("serves the validators of a file on the preset of LODESTAR_PRESET until SIGTERM, then stops cleanly", async () => {
     const keys = interopPublicKeys(3).map(toHex);
     const file = path.join(tmp.path, "validators.json");
     writeFileSync(file, JSON.stringify(keys));
@@ -56,7 +56,7 @@ describe("cli: cohort devnet-beacon", function () {
     const proc = spawn(
       process.execPath,
       ["--import", "tsx", "src/plugin/cli/index.ts", "devnet-beacon", "--port", "0", "--validators-file", file],
-      {cwd: root, stdio: ["ignore", "pipe", "ignore"]},
+      {cwd: root, stdio: ["ignore", "pipe", "ignore"], env: {...process.env, LODESTAR_PRESET: "minimal"}},
     );
     child = proc;
     let out = "";
@@ -72,6 +72,9 @@ describe("cli: cohort devnet-beacon", function () {
       data: {validator: {pubkey: string}}[];
     };
     expect(res.data.map((v) => v.validator.pubkey)).to.deep.equal(keys);
+    const spec = ((await (await fetch(`${url}/eth/v1/config/spec`)).json()) as {data: Record<string, string>}).data;
+    expect(spec.PRESET_BASE).to.equal("minimal");
+    expect(spec.SLOTS_PER_EPOCH).to.equal("8");
     const exited = new Promise<number | string | null>((resolve) =>
       proc.once("exit", (code, signal) => resolve(code ?? signal)),
     );

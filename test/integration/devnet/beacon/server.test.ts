@@ -59,6 +59,8 @@ describe("devnet/beacon: SimulatedBeaconNode over HTTP with @lodestar/api getCli
     ).value();
     expect(byGet.map((v) => v.index).sort()).to.deep.equal([1, 3]);
     expect(toHex(byGet.find((v) => v.index === 3)!.validator.pubkey)).to.equal(toHex(pubkeys[3]));
+    const checkpoints = (await api.beacon.getStateFinalityCheckpoints({stateId: "head"})).value();
+    expect(checkpoints.finalized.epoch).to.equal(0);
     const syncing = (await api.node.getSyncingStatus()).value();
     expect(syncing.isSyncing).to.equal(false);
   });
@@ -176,6 +178,9 @@ describe("devnet/beacon: SimulatedBeaconNode over HTTP with @lodestar/api getCli
     const header = (await api.beacon.getBlockHeader({blockId: "head"})).value();
     expect(header.header.message.slot).to.equal(3);
     expect(header.canonical).to.equal(true);
+    const stored = await api.beacon.getBlockV2({blockId: 3});
+    expect(stored.meta().version).to.equal("electra");
+    expect(ssz.electra.BeaconBlock.equals(stored.value().message as electra.BeaconBlock, block)).to.equal(true);
   });
 
   it("streams head events with duty dependent roots as the (injected) clock advances", async () => {
