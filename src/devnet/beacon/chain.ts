@@ -1,4 +1,3 @@
-import {aggregatePublicKeys} from "@chainsafe/blst";
 import {type BeaconConfig, type ChainConfig, createBeaconConfig} from "@lodestar/config";
 import {SLOTS_PER_EPOCH} from "@lodestar/params";
 import {type electra, type phase0, ssz} from "@lodestar/types";
@@ -7,13 +6,13 @@ import {type Logger, nullLogger} from "../../util/logger.js";
 import {
   buildBlock,
   type ChainBlock,
-  expectedStateRoot,
   G2_INFINITY,
   genesisBlock,
   graffitiBytes,
   nextRandaoMix,
   sealBlock,
 } from "./blocks.js";
+import {BlockTree} from "./blockTree.js";
 import {createSimChainConfig} from "./chainConfig.js";
 import type {ChainClock} from "./clock.js";
 import {type AttesterAssignment, DutySchedule} from "./duties.js";
@@ -23,7 +22,7 @@ import {DutyBook as Book, type DutyBook, type DutyRecord} from "./records.js";
 import {SigningRoots, verifySignature} from "./signing.js";
 import {SlashingWatch} from "./slashingWatch.js";
 import {ValidatorSet} from "./validators.js";
-import {checkAttestation, checkBlock} from "./verify.js";
+import {checkAttestation, checkBlock, checkBlockBody} from "./verify.js";
 
 /** Tolerance for messages from a slightly fast clock (the p2p spec's MAXIMUM_GOSSIP_CLOCK_DISPARITY). */
 export const CLOCK_DISPARITY_MS = 500;
@@ -83,15 +82,15 @@ export class SimulatedChain {
   private readonly roots: SigningRoots;
   private readonly watch = new SlashingWatch();
   private readonly pool = new AttestationPool();
-  private readonly blocks = new Map<string, ChainBlock>();
-  /** canonical[slot] = the chain's block at that slot (every decided slot has one). */
-  private readonly canonical: ChainBlock[] = [];
-  private headBlock: ChainBlock;
+  readonly tree: BlockTree;
   private startedSlot = -1;
+  private updating = false;
   private readonly justifiedByEpoch = new Map<number, phase0.Checkpoint>();
   private finalized: phase0.Checkpoint = {epoch: 0, root: ZERO_ROOT};
   /** "slot:validator" → data root of its accepted vote, to credit inclusion. */
   private readonly acceptedVotes = new Map<string, string>();
+  /** "slot:validator" → "data root:signature" accepted, to answer an identical resubmission without re-verifying. */
+  private readonly acceptedAttestations = new Map<string, string>();
   private readonly feeRecipients = new Map<number, Uint8Array>();
   private readonly headListeners = new Set<(e: HeadEvent) => void>();
   private proposedBlocks = 0;
@@ -113,10 +112,7 @@ export class SimulatedChain {
     this.slotMs = this.config.SECONDS_PER_SLOT * 1000;
     this.roots = new SigningRoots(this.config);
     this.schedule = new DutySchedule(this.validators.size, new TextEncoder().encode(opts.seed ?? "cohort-devnet"));
-    const genesis = genesisBlock(this.validators.genesisValidatorsRoot, opts.genesisTime);
-    this.blocks.set(genesis.rootHex, genesis);
-    this.canonical[0] = genesis;
-    this.headBlock = genesis;
+    this.tree = new BlockTree(genesisBlock(this.validators.genesisValidatorsRoot, opts.genesisTime));
   }
 
   // --- time ---------------------------------------------------------------------------------------
@@ -140,12 +136,19 @@ export class SimulatedChain {
 
   /** Brings the chain to the clock's slot (head changes go to the `onHead` listeners). */
   update(): void {
-    const slot = this.clockSlot();
-    while (this.startedSlot < slot) {
-      const next = this.startedSlot + 1;
-      if (next > 0) this.endSlot(next - 1);
-      this.startSlot(next);
-      this.startedSlot = next;
+    // A head listener that reads the chain re-enters here mid-update: the outer loop finishes the work.
+    if (this.updating) return;
+    this.updating = true;
+    try {
+      const slot = this.clockSlot();
+      while (this.startedSlot < slot) {
+        const next = this.startedSlot + 1;
+        if (next > 0) this.endSlot(next - 1);
+        this.startSlot(next);
+        this.startedSlot = next;
+      }
+    } finally {
+      this.updating = false;
     }
   }
 
@@ -170,8 +173,8 @@ export class SimulatedChain {
    */
   private startEpoch(epoch: number): void {
     if (epoch >= 2) {
-      this.justifiedByEpoch.set(epoch, {epoch: epoch - 1, root: this.checkpointRoot(epoch - 1)});
-      this.finalized = {epoch: epoch - 2, root: this.checkpointRoot(epoch - 2)};
+      this.justifiedByEpoch.set(epoch, {epoch: epoch - 1, root: this.tree.checkpointRoot(epoch - 1)});
+      this.finalized = {epoch: epoch - 2, root: this.tree.checkpointRoot(epoch - 2)};
     } else {
       this.justifiedByEpoch.set(epoch, {epoch: 0, root: ZERO_ROOT});
     }
@@ -179,7 +182,7 @@ export class SimulatedChain {
   }
 
   private endSlot(slot: number): void {
-    if (this.canonical[slot] !== undefined) return;
+    if (this.tree.canonicalAt(slot) !== undefined) return;
     const proposer = this.schedule.proposer(slot) ?? 0;
     const message = buildBlock({
       ...this.blockInputsBase(slot, proposer),
@@ -188,23 +191,14 @@ export class SimulatedChain {
     });
     this.fillerBlocks++;
     this.logger.verbose("filler block", {slot, proposer});
-    this.applyCanonical(sealBlock(message, G2_INFINITY, true, this.headBlock.randaoMix));
+    this.applyCanonical(sealBlock(message, G2_INFINITY, true, this.tree.head.randaoMix));
   }
 
   // --- reads ---------------------------------------------------------------------------------------
 
   head(): ChainBlock {
     this.update();
-    return this.headBlock;
-  }
-
-  /** The chain's block at `slot`, or the latest one before it. */
-  blockAtOrBefore(slot: number): ChainBlock {
-    for (let s = Math.min(slot, this.canonical.length - 1); s > 0; s--) {
-      const b = this.canonical[s];
-      if (b !== undefined) return b;
-    }
-    return this.canonical[0];
+    return this.tree.head;
   }
 
   /** A block by Beacon API block id: head, genesis, finalized, justified, a slot or a 0x root. */
@@ -212,12 +206,12 @@ export class SimulatedChain {
     this.update();
     const s = String(id);
     let b: ChainBlock | undefined;
-    if (s === "head") b = this.headBlock;
-    else if (s === "genesis") b = this.canonical[0];
+    if (s === "head") b = this.tree.head;
+    else if (s === "genesis") b = this.tree.genesis;
     else if (s === "finalized") b = this.checkpointBlock(this.finalized);
     else if (s === "justified") b = this.checkpointBlock(this.justified(this.currentEpoch()));
-    else if (/^\d+$/.test(s)) b = this.canonical[Number(s)];
-    else b = this.blocks.get(s.toLowerCase());
+    else if (/^\d+$/.test(s)) b = this.tree.canonicalAt(Number(s));
+    else b = this.tree.get(s);
     if (b === undefined) throw new SimChainError({code: "SIMCHAIN_UNKNOWN_BLOCK", id: s}, `block not found: ${s}`);
     return b;
   }
@@ -227,13 +221,13 @@ export class SimulatedChain {
     const s = String(id);
     if (!s.startsWith("0x")) return this.getBlock(s);
     this.update();
-    const root = s.toLowerCase();
-    for (const b of this.blocks.values()) if (toHex(b.message.stateRoot) === root) return b;
-    throw new SimChainError({code: "SIMCHAIN_UNKNOWN_STATE", id: s}, `state not found: ${s}`);
+    const b = this.tree.byStateRoot(s);
+    if (b === undefined) throw new SimChainError({code: "SIMCHAIN_UNKNOWN_STATE", id: s}, `state not found: ${s}`);
+    return b;
   }
 
   isCanonical(b: ChainBlock): boolean {
-    return this.canonical[b.message.slot] === b;
+    return this.tree.isCanonical(b);
   }
 
   justified(epoch: number): phase0.Checkpoint {
@@ -245,23 +239,8 @@ export class SimulatedChain {
     return this.finalized;
   }
 
-  /** Root of the checkpoint block of `epoch`: the chain's block at the epoch's first slot or before. */
-  checkpointRoot(epoch: number): Uint8Array {
-    return this.blockAtOrBefore(epoch * SLOTS_PER_EPOCH).root;
-  }
-
   private checkpointBlock(cp: phase0.Checkpoint): ChainBlock {
-    return cp.epoch === 0 ? this.canonical[0] : this.blockAtOrBefore(cp.epoch * SLOTS_PER_EPOCH);
-  }
-
-  /** Dependent root of proposer duties of `epoch`: the block root at the last slot of epoch − 1. */
-  proposerDependentRoot(epoch: number): Uint8Array {
-    return epoch === 0 ? this.canonical[0].root : this.blockAtOrBefore(epoch * SLOTS_PER_EPOCH - 1).root;
-  }
-
-  /** Dependent root of attester duties of `epoch`: the block root at the last slot of epoch − 2. */
-  attesterDependentRoot(epoch: number): Uint8Array {
-    return epoch <= 1 ? this.canonical[0].root : this.blockAtOrBefore((epoch - 1) * SLOTS_PER_EPOCH - 1).root;
+    return cp.epoch === 0 ? this.tree.genesis : this.tree.blockAtOrBefore(cp.epoch * SLOTS_PER_EPOCH);
   }
 
   // --- duties --------------------------------------------------------------------------------------
@@ -275,7 +254,7 @@ export class SimulatedChain {
       const d = this.schedule.attesterDuty(epoch, index);
       if (d !== undefined) duties.push(d);
     }
-    return {duties, dependentRoot: this.attesterDependentRoot(epoch)};
+    return {duties, dependentRoot: this.tree.attesterDependentRoot(epoch)};
   }
 
   proposerDuties(epoch: number): {duties: {slot: number; validatorIndex: number}[]; dependentRoot: Uint8Array} {
@@ -286,7 +265,7 @@ export class SimulatedChain {
       const validatorIndex = this.schedule.proposer(slot);
       if (validatorIndex !== null) duties.push({slot, validatorIndex});
     }
-    return {duties, dependentRoot: this.proposerDependentRoot(epoch)};
+    return {duties, dependentRoot: this.tree.proposerDependentRoot(epoch)};
   }
 
   private assertDutyEpoch(epoch: number): void {
@@ -326,9 +305,9 @@ export class SimulatedChain {
     return {
       slot,
       index: 0,
-      beaconBlockRoot: this.blockAtOrBefore(slot).root,
+      beaconBlockRoot: this.tree.blockAtOrBefore(slot).root,
       source: this.justified(epoch),
-      target: {epoch, root: this.checkpointRoot(epoch)},
+      target: {epoch, root: this.tree.checkpointRoot(epoch)},
     };
   }
 
@@ -339,14 +318,18 @@ export class SimulatedChain {
     const {data, attesterIndex} = att;
     const known = attesterIndex < this.validators.size;
     if (known) this.book.submitted("attester", data.slot, attesterIndex);
+    const dataRootHex = toHex(ssz.phase0.AttestationData.hashTreeRoot(data));
+    const seenKey = `${data.slot}:${attesterIndex}`;
+    // Already known (every node of a cluster submits the same combined attestation): no second verification.
+    if (this.acceptedAttestations.get(seenKey) === `${dataRootHex}:${toHex(att.signature)}`) return;
     try {
       const duty = checkAttestation(att, {
         currentSlot: this.clockSlot(now + CLOCK_DISPARITY_MS),
         validatorCount: this.validators.size,
         schedule: this.schedule,
-        blocks: this.blocks,
+        blocks: this.tree.all,
         justified: (e) => this.justified(e),
-        ancestorAt: (b, slot) => this.ancestorAt(b, slot),
+        ancestorAt: (b, slot) => this.tree.ancestorAt(b, slot),
       });
       if (!verifySignature(this.validators.publicKey(attesterIndex), this.roots.attestation(data), att.signature)) {
         throw new SimChainError(
@@ -354,7 +337,6 @@ export class SimulatedChain {
           `invalid attestation signature of validator ${attesterIndex} at slot ${data.slot}`,
         );
       }
-      const dataRootHex = toHex(ssz.phase0.AttestationData.hashTreeRoot(data));
       const vote = this.watch.checkVote(attesterIndex, data, dataRootHex);
       if (vote.result === "duplicate") return;
       if (vote.result === "slashable") {
@@ -371,7 +353,8 @@ export class SimulatedChain {
         );
       }
       this.watch.recordVote(attesterIndex, data, dataRootHex);
-      this.acceptedVotes.set(`${data.slot}:${attesterIndex}`, dataRootHex);
+      this.acceptedVotes.set(seenKey, dataRootHex);
+      this.acceptedAttestations.set(seenKey, `${dataRootHex}:${toHex(att.signature)}`);
       this.pool.add(
         dataRootHex,
         data,
@@ -387,6 +370,19 @@ export class SimulatedChain {
       }
       throw e;
     }
+  }
+
+  /** `aggregate_attestation` v2: the pooled aggregate for (data root, slot, committee). */
+  aggregateAttestation(dataRoot: Uint8Array, slot: number, committeeIndex: number): electra.Attestation {
+    this.update();
+    const agg = this.pool.aggregate(toHex(dataRoot), committeeIndex);
+    if (agg === undefined || agg.data.slot !== slot) {
+      throw new SimChainError(
+        {code: "SIMCHAIN_NO_AGGREGATE", dataRoot: toHex(dataRoot), slot, committeeIndex},
+        `no attestations pooled for data root ${toHex(dataRoot)} at slot ${slot}, committee ${committeeIndex}`,
+      );
+    }
+    return agg;
   }
 
   // --- blocks --------------------------------------------------------------------------------------
@@ -427,11 +423,16 @@ export class SimulatedChain {
     const expectedProposer = this.schedule.proposer(slot);
     const recordable = expectedProposer !== null && block.proposerIndex === expectedProposer;
     if (recordable) this.book.submitted("proposer", slot, block.proposerIndex);
+    const known = this.tree.get(toHex(ssz.electra.BeaconBlock.hashTreeRoot(block)));
+    // Already imported with this signature (each node of a cluster publishes it): nothing new to check.
+    if (known !== undefined && !known.filler && toHex(known.signature) === toHex(signed.signature)) {
+      return {canonical: this.isCanonical(known)};
+    }
     try {
       const parent = checkBlock(signed, {
         currentSlot: this.clockSlot(now + CLOCK_DISPARITY_MS),
         expectedProposer,
-        blocks: this.blocks,
+        blocks: this.tree.all,
         blobCount,
       });
       const proposerKey = this.validators.publicKey(block.proposerIndex);
@@ -447,7 +448,12 @@ export class SimulatedChain {
           `invalid RANDAO reveal in the block of slot ${slot}`,
         );
       }
-      this.checkBlockContents(parent, block);
+      checkBlockBody(parent, block, {
+        expectedTimestamp: this.genesisTime + block.slot * this.config.SECONDS_PER_SLOT,
+        schedule: this.schedule,
+        validators: this.validators,
+        roots: this.roots,
+      });
       const sealed = sealBlock(
         block,
         signed.signature,
@@ -455,7 +461,7 @@ export class SimulatedChain {
         nextRandaoMix(parent.randaoMix, block.body.randaoReveal),
       );
       const proposal = this.watch.checkProposal(block.proposerIndex, slot, sealed.rootHex);
-      if (proposal.result === "duplicate") return {canonical: this.isCanonical(this.blocks.get(sealed.rootHex)!)};
+      if (proposal.result === "duplicate") return {canonical: this.isCanonical(this.tree.get(sealed.rootHex)!)};
       if (proposal.result === "slashable") {
         this.book.slashable.push({
           kind: "double-proposal",
@@ -467,10 +473,11 @@ export class SimulatedChain {
         throw new SimChainError({code: "SIMCHAIN_SLASHABLE", what: "double-proposal"}, proposal.detail);
       }
       this.watch.recordProposal(block.proposerIndex, slot, sealed.rootHex);
-      this.blocks.set(sealed.rootHex, sealed);
+      this.tree.addSide(sealed);
       this.proposedBlocks++;
       this.book.accepted("proposer", slot, block.proposerIndex, now);
-      const inTime = this.canonical[slot] === undefined && parent === this.headBlock && slot === this.currentSlot();
+      const inTime =
+        this.tree.canonicalAt(slot) === undefined && parent === this.tree.head && slot === this.currentSlot();
       if (inTime) this.applyCanonical(sealed);
       else this.logger.info("late or side block kept off the chain", {slot, root: sealed.rootHex});
       return {canonical: inTime};
@@ -482,39 +489,11 @@ export class SimulatedChain {
     }
   }
 
-  /** What a state transition would reject: wrong state root, payload not on the parent, bad aggregates. */
-  private checkBlockContents(parent: ChainBlock, block: electra.BeaconBlock): void {
-    const fail = (reason: string): never => {
-      throw new SimChainError(
-        {code: "SIMCHAIN_INVALID_BLOCK", reason},
-        `invalid block at slot ${block.slot}: ${reason}`,
-      );
-    };
-    const payload = block.body.executionPayload;
-    const parentPayload = parent.message.body.executionPayload;
-    if (toHex(payload.parentHash) !== toHex(parentPayload.blockHash)) fail("execution payload parent hash mismatch");
-    if (payload.blockNumber !== parentPayload.blockNumber + 1) fail("execution payload block number mismatch");
-    if (payload.timestamp !== this.genesisTime + block.slot * this.config.SECONDS_PER_SLOT) fail("payload timestamp");
-    if (toHex(payload.prevRandao) !== toHex(parent.randaoMix)) fail("execution payload prev_randao mismatch");
-    for (const att of block.body.attestations) {
-      const committees = att.committeeBits.getTrueBitIndexes();
-      const members = committees.flatMap((ci) => this.schedule.committee(att.data.slot, ci));
-      if (att.aggregationBits.bitLen !== members.length) fail("attestation aggregation bits length");
-      const keys = att.aggregationBits.intersectValues(members).map((v) => this.validators.publicKey(v));
-      if (keys.length === 0) fail("attestation without participants");
-      const aggregate = keys.length === 1 ? keys[0] : aggregatePublicKeys(keys);
-      if (!verifySignature(aggregate, this.roots.attestation(att.data), att.signature)) {
-        fail(`invalid aggregate signature of an attestation for slot ${att.data.slot}`);
-      }
-    }
-    if (toHex(block.stateRoot) !== toHex(expectedStateRoot(parent, block))) fail("state root mismatch");
-  }
-
   private blockInputsBase(slot: number, proposer: number) {
     return {
       slot,
       proposerIndex: proposer,
-      parent: this.headBlock,
+      parent: this.tree.head,
       feeRecipient: this.feeRecipients.get(proposer) ?? new Uint8Array(20),
       attestations: this.pool.pack(slot),
       genesisTime: this.genesisTime,
@@ -525,9 +504,7 @@ export class SimulatedChain {
   private applyCanonical(b: ChainBlock): void {
     const slot = b.message.slot;
     if (!b.filler) this.book.included("proposer", slot, b.message.proposerIndex, slot);
-    this.blocks.set(b.rootHex, b);
-    this.canonical[slot] = b;
-    this.headBlock = b;
+    this.tree.setHead(b);
     for (const att of b.message.body.attestations) this.creditInclusion(att, slot);
     const epoch = Math.floor(slot / SLOTS_PER_EPOCH);
     const event: HeadEvent = {
@@ -535,8 +512,8 @@ export class SimulatedChain {
       block: b.rootHex,
       state: toHex(b.message.stateRoot),
       epochTransition: slot % SLOTS_PER_EPOCH === 0,
-      previousDutyDependentRoot: toHex(this.attesterDependentRoot(epoch)),
-      currentDutyDependentRoot: toHex(this.proposerDependentRoot(epoch)),
+      previousDutyDependentRoot: toHex(this.tree.attesterDependentRoot(epoch)),
+      currentDutyDependentRoot: toHex(this.tree.proposerDependentRoot(epoch)),
       executionOptimistic: false,
     };
     for (const listener of this.headListeners) listener(event);
@@ -557,16 +534,6 @@ export class SimulatedChain {
     }
   }
 
-  private ancestorAt(b: ChainBlock, slot: number): ChainBlock {
-    let cur = b;
-    while (cur.message.slot > slot) {
-      const parent = this.blocks.get(toHex(cur.message.parentRoot));
-      if (parent === undefined) break;
-      cur = parent;
-    }
-    return cur;
-  }
-
   // --- record --------------------------------------------------------------------------------------
 
   /** Last slot in which a duty can still be done: a proposal in its slot, an attestation until the next epoch ends. */
@@ -584,7 +551,7 @@ export class SimulatedChain {
     }
     return {
       currentSlot,
-      headSlot: this.headBlock.message.slot,
+      headSlot: this.tree.head.message.slot,
       justifiedEpoch: this.justified(this.currentEpoch()).epoch,
       finalizedEpoch: this.finalized.epoch,
       blocks: {proposed: this.proposedBlocks, filler: this.fillerBlocks},

@@ -6,6 +6,7 @@ export type SimChainErrorType =
   | {code: "SIMCHAIN_UNKNOWN_VALIDATOR"; id: string}
   | {code: "SIMCHAIN_UNKNOWN_STATE"; id: string}
   | {code: "SIMCHAIN_UNKNOWN_BLOCK"; id: string}
+  | {code: "SIMCHAIN_NO_AGGREGATE"; dataRoot: string; slot: number; committeeIndex: number}
   | {code: "SIMCHAIN_EPOCH_OUT_OF_RANGE"; epoch: number; currentEpoch: number}
   | {code: "SIMCHAIN_SLOT_OUT_OF_RANGE"; slot: number; currentSlot: number}
   | {code: "SIMCHAIN_INVALID_COMMITTEE"; slot: number; committeeIndex: number}

@@ -37,6 +37,12 @@ export class AttestationPool {
     e.signatures.set(position, signature);
   }
 
+  /** The aggregate of everything pooled for (data root, committee), or undefined when nothing is. */
+  aggregate(dataRootHex: string, committeeIndex: number): electra.Attestation | undefined {
+    const e = this.entries.get(`${dataRootHex}:${committeeIndex}`);
+    return e === undefined ? undefined : toAttestation(e);
+  }
+
   /** Aggregates for a block at `slot`: attestations at least one slot old, inside the window, not yet all included. */
   pack(slot: number): electra.Attestation[] {
     const epoch = Math.floor(slot / SLOTS_PER_EPOCH);
@@ -46,15 +52,7 @@ export class AttestationPool {
       const attEpoch = Math.floor(e.data.slot / SLOTS_PER_EPOCH);
       if (e.data.slot >= slot || attEpoch + 1 < epoch) continue;
       if ([...e.signatures.keys()].every((p) => e.included.has(p))) continue;
-      const aggregationBits = BitArray.fromBitLen(e.committeeLength);
-      const sigs: Signature[] = [];
-      for (const [position, sig] of e.signatures) {
-        aggregationBits.set(position, true);
-        sigs.push(Signature.fromBytes(sig));
-      }
-      const committeeBits = BitArray.fromBitLen(MAX_COMMITTEES_PER_SLOT);
-      committeeBits.set(e.committeeIndex, true);
-      out.push({aggregationBits, data: e.data, signature: aggregateSignatures(sigs).toBytes(), committeeBits});
+      out.push(toAttestation(e));
     }
     return out;
   }
@@ -74,4 +72,16 @@ export class AttestationPool {
   get size(): number {
     return this.entries.size;
   }
+}
+
+function toAttestation(e: PoolEntry): electra.Attestation {
+  const aggregationBits = BitArray.fromBitLen(e.committeeLength);
+  const sigs: Signature[] = [];
+  for (const [position, sig] of e.signatures) {
+    aggregationBits.set(position, true);
+    sigs.push(Signature.fromBytes(sig));
+  }
+  const committeeBits = BitArray.fromBitLen(MAX_COMMITTEES_PER_SLOT);
+  committeeBits.set(e.committeeIndex, true);
+  return {aggregationBits, data: e.data, signature: aggregateSignatures(sigs).toBytes(), committeeBits};
 }

@@ -110,6 +110,11 @@ export class SimulatedBeaconNode {
     return url;
   }
 
+  /** Number of open event streams (SSE subscribers). */
+  get eventStreams(): number {
+    return this.streams.size;
+  }
+
   /** Stops the ticker, ends SSE streams and closes the server. */
   async stop(): Promise<void> {
     if (this.ticker !== null) this.clock.clearTimeout(this.ticker);
@@ -147,6 +152,7 @@ function httpStatus(err: FastifyError | Error): number {
     switch (err.code) {
       case "SIMCHAIN_UNKNOWN_BLOCK":
       case "SIMCHAIN_UNKNOWN_STATE":
+      case "SIMCHAIN_NO_AGGREGATE":
         return 404;
       case "SIMCHAIN_UNSUPPORTED":
         return 501;

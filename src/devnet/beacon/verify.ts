@@ -1,9 +1,12 @@
+import {aggregatePublicKeys} from "@chainsafe/blst";
 import {SLOTS_PER_EPOCH} from "@lodestar/params";
 import type {electra, phase0} from "@lodestar/types";
 import {bytesEqual, toHex} from "../../util/hex.js";
-import type {ChainBlock} from "./blocks.js";
+import {type ChainBlock, expectedStateRoot} from "./blocks.js";
 import type {AttesterAssignment, DutySchedule} from "./duties.js";
 import {SimChainError} from "./errors.js";
+import {type SigningRoots, verifySignature} from "./signing.js";
+import type {ValidatorSet} from "./validators.js";
 
 export interface AttestationContext {
   /** The clock's slot, allowing for clock disparity. */
@@ -83,4 +86,35 @@ export function checkBlock(signed: electra.SignedBeaconBlock, ctx: BlockContext)
     fail("the simulated chain has no blob data: blob KZG commitments and blobs must be empty");
   }
   return parent!;
+}
+
+export interface BlockBodyContext {
+  expectedTimestamp: number;
+  schedule: DutySchedule;
+  validators: ValidatorSet;
+  roots: SigningRoots;
+}
+
+/** What a state transition would reject: payload not on the parent, bad aggregates, wrong state root. */
+export function checkBlockBody(parent: ChainBlock, block: electra.BeaconBlock, ctx: BlockBodyContext): void {
+  const fail = (reason: string): never => {
+    throw new SimChainError({code: "SIMCHAIN_INVALID_BLOCK", reason}, `invalid block at slot ${block.slot}: ${reason}`);
+  };
+  const payload = block.body.executionPayload;
+  const parentPayload = parent.message.body.executionPayload;
+  if (!bytesEqual(payload.parentHash, parentPayload.blockHash)) fail("execution payload parent hash mismatch");
+  if (payload.blockNumber !== parentPayload.blockNumber + 1) fail("execution payload block number mismatch");
+  if (payload.timestamp !== ctx.expectedTimestamp) fail("execution payload timestamp mismatch");
+  if (!bytesEqual(payload.prevRandao, parent.randaoMix)) fail("execution payload prev_randao mismatch");
+  for (const att of block.body.attestations) {
+    const members = att.committeeBits.getTrueBitIndexes().flatMap((ci) => ctx.schedule.committee(att.data.slot, ci));
+    if (att.aggregationBits.bitLen !== members.length) fail("attestation aggregation bits length");
+    const keys = att.aggregationBits.intersectValues(members).map((v) => ctx.validators.publicKey(v));
+    if (keys.length === 0) fail("attestation without participants");
+    const aggregate = keys.length === 1 ? keys[0] : aggregatePublicKeys(keys);
+    if (!verifySignature(aggregate, ctx.roots.attestation(att.data), att.signature)) {
+      fail(`invalid aggregate signature of an attestation for slot ${att.data.slot}`);
+    }
+  }
+  if (!bytesEqual(block.stateRoot, expectedStateRoot(parent, block))) fail("state root mismatch");
 }

@@ -48,6 +48,12 @@ export function validatorMethods(chain: SimulatedChain): ApplicationMethods<Endp
         },
       };
     },
+    async getAggregatedAttestationV2({attestationDataRoot, slot, committeeIndex}) {
+      return {
+        data: chain.aggregateAttestation(attestationDataRoot, slot, committeeIndex),
+        meta: {version: ForkName.electra},
+      };
+    },
     async prepareBeaconProposer({proposers}) {
       for (const p of proposers) {
         if (!isHex(p.feeRecipient, 20)) {

@@ -1,6 +1,7 @@
 import type {Argv} from "yargs";
 import {combineCommand} from "./combine.js";
 import {createClusterCommand} from "./createCluster.js";
+import {devnetBeaconCommand} from "./devnetBeacon.js";
 import {runCommand} from "./run.js";
 import {signerCommand} from "./signer.js";
 import {slashingProtectionCommand} from "./slashingProtection.js";
@@ -12,5 +13,6 @@ export function registerCommands(cli: Argv): Argv {
     .command(combineCommand)
     .command(runCommand)
     .command(signerCommand)
-    .command(slashingProtectionCommand);
+    .command(slashingProtectionCommand)
+    .command(devnetBeaconCommand);
 }

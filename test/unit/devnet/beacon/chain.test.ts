@@ -85,6 +85,14 @@ describe("devnet/beacon: SimulatedChain", () => {
     }
   });
 
+  it("lets head listeners read the chain while it advances", () => {
+    const seen: number[] = [];
+    chain.onHead(() => seen.push(chain.head().message.slot));
+    toSlot(4);
+    expect(seen).to.deep.equal([1, 2, 3]);
+    expect(chain.stats().duties.proposer.expected).to.equal(4);
+  });
+
   it("moves the duty dependent roots and checkpoints at epoch boundaries", () => {
     toSlot(2 * SLOTS_PER_EPOCH + 1);
     const last = heads.at(-1)!;
