@@ -7,7 +7,13 @@ import {readFileSync} from "node:fs";
  * must import nothing that imports @lodestar/params.
  */
 export async function selectPresetFromBeaconNode(argv: string[]): Promise<void> {
-  if (process.env.LODESTAR_PRESET || argv[0] !== "run") return;
+  if (process.env.LODESTAR_PRESET) return;
+  // The devnet's own chain uses the minimal preset: 8-slot epochs show a whole epoch in seconds.
+  if (argv[0] === "devnet") {
+    process.env.LODESTAR_PRESET = "minimal";
+    return;
+  }
+  if (argv[0] !== "run") return;
   for (const url of beaconNodeUrls(argv)) {
     try {
       const res = await fetch(`${url.replace(/\/+$/, "")}/eth/v1/config/spec`, {signal: AbortSignal.timeout(5000)});

@@ -1,6 +1,7 @@
 import type {Argv} from "yargs";
 import {combineCommand} from "./combine.js";
 import {createClusterCommand} from "./createCluster.js";
+import {devnetCommand} from "./devnet.js";
 import {devnetBeaconCommand} from "./devnetBeacon.js";
 import {runCommand} from "./run.js";
 import {signerCommand} from "./signer.js";
@@ -9,6 +10,7 @@ import {slashingProtectionCommand} from "./slashingProtection.js";
 /** Registers every command module (src/plugin/cli/commands/<name>.ts), in the order `--help` lists them. */
 export function registerCommands(cli: Argv): Argv {
   return cli
+    .command(devnetCommand)
     .command(createClusterCommand)
     .command(combineCommand)
     .command(runCommand)
