@@ -18,6 +18,7 @@ import {SlotClock, systemClock} from "../../src/duties/clock.js";
 import type {DutyOutcome} from "../../src/duties/outcome.js";
 import type {AttesterDuty} from "../../src/duties/scheduler.js";
 import {ShareExchange} from "../../src/duties/shareExchange.js";
+import {UndecidedGate} from "../../src/duties/undecidedGate.js";
 import {MemoryHub} from "../../src/p2p/memoryNetwork.js";
 import {SlashingProtection} from "../../src/slashing/index.js";
 import {fromHex, toHex} from "../../src/util/hex.js";
@@ -46,6 +47,7 @@ interface Node {
   signer: ShareSigner;
   /** Validator key (0x-hex) → this node's public key share. */
   shareKeys: Map<string, Uint8Array>;
+  gate: UndecidedGate;
   submitted: SingleAttestation[];
 }
 
@@ -143,6 +145,7 @@ function buildCluster(): Cluster {
       }),
       signer,
       shareKeys: new Map(plan.lock.validators.map((v) => [v.publicKey, fromHex(v.publicKeyShares[i])])),
+      gate: new UndecidedGate(),
       submitted: [],
     });
   }
@@ -204,6 +207,7 @@ async function runDuty(c: Cluster, count: number): Promise<DutyRun> {
     node.submitted.length = 0;
     return runAttesterDuty(slot, duties, {
       config: c.config,
+      gate: node.gate,
       beaconNode: {
         produceAttestationData: async () => data,
         submitAttestations: async (atts) => {

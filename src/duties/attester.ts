@@ -12,6 +12,7 @@ import type {SlotClock} from "./clock.js";
 import type {DutyOutcome} from "./outcome.js";
 import type {AttesterDuty} from "./scheduler.js";
 import type {ShareExchange} from "./shareExchange.js";
+import type {UndecidedGate} from "./undecidedGate.js";
 
 /** QBFT duty type of attestations (wire constant of src/consensus). */
 export const ATTESTER_DUTY_TYPE = 1;
@@ -45,6 +46,8 @@ export interface AttesterDutyModules {
   logger: Logger;
   /** This node's public key share of each cluster validator (0x-hex validator key → share key bytes). */
   shareKeys: ReadonlyMap<string, Uint8Array>;
+  /** One undecided attestation instance per validator at a time (safety rule 2), shared by all duties. */
+  gate: UndecidedGate;
   onOutcome(outcome: DutyOutcome): void;
 }
 
@@ -64,6 +67,7 @@ export async function runAttesterDuty(slot: number, duties: AttesterDuty[], m: A
 
   const committeeIndices = postElectra ? [0] : [...new Set(duties.map((d) => d.committeeIndex))].sort((a, b) => a - b);
   let decided: {value: Uint8Array; round: number};
+  const release = await m.gate.enter(validators);
   try {
     decided = await m.consensus.decide(slot, ATTESTER_DUTY_TYPE, {
       startMs: triggerMs,
@@ -82,6 +86,8 @@ export async function runAttesterDuty(slot: number, duties: AttesterDuty[], m: A
   } catch (e) {
     for (const v of validators) fail(v, "consensus_timeout", (e as Error).message);
     return;
+  } finally {
+    release();
   }
 
   const entries = decodeAttesterValue(decided.value) as AttesterValueEntry[];

@@ -14,6 +14,7 @@ import type {DutyOutcome} from "../duties/outcome.js";
 import {type ProposerBeaconNode, runProposerDuty} from "../duties/proposer.js";
 import {DutyScheduler, type DutyTrigger} from "../duties/scheduler.js";
 import {ShareExchange} from "../duties/shareExchange.js";
+import {UndecidedGate} from "../duties/undecidedGate.js";
 import {BeaconNodeClient} from "../eth/beaconNode.js";
 import {beaconConfig, customChainConfig} from "../eth/network.js";
 import {Web3SignerClient} from "../eth/web3signer.js";
@@ -110,6 +111,20 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
       }
     }
     await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Start-up report of peer reachability: a node without a quorum of peers cannot complete any duty. */
+  private async reportPeers(network: Network, threshold: number): Promise<void> {
+    const deadline = this.clock.now() + 5_000;
+    let connected = 0;
+    while (this.clock.now() < deadline) {
+      connected = network.peers().filter((p) => p.connected).length;
+      if (connected === network.peers().length) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const ctx = {connected, peers: network.peers().length, needed: threshold - 1};
+    if (connected + 1 >= threshold) this.logger.info("peers reachable", ctx);
+    else this.logger.warn("too few peers reachable to complete duties yet; retrying in the background", ctx);
   }
 
   private async startInner(): Promise<void> {
@@ -248,6 +263,7 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
     };
     const dutyBn: DutyBeaconNode = faults.beaconNode?.(bn) ?? bn;
     const dutySigner: ShareSigner = faults.signer?.(signer) ?? signer;
+    const gate = new UndecidedGate();
     const dutyModules = {config, consensus, slashing, signer: dutySigner, shares, slotClock, shareKeys, onOutcome};
     const scheduler = new DutyScheduler(
       {validatorIndices: indices},
@@ -263,6 +279,7 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
             trigger.type === "attester"
               ? runAttesterDuty(trigger.slot, trigger.duties, {
                   ...dutyModules,
+                  gate,
                   beaconNode: dutyBn,
                   logger: log.child({duty: "attester", slot: trigger.slot}),
                 })
@@ -294,6 +311,7 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
       });
     });
     this.closers.push(unsubscribe);
+    void this.reportPeers(network, lock.threshold);
     log.info("cohort node started", {
       operator: operatorIndex,
       validators: lock.validators.length,

@@ -15,6 +15,7 @@ import {ManualClock, SlotClock} from "../../../src/duties/clock.js";
 import type {DutyOutcome} from "../../../src/duties/outcome.js";
 import type {AttesterDuty} from "../../../src/duties/scheduler.js";
 import type {ShareExchange} from "../../../src/duties/shareExchange.js";
+import {UndecidedGate} from "../../../src/duties/undecidedGate.js";
 import {SlashingProtection} from "../../../src/slashing/index.js";
 import {toHex} from "../../../src/util/hex.js";
 import {nullLogger} from "../../../src/util/logger.js";
@@ -99,6 +100,7 @@ describe("duties/attester", () => {
       } as unknown as ShareExchange;
       return runAttesterDuty(slot, [duty], {
         ...modules(),
+        gate: new UndecidedGate(),
         beaconNode: {
           produceAttestationData: async () => attestationData(),
           submitAttestations: async () => {},
