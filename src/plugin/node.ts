@@ -115,9 +115,8 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
 
   /** Start-up report of peer reachability: a node without a quorum of peers cannot complete any duty. */
   private async reportPeers(network: Network, threshold: number): Promise<void> {
-    const deadline = this.clock.now() + 5_000;
     let connected = 0;
-    while (this.clock.now() < deadline) {
+    for (let attempt = 0; attempt < 20; attempt++) {
       connected = network.peers().filter((p) => p.connected).length;
       if (connected === network.peers().length) break;
       await new Promise((r) => setTimeout(r, 250));
