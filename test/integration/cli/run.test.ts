@@ -4,24 +4,12 @@ import {fileURLToPath} from "node:url";
 import {SecretKey} from "@chainsafe/blst";
 import {expect} from "chai";
 import {SimulatedBeaconNode} from "../../../src/devnet/beacon/index.js";
-import {runCli} from "../../../src/plugin/cli/cli.js";
+import {runCliCaptured} from "../../utils/cli.js";
 import {useTmpDir} from "../../utils/tmpDir.js";
 
 const fixture = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../../fixtures/combine/cluster");
 
-async function cli(...argv: string[]): Promise<{code: number; err: string}> {
-  let err = "";
-  const orig = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    return {code: await runCli(argv), err};
-  } finally {
-    process.stderr.write = orig;
-  }
-}
+const cli = (...argv: string[]) => runCliCaptured(argv);
 
 describe("cli: cohort run start-up checks", function () {
   this.timeout(30_000);

@@ -2,34 +2,13 @@ import {readFileSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import {fileURLToPath} from "node:url";
 import {expect} from "chai";
-import {runCli} from "../../../src/plugin/cli/cli.js";
+import {runCliCaptured} from "../../utils/cli.js";
 import {useTmpDir} from "../../utils/tmpDir.js";
 
 const vectors = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../../fixtures/eip3076");
 const zeroRoot = `0x${"00".repeat(32)}`;
 
-/** Runs the CLI with stdout/stderr captured. */
-async function cli(...argv: string[]): Promise<{code: number; out: string; err: string}> {
-  let out = "";
-  let err = "";
-  const origOut = process.stdout.write.bind(process.stdout);
-  const origErr = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    const code = await runCli(argv);
-    return {code, out, err};
-  } finally {
-    process.stdout.write = origOut;
-    process.stderr.write = origErr;
-  }
-}
+const cli = (...argv: string[]) => runCliCaptured(argv);
 
 describe("cli: cohort slashing-protection", () => {
   const tmp = useTmpDir();

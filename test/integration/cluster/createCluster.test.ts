@@ -22,9 +22,9 @@ import {
   validatorKeysFromLock,
 } from "../../../src/cluster/index.js";
 import {combineShares, initHerumi} from "../../../src/combine/index.js";
-import {runCli} from "../../../src/plugin/cli/cli.js";
 import {toHex} from "../../../src/util/hex.js";
 import type {Logger} from "../../../src/util/logger.js";
+import {runCliCaptured} from "../../utils/cli.js";
 
 const FAST_KDF: KdfOption = {function: "pbkdf2", cost: 16};
 
@@ -44,28 +44,7 @@ function recordingLogger(lines: string[]): Logger {
   return l;
 }
 
-/** Runs the CLI with stdout/stderr captured. */
-async function cli(argv: string[]): Promise<{code: number; out: string; err: string}> {
-  let out = "";
-  let err = "";
-  const o = process.stdout.write.bind(process.stdout);
-  const e = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += chunk.toString();
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    err += chunk.toString();
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    const code = await runCli(argv);
-    return {code, out, err};
-  } finally {
-    process.stdout.write = o;
-    process.stderr.write = e;
-  }
-}
+const cli = runCliCaptured;
 
 describe("cluster/createCluster (files)", () => {
   let tmp: string;

@@ -11,10 +11,10 @@ import type {SignerError} from "../../../src/eth/errors.js";
 import {loadKeystoresFromDir} from "../../../src/eth/keystores.js";
 import {signingRootOnNetwork} from "../../../src/eth/signing.js";
 import {verifies, Web3SignerClient} from "../../../src/eth/web3signer.js";
-import {runCli} from "../../../src/plugin/cli/cli.js";
 import {toHex} from "../../../src/util/hex.js";
 import {nullLogger} from "../../../src/util/logger.js";
 import {sampleMessages, TEST_GENESIS_VALIDATORS_ROOT, testConfig} from "../../unit/eth/sampleMessages.js";
+import {runCliCaptured} from "../../utils/cli.js";
 import {useTmpDir} from "../../utils/tmpDir.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -38,20 +38,7 @@ async function writeKeystores(dir: string, secretKeys: SecretKey[]): Promise<voi
   }
 }
 
-/** Captures stdout/stderr of an in-process CLI run. */
-async function cli(...argv: string[]): Promise<{code: number; err: string}> {
-  let err = "";
-  const origErr = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    err += String(chunk);
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    return {code: await runCli(argv), err};
-  } finally {
-    process.stderr.write = origErr;
-  }
-}
+const cli = (...argv: string[]) => runCliCaptured(argv);
 
 describe("cohort signer", function () {
   this.timeout(30_000);
