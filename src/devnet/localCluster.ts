@@ -58,18 +58,14 @@ const LOW_COST_KDF: KdfOption = {function: "pbkdf2", cost: 16};
  */
 export async function startLocalCluster(opts: LocalClusterOpts, logger: Logger = nullLogger()): Promise<LocalCluster> {
   const chainConfig = createSimChainConfig({secondsPerSlot: opts.secondsPerSlot});
+  const network = (gvr: Uint8Array) => ({
+    name: "devnet",
+    genesisForkVersion: toHex(chainConfig.GENESIS_FORK_VERSION),
+    genesisValidatorsRoot: toHex(gvr),
+  });
   // The genesis validators root depends on the validator keys: plan once to learn them, then create.
   const planned = planCluster(
-    {
-      nodes: opts.nodes,
-      threshold: opts.threshold,
-      validators: opts.validators,
-      network: {
-        name: "devnet",
-        genesisForkVersion: toHex(chainConfig.GENESIS_FORK_VERSION),
-        genesisValidatorsRoot: toHex(new Uint8Array(32)),
-      },
-    },
+    {nodes: opts.nodes, threshold: opts.threshold, validators: opts.validators, network: network(new Uint8Array(32))},
     {random: seededRandom(opts.seed)},
   );
   const validatorKeys = planned.lock.validators.map((v) => Buffer.from(v.publicKey.slice(2), "hex"));
@@ -81,11 +77,7 @@ export async function startLocalCluster(opts: LocalClusterOpts, logger: Logger =
       nodes: opts.nodes,
       threshold: opts.threshold,
       validators: opts.validators,
-      network: {
-        name: "devnet",
-        genesisForkVersion: toHex(chainConfig.GENESIS_FORK_VERSION),
-        genesisValidatorsRoot: toHex(gvr),
-      },
+      network: network(gvr),
       outDir: clusterDir,
       multiaddrs: ports.map((p) => [`/ip4/127.0.0.1/tcp/${p}`]),
       kdf: opts.kdf ?? LOW_COST_KDF,

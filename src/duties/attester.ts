@@ -35,9 +35,9 @@ export interface AttesterBeaconNode {
   submitAttestations(attestations: SingleAttestation[]): Promise<void>;
 }
 
-export interface AttesterDutyModules {
+/** What every duty of the pipeline runs on (one node's components). */
+export interface DutyModules {
   config: BeaconConfig;
-  beaconNode: AttesterBeaconNode;
   consensus: Decider;
   slashing: SlashingProtection;
   signer: ShareSigner;
@@ -46,9 +46,13 @@ export interface AttesterDutyModules {
   logger: Logger;
   /** This node's public key share of each cluster validator (0x-hex validator key → share key bytes). */
   shareKeys: ReadonlyMap<string, Uint8Array>;
+  onOutcome(outcome: DutyOutcome): void;
+}
+
+export interface AttesterDutyModules extends DutyModules {
+  beaconNode: AttesterBeaconNode;
   /** One undecided attestation instance per validator at a time (safety rule 2), shared by all duties. */
   gate: UndecidedGate;
-  onOutcome(outcome: DutyOutcome): void;
 }
 
 /**
@@ -186,13 +190,15 @@ export function isValidAttesterValue(
     const genesis = data.source.epoch === 0 && data.target.epoch === 0;
     if (!(data.source.epoch < data.target.epoch || genesis)) return false;
   }
+  // One signing root per committee's data, shared by every validator attesting with it.
+  const roots = new Map(entries.map((e) => [e.committeeIndex, attestationSigningRoot(m.config, e.data)]));
   for (const d of duties) {
     const entry = entries.find((e) => e.committeeIndex === (postElectra ? 0 : d.committeeIndex));
     if (!entry) return false;
     const refusal = m.slashing.isSlashableAttestation(d.pubkey, {
       sourceEpoch: entry.data.source.epoch,
       targetEpoch: entry.data.target.epoch,
-      signingRoot: attestationSigningRoot(m.config, entry.data),
+      signingRoot: roots.get(entry.committeeIndex) as Uint8Array,
     });
     if (refusal) {
       m.logger.warn("attestation proposal refused: slashable", {slot, ...refusal.getMetadata()});

@@ -3,16 +3,12 @@ import {ForkSeq} from "@lodestar/params";
 import type {SignedBeaconBlock, SignedBlindedBeaconBlock, SignedBlockContents} from "@lodestar/types";
 import type {ProducedBlock} from "../eth/beaconNode.js";
 import {blockToSignable, signingRootOnNetwork} from "../eth/signing.js";
-import type {SlashingProtection} from "../slashing/index.js";
 import {SlashingProtectionError} from "../slashing/index.js";
 import {bytesEqual, toHex} from "../util/hex.js";
-import type {Logger} from "../util/logger.js";
-import type {Decider, ShareSigner} from "./attester.js";
-import type {SlotClock} from "./clock.js";
+import type {DutyModules} from "./attester.js";
 import type {DutyOutcome} from "./outcome.js";
 import {decodeProposerValue, encodeProposerValue, type ProposedBlock} from "./proposerValue.js";
 import type {ProposerDuty} from "./scheduler.js";
-import type {ShareExchange} from "./shareExchange.js";
 
 /** QBFT / share-exchange duty types (wire constants of src/consensus). */
 export const PROPOSER_DUTY_TYPE = 0;
@@ -24,18 +20,9 @@ export interface ProposerBeaconNode {
   publishBlindedBlock(block: SignedBlindedBeaconBlock): Promise<void>;
 }
 
-export interface ProposerDutyModules {
-  config: BeaconConfig;
+export interface ProposerDutyModules extends DutyModules {
   beaconNode: ProposerBeaconNode;
-  consensus: Decider;
-  slashing: SlashingProtection;
-  signer: ShareSigner;
-  shares: ShareExchange;
-  slotClock: SlotClock;
-  logger: Logger;
-  shareKeys: ReadonlyMap<string, Uint8Array>;
   graffiti?: string;
-  onOutcome(outcome: DutyOutcome): void;
 }
 
 /**
