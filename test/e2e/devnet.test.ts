@@ -1,0 +1,29 @@
+import {spawn} from "node:child_process";
+import path from "node:path";
+import {fileURLToPath} from "node:url";
+import {expect} from "chai";
+
+const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../src/plugin/cli/index.ts");
+
+describe("cohort devnet (what npm start runs), as a process", function () {
+  this.timeout(120_000);
+
+  it("runs one epoch, every duty accepted, and exits 0 with the summary", async () => {
+    const env = {...process.env};
+    delete env.LODESTAR_PRESET; // the devnet picks the minimal preset itself
+    const child = spawn(process.execPath, ["--import", "tsx", cli, "devnet", "--epochs", "1", "--seed", "e2e-devnet"], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(out).to.include("8 slots per epoch");
+    expect(out).to.match(/slot {4}7 {2}proposer 1\/1 accepted/);
+    expect(out).to.match(/summary \(slots 0\.\.7\): attestations (\d+)\/\1 accepted, proposals 7\/7 accepted/);
+    expect(out).to.include("slashable messages seen by the chain: 0; failed duty outcomes on the nodes: 0");
+    expect(code, out).to.equal(0);
+  });
+});
