@@ -33,6 +33,8 @@ export interface LocalClusterOpts {
   kdf?: KdfOption;
   /** Operators not to start (index list), e.g. to show that t of n suffice. */
   skipNodes?: number[];
+  /** Serve each node's /metrics, /livez and /readyz on a free port (see `CohortNode.monitoringUrl`). */
+  monitoring?: boolean;
   /** Deliberate faults per operator index (see devnet/faults.ts). */
   faults?: Record<number, NodeFaults>;
 }
@@ -114,6 +116,7 @@ export async function startLocalCluster(opts: LocalClusterOpts, logger: Logger =
         // Δ scaled to fast slots: a dead leader costs a quarter slot, not a whole one.
         roundDurationMs: Math.min(1000, opts.secondsPerSlot * 250),
         shareRebroadcastMs: Math.min(1000, opts.secondsPerSlot * 250),
+        monitoring: opts.monitoring ? {address: "127.0.0.1", port: 0} : undefined,
       },
       {identity: loaded.identity, logger: logger.child({node: i}), faults},
     );

@@ -10,6 +10,7 @@ import {ConsensusService} from "../consensus/service.js";
 import {type AttesterBeaconNode, runAttesterDuty, type ShareSigner} from "../duties/attester.js";
 import {type Clock, SlotClock, systemClock} from "../duties/clock.js";
 import type {Network} from "../duties/interfaces.js";
+import {createDutyMetrics} from "../duties/metrics.js";
 import type {DutyOutcome} from "../duties/outcome.js";
 import {type ProposerBeaconNode, runProposerDuty} from "../duties/proposer.js";
 import {DutyScheduler, type DutyTrigger} from "../duties/scheduler.js";
@@ -26,6 +27,7 @@ import {createSlashingMetrics} from "../slashing/metrics.js";
 import {bytesEqual, fromHex, toHex} from "../util/hex.js";
 import {type Logger, nullLogger} from "../util/logger.js";
 import {NodeError} from "./errors.js";
+import {MonitoringServer} from "./monitoring.js";
 
 export interface CohortNodeOpts {
   lock: ClusterLock;
@@ -41,6 +43,8 @@ export interface CohortNodeOpts {
   /** Own shares of an uncombined duty are re-sent at this interval. */
   shareRebroadcastMs?: number;
   graffiti?: string;
+  /** Serve /metrics, /livez and /readyz here (port 0: any free port); none when absent. */
+  monitoring?: {address: string; port: number};
 }
 
 /**
@@ -79,6 +83,8 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
   private readonly closers: (() => Promise<void> | void)[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private started = false;
+  /** Base URL of the monitoring endpoints once started (when `opts.monitoring` is set). */
+  monitoringUrl: string | null = null;
 
   constructor(
     private readonly opts: CohortNodeOpts,
@@ -255,7 +261,9 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
       },
     );
     this.closers.push(() => shares.stop());
+    const dutyMetrics = createDutyMetrics(this.register);
     const onOutcome = (o: DutyOutcome) => {
+      dutyMetrics.record(o);
       if (o.status === "submitted") log.info("duty submitted", {...o});
       else log.warn("duty failed", {...o});
       this.emit("duty", o);
@@ -311,6 +319,28 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
     });
     this.closers.push(unsubscribe);
     void this.reportPeers(network, lock.threshold);
+    if (this.opts.monitoring) {
+      const monitoring = new MonitoringServer(this.opts.monitoring, {
+        register: this.register,
+        logger: log.child({module: "monitoring"}),
+        readiness: async () => {
+          const checks: Record<string, true | string> = {};
+          const health = await bn.checkNodes();
+          checks.beacon_node = health.some((h) => h.state === "synced")
+            ? true
+            : `no synced beacon node (${health.map((h) => `${h.endpoint}: ${h.state}`).join(", ")})`;
+          checks.remote_signer = (await signer.upcheck().catch(() => false))
+            ? true
+            : "remote signer does not answer its upcheck";
+          const connected = network.peers().filter((p) => p.connected).length;
+          checks.peers =
+            connected + 1 >= lock.threshold ? true : `${connected} peers connected, ${lock.threshold - 1} needed`;
+          return {ready: Object.values(checks).every((c) => c === true), checks};
+        },
+      });
+      this.monitoringUrl = await monitoring.start();
+      this.closers.push(() => monitoring.stop());
+    }
     log.info("cohort node started", {
       operator: operatorIndex,
       validators: lock.validators.length,

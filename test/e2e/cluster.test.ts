@@ -51,7 +51,10 @@ describe(`duties end to end: 4 cohort nodes, 4 signers, the simulated chain (${A
     cluster = null;
   });
 
-  async function start(seed: string, extra: {skipNodes?: number[]; faults?: Record<number, NodeFaults>} = {}) {
+  async function start(
+    seed: string,
+    extra: {skipNodes?: number[]; faults?: Record<number, NodeFaults>; monitoring?: boolean} = {},
+  ) {
     cluster = await startLocalCluster({
       dir: tmp.path,
       nodes: 4,
@@ -65,8 +68,19 @@ describe(`duties end to end: 4 cohort nodes, 4 signers, the simulated chain (${A
   }
 
   it("performs every attestation and proposal of 2 epochs, all accepted, nothing slashable", async () => {
-    const c = await start("e2e-happy");
+    const c = await start("e2e-happy", {monitoring: true});
     await runEpochs(c, EPOCHS);
+    // Every node's monitoring: ready, alive, and its metrics count what it did.
+    for (const node of c.nodes) {
+      const url = node?.monitoringUrl as string;
+      expect((await fetch(`${url}/livez`)).status).to.equal(200);
+      const ready = await fetch(`${url}/readyz`);
+      expect(ready.status, JSON.stringify(await ready.clone().json())).to.equal(200);
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).to.match(/cohort_duty_outcomes_total\{type="attester",status="submitted",reason=""\} [1-9]/);
+      expect(metrics).to.match(/cohort_duty_latency_seconds_count\{type="proposer"\} [1-9]/);
+      expect(metrics).to.include("cohort_slashing_records_total");
+    }
     const duties = dutiesUpTo(c, EPOCHS);
     expect(duties.attester.expected).to.be.greaterThan(0);
     expect(duties.proposer.expected).to.equal(EPOCHS * SLOTS_PER_EPOCH - 1); // slot 0 is the genesis block

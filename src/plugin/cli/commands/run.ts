@@ -13,6 +13,8 @@ interface RunArgs {
   "remote-signer": string;
   "data-dir": string;
   "p2p-listen"?: string[];
+  "monitoring-address": string;
+  "monitoring-port": number;
   "log-level": string;
 }
 
@@ -47,6 +49,16 @@ export const runCommand: CommandModule<object, RunArgs> = {
         array: true,
         describe: "libp2p listen multiaddrs (default: this operator's addresses in the lock)",
       })
+      .option("monitoring-address", {
+        type: "string",
+        default: "127.0.0.1",
+        describe: "Where /metrics, /livez and /readyz listen",
+      })
+      .option("monitoring-port", {
+        type: "number",
+        default: 3620,
+        describe: "Monitoring port (-1: no monitoring server)",
+      })
       .option("log-level", {type: "string", default: "info", choices: LOG_LEVELS, describe: "Log level"})
       .config("config", "A JSON file with any of these options (command-line options win)")
       .example(
@@ -74,6 +86,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
           remoteSignerUrl: args["remote-signer"],
           dataDir: args["data-dir"],
           p2pListen: args["p2p-listen"] ?? lock.operators[operatorIndex].multiaddrs,
+          monitoring:
+            args["monitoring-port"] >= 0
+              ? {address: args["monitoring-address"], port: args["monitoring-port"]}
+              : undefined,
         },
         {identity, logger},
       );
