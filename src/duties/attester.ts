@@ -9,7 +9,7 @@ import {toHex} from "../util/hex.js";
 import type {Logger} from "../util/logger.js";
 import {type AttesterValueEntry, decodeAttesterValue, encodeAttesterValue} from "./attesterValue.js";
 import type {SlotClock} from "./clock.js";
-import type {DutyOutcome} from "./outcome.js";
+import {type DutyOutcome, failureReason} from "./outcome.js";
 import type {AttesterDuty} from "./scheduler.js";
 import type {ShareExchange} from "./shareExchange.js";
 import type {UndecidedGate} from "./undecidedGate.js";
@@ -88,7 +88,7 @@ export async function runAttesterDuty(slot: number, duties: AttesterDuty[], m: A
       isValid: (value) => isValidAttesterValue(value, slot, duties, committeeIndices, postElectra, m),
     });
   } catch (e) {
-    for (const v of validators) fail(v, "consensus_timeout", (e as Error).message);
+    for (const v of validators) fail(v, failureReason(e, "consensus_timeout"), (e as Error).message);
     return;
   } finally {
     release();
@@ -149,7 +149,7 @@ export async function runAttesterDuty(slot: number, duties: AttesterDuty[], m: A
       try {
         signature = await m.shares.awaitCombined(ref, share.validator, deadlineMs);
       } catch (e) {
-        fail(share.validator, "combine_expired", (e as Error).message);
+        fail(share.validator, failureReason(e, "combine_expired"), (e as Error).message);
         return;
       }
       try {

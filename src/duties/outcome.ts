@@ -26,3 +26,9 @@ export type DutyOutcome =
       reason: DutyFailureReason;
       detail: string;
     };
+
+/** The failure reason of an interrupted step: "stopped" when the node is shutting down, else `otherwise`. */
+export function failureReason(e: unknown, otherwise: DutyFailureReason): DutyFailureReason {
+  const code = (e as {code?: unknown} | null)?.code;
+  return code === "CONSENSUS_STOPPED" || code === "SHARES_STOPPED" ? "stopped" : otherwise;
+}

@@ -6,7 +6,7 @@ import {blockToSignable, signingRootOnNetwork} from "../eth/signing.js";
 import {SlashingProtectionError} from "../slashing/index.js";
 import {bytesEqual, toHex} from "../util/hex.js";
 import type {DutyModules} from "./attester.js";
-import type {DutyOutcome} from "./outcome.js";
+import {type DutyOutcome, failureReason} from "./outcome.js";
 import {decodeProposerValue, encodeProposerValue, type ProposedBlock} from "./proposerValue.js";
 import type {ProposerDuty} from "./scheduler.js";
 
@@ -59,7 +59,7 @@ export async function runProposerDuty(slot: number, duty: ProposerDuty, m: Propo
   try {
     reveal = await m.shares.awaitCombined(randaoRef, validator, deadlineMs);
   } catch (e) {
-    return fail("combine_expired", `RANDAO: ${(e as Error).message}`);
+    return fail(failureReason(e, "combine_expired"), `RANDAO: ${(e as Error).message}`);
   }
 
   // 2. Consensus on the block.
@@ -78,7 +78,7 @@ export async function runProposerDuty(slot: number, duty: ProposerDuty, m: Propo
       isValid: (value) => isValidBlockValue(value, slot, duty, reveal, m),
     });
   } catch (e) {
-    return fail("consensus_timeout", (e as Error).message);
+    return fail(failureReason(e, "consensus_timeout"), (e as Error).message);
   }
   const proposed = decodeProposerValue(m.config, slot, decided.value) as ProposedBlock;
   const signable = blockToSignable(m.config, proposed.block, proposed.blinded);
@@ -104,7 +104,7 @@ export async function runProposerDuty(slot: number, duty: ProposerDuty, m: Propo
   try {
     signature = await m.shares.awaitCombined(blockRef, validator, deadlineMs);
   } catch (e) {
-    return fail("combine_expired", (e as Error).message);
+    return fail(failureReason(e, "combine_expired"), (e as Error).message);
   }
   try {
     await publish(m, slot, proposed, signature);

@@ -6,6 +6,7 @@ import {initHerumi} from "../../../src/combine/index.js";
 import {createSimChainConfig} from "../../../src/devnet/beacon/index.js";
 import {
   attestationSigningRoot,
+  type Decider,
   isValidAttesterValue,
   runAttesterDuty,
   type ShareSigner,
@@ -92,7 +93,7 @@ describe("duties/attester", () => {
   });
 
   describe("the flow (safety rule 3: durable record before signing)", () => {
-    function run(signer: ShareSigner, outcomes: DutyOutcome[]) {
+    function run(signer: ShareSigner, outcomes: DutyOutcome[], decide?: Decider["decide"]) {
       const published: unknown[] = [];
       const shares = {
         publish: (_ref: unknown, s: unknown[]) => published.push(...s),
@@ -105,7 +106,7 @@ describe("duties/attester", () => {
           produceAttestationData: async () => attestationData(),
           submitAttestations: async () => {},
         },
-        consensus: {decide: async (_s, _t, opts) => ({value: await opts.propose(), round: 1})},
+        consensus: {decide: decide ?? (async (_s, _t, opts) => ({value: await opts.propose(), round: 1}))},
         signer,
         shares,
         shareKeys: new Map([[toHex(validatorKey), validatorKey]]),
@@ -153,6 +154,26 @@ describe("duties/attester", () => {
       expect(published).to.deep.equal([]);
       expect(outcomes).to.have.length(1);
       expect(outcomes[0]).to.include({status: "failed", reason: "slashing_refused"});
+    });
+
+    it('ends in exactly one outcome per validator: "stopped" when consensus is stopped, nothing signed', async () => {
+      let signed = 0;
+      const outcomes: DutyOutcome[] = [];
+      const stopped = Object.assign(new Error("consensus stopped"), {code: "CONSENSUS_STOPPED"});
+      await run(
+        {
+          sign: async () => {
+            signed++;
+            return new Uint8Array(96);
+          },
+        },
+        outcomes,
+        async () => {
+          throw stopped;
+        },
+      );
+      expect(signed).to.equal(0);
+      expect(outcomes.map((o) => (o.status === "failed" ? o.reason : o.status))).to.deep.equal(["stopped"]);
     });
   });
 });
