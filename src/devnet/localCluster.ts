@@ -1,6 +1,7 @@
 import {mkdirSync} from "node:fs";
 import {createServer} from "node:net";
 import path from "node:path";
+import type {ChainForkConfig} from "@lodestar/config";
 import {
   createCluster,
   type KdfOption,
@@ -59,46 +60,7 @@ const LOW_COST_KDF: KdfOption = {function: "pbkdf2", cost: 16};
  * beacon chain, one Web3Signer-compatible signer per node holding its key shares, and the cohort nodes.
  */
 export async function startLocalCluster(opts: LocalClusterOpts, logger: Logger = nullLogger()): Promise<LocalCluster> {
-  const chainConfig = createSimChainConfig({secondsPerSlot: opts.secondsPerSlot});
-  const network = (gvr: Uint8Array) => ({
-    name: "devnet",
-    genesisForkVersion: toHex(chainConfig.GENESIS_FORK_VERSION),
-    genesisValidatorsRoot: toHex(gvr),
-  });
-  // The genesis validators root depends on the validator keys: plan once to learn them, then create.
-  const planned = planCluster(
-    {nodes: opts.nodes, threshold: opts.threshold, validators: opts.validators, network: network(new Uint8Array(32))},
-    {random: seededRandom(opts.seed)},
-  );
-  const validatorKeys = planned.lock.validators.map((v) => Buffer.from(v.publicKey.slice(2), "hex"));
-  const gvr = new ValidatorSet(validatorKeys.map((k) => new Uint8Array(k))).genesisValidatorsRoot;
-  const ports = await freePorts(opts.nodes);
-  const clusterDir = path.join(opts.dir, "cluster");
-  const lock = await createCluster(
-    {
-      nodes: opts.nodes,
-      threshold: opts.threshold,
-      validators: opts.validators,
-      network: network(gvr),
-      outDir: clusterDir,
-      multiaddrs: ports.map((p) => [`/ip4/127.0.0.1/tcp/${p}`]),
-      kdf: opts.kdf ?? LOW_COST_KDF,
-    },
-    // The same seed again: the same validator keys as planned above, now with the chain's root.
-    {random: seededRandom(opts.seed)},
-  );
-
-  const beacon = new SimulatedBeaconNode(
-    {
-      port: 0,
-      host: "127.0.0.1",
-      validators: lock.validators.map((v) => new Uint8Array(Buffer.from(v.publicKey.slice(2), "hex"))),
-      secondsPerSlot: opts.secondsPerSlot,
-      genesisTime: Math.floor(Date.now() / 1000) + (opts.genesisDelaySec ?? 0),
-    },
-    {logger: logger.child({module: "simchain"})},
-  );
-  const beaconUrl = await beacon.start();
+  const {clusterDir, chainConfig, gvr, ports, beacon, beaconUrl} = await prepareDevnet(opts, logger);
   const signers: RunningSigner[] = [];
   const nodes: (CohortNode | null)[] = [];
   const outcomes: (DutyOutcome & {node: number})[] = [];
@@ -163,8 +125,62 @@ export async function startLocalCluster(opts: LocalClusterOpts, logger: Logger =
   return {beacon, beaconUrl, signers, nodes, outcomes, stop, stopNode, startNode};
 }
 
+export interface PreparedDevnet {
+  clusterDir: string;
+  chainConfig: ChainForkConfig;
+  gvr: Uint8Array;
+  /** One free p2p port per operator (the lock's addresses). */
+  ports: number[];
+  beacon: SimulatedBeaconNode;
+  beaconUrl: string;
+}
+
+/** The cluster (written under `dir/cluster`) and the started simulated chain for its validators. */
+export async function prepareDevnet(opts: LocalClusterOpts, logger: Logger): Promise<PreparedDevnet> {
+  const chainConfig = createSimChainConfig({secondsPerSlot: opts.secondsPerSlot});
+  const network = (gvr: Uint8Array) => ({
+    name: "devnet",
+    genesisForkVersion: toHex(chainConfig.GENESIS_FORK_VERSION),
+    genesisValidatorsRoot: toHex(gvr),
+  });
+  // The genesis validators root depends on the validator keys: plan once to learn them, then create.
+  const planned = planCluster(
+    {nodes: opts.nodes, threshold: opts.threshold, validators: opts.validators, network: network(new Uint8Array(32))},
+    {random: seededRandom(opts.seed)},
+  );
+  const validatorKeys = planned.lock.validators.map((v) => new Uint8Array(Buffer.from(v.publicKey.slice(2), "hex")));
+  const gvr = new ValidatorSet(validatorKeys).genesisValidatorsRoot;
+  const ports = await freePorts(opts.nodes);
+  const clusterDir = path.join(opts.dir, "cluster");
+  await createCluster(
+    {
+      nodes: opts.nodes,
+      threshold: opts.threshold,
+      validators: opts.validators,
+      network: network(gvr),
+      outDir: clusterDir,
+      multiaddrs: ports.map((p) => [`/ip4/127.0.0.1/tcp/${p}`]),
+      kdf: opts.kdf ?? LOW_COST_KDF,
+    },
+    // The same seed again: the same validator keys as planned above, now with the chain's root.
+    {random: seededRandom(opts.seed)},
+  );
+  const beacon = new SimulatedBeaconNode(
+    {
+      port: 0,
+      host: "127.0.0.1",
+      validators: validatorKeys,
+      secondsPerSlot: opts.secondsPerSlot,
+      genesisTime: Math.floor(Date.now() / 1000) + (opts.genesisDelaySec ?? 0),
+    },
+    {logger: logger.child({module: "simchain"})},
+  );
+  const beaconUrl = await beacon.start();
+  return {clusterDir, chainConfig, gvr, ports, beacon, beaconUrl};
+}
+
 /** Ports the OS reports free on 127.0.0.1 now (bound then released). */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const ports: number[] = [];
   for (let i = 0; i < count; i++) {
     ports.push(

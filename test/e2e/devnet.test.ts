@@ -8,10 +8,10 @@ const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../src/p
 describe("cohort devnet (what npm start runs), as a process", function () {
   this.timeout(120_000);
 
-  it("runs one epoch, every duty accepted, and exits 0 with the summary", async () => {
+  async function devnet(...args: string[]): Promise<{code: number | null; out: string}> {
     const env = {...process.env};
     delete env.LODESTAR_PRESET; // the devnet picks the minimal preset itself
-    const child = spawn(process.execPath, ["--import", "tsx", cli, "devnet", "--epochs", "1", "--seed", "e2e-devnet"], {
+    const child = spawn(process.execPath, ["--import", "tsx", cli, "devnet", "--epochs", "1", ...args], {
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -20,8 +20,21 @@ describe("cohort devnet (what npm start runs), as a process", function () {
       out += d.toString();
     });
     const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    return {code, out};
+  }
+
+  it("runs one epoch, every duty accepted, and exits 0 with the summary", async () => {
+    const {code, out} = await devnet("--seed", "e2e-devnet");
     expect(out).to.include("8 slots per epoch");
     expect(out).to.match(/slot {4}7 {2}proposer 1\/1 accepted/);
+    expect(out).to.match(/summary \(slots 0\.\.7\): attestations (\d+)\/\1 accepted, proposals 7\/7 accepted/);
+    expect(out).to.include("slashable messages seen by the chain: 0; failed duty outcomes on the nodes: 0");
+    expect(code, out).to.equal(0);
+  });
+
+  it("with --processes: a `cohort signer` and a `cohort run` process per node, stopped cleanly at the end", async () => {
+    const {code, out} = await devnet("--processes", "--seed", "e2e-devnet-processes");
+    expect(out).to.match(/node monitoring( http:\/\/127\.0\.0\.1:\d+){4}/);
     expect(out).to.match(/summary \(slots 0\.\.7\): attestations (\d+)\/\1 accepted, proposals 7\/7 accepted/);
     expect(out).to.include("slashable messages seen by the chain: 0; failed duty outcomes on the nodes: 0");
     expect(code, out).to.equal(0);

@@ -5,6 +5,7 @@ import path from "node:path";
 import {SLOTS_PER_EPOCH} from "@lodestar/params";
 import type {CommandModule} from "yargs";
 import {startLocalCluster} from "../../../devnet/localCluster.js";
+import {startProcessCluster} from "../../../devnet/processCluster.js";
 import type {DutyOutcome} from "../../../duties/outcome.js";
 import {createLogger, type LogLevel} from "../../../util/logger.js";
 import {CliError} from "../errors.js";
@@ -17,6 +18,7 @@ interface DevnetArgs {
   epochs: number;
   dir?: string;
   seed?: string;
+  processes: boolean;
   "log-level": string;
 }
 
@@ -35,6 +37,11 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         describe: "Where to create the cluster and data (default: a temporary directory, removed after)",
       })
       .option("seed", {type: "string", describe: "Derive every key from this seed (default: random)"})
+      .option("processes", {
+        type: "boolean",
+        default: false,
+        describe: "Run each signer and node as its own `cohort signer` / `cohort run` process",
+      })
       .option("log-level", {
         type: "string",
         default: "error",
@@ -54,19 +61,27 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       `cohort devnet: ${args.nodes} nodes, ${args.validators} validators, ${args["seconds-per-slot"]} s slots, ${SLOTS_PER_EPOCH} slots per epoch, in ${dir}`,
     );
     out("creating the cluster and starting the chain, the signers and the nodes…");
-    const cluster = await startLocalCluster(
-      {
-        dir,
-        nodes: args.nodes,
-        threshold: args.threshold,
-        validators: args.validators,
-        secondsPerSlot: args["seconds-per-slot"],
-        genesisDelaySec: 3,
-        seed: args.seed ?? randomBytes(16).toString("hex"),
-      },
-      createLogger({level: args["log-level"] as LogLevel}),
+    const clusterOpts = {
+      dir,
+      nodes: args.nodes,
+      threshold: args.threshold,
+      validators: args.validators,
+      secondsPerSlot: args["seconds-per-slot"],
+      // 8 processes load and connect in ~10-20 s on 2 cores: genesis waits for them.
+      genesisDelaySec: args.processes ? 25 : 3,
+      seed: args.seed ?? randomBytes(16).toString("hex"),
+    };
+    const logger = createLogger({level: args["log-level"] as LogLevel});
+    const cluster = args.processes
+      ? await startProcessCluster(clusterOpts, logger)
+      : await startLocalCluster(clusterOpts, logger);
+    const genesisInSec = Math.max(0, Math.round(cluster.beacon.chain.slotStartMs(0) / 1000 - Date.now() / 1000));
+    out(`genesis in ${genesisInSec} s`);
+    out(
+      "signers" in cluster
+        ? `beacon chain ${cluster.beaconUrl}; signers ${cluster.signers.map((s) => s.url).join(" ")}`
+        : `beacon chain ${cluster.beaconUrl}; node monitoring ${cluster.monitoringUrls.join(" ")}`,
     );
-    out(`beacon chain ${cluster.beaconUrl}; signers ${cluster.signers.map((s) => s.url).join(" ")}`);
 
     // One line per slot, a slot after it: what the chain accepted and what the nodes reported.
     let reported = -1;
