@@ -1,6 +1,6 @@
 import {SecretKey} from "@chainsafe/blst";
 import type {ShareSigner} from "../duties/attester.js";
-import type {Network} from "../duties/interfaces.js";
+import type {Network, Topic} from "../duties/interfaces.js";
 import {decodeSharesMessage, encodeSharesMessage} from "../duties/shareCodec.js";
 import type {DutyBeaconNode, NodeFaults} from "../plugin/node.js";
 
@@ -67,5 +67,48 @@ export function crashBeforeFirstAttestationSign(onCrash: () => void): NodeFaults
         return inner.sign(key, msg);
       },
     }),
+  };
+}
+
+/**
+ * A lossy, slow link out of a node: each message to each peer is dropped with probability `dropRate`
+ * (from the injected `random`, seeded in tests) and otherwise delivered after `latencyMs`.
+ */
+export function lossyNetwork(opts: {latencyMs: number; dropRate: number; random: () => number}): NodeFaults {
+  return {
+    network: (inner: Network): Network => {
+      const send = (to: number, topic: Topic, payload: Uint8Array) => {
+        if (opts.random() < opts.dropRate) return;
+        const deliver = () => {
+          try {
+            inner.send(to, topic, payload);
+          } catch {
+            // The node stopped while the message was in flight.
+          }
+        };
+        if (opts.latencyMs <= 0) deliver();
+        else setTimeout(deliver, opts.latencyMs);
+      };
+      return {
+        broadcast: (topic, payload) => {
+          for (const peer of inner.peers()) send(peer.index, topic, payload);
+        },
+        send,
+        onMessage: (topic, handler) => inner.onMessage(topic, handler),
+        peers: () => inner.peers(),
+      };
+    },
+  };
+}
+
+/** A deterministic uniform [0, 1) stream (mulberry32) for seeded fault injection. */
+export function seededUniform(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }

@@ -1,0 +1,88 @@
+import path from "node:path";
+import {ACTIVE_PRESET, SLOTS_PER_EPOCH} from "@lodestar/params";
+import {expect} from "chai";
+import {lossyNetwork, seededUniform} from "../../src/devnet/faults.js";
+import {type LocalCluster, startLocalCluster} from "../../src/devnet/localCluster.js";
+import {SlashingProtection} from "../../src/slashing/index.js";
+import {useTmpDir} from "../utils/tmpDir.js";
+
+// Fault campaigns of the devnet (issue 8 §3) on the in-process cluster, minimal preset.
+const SECONDS_PER_SLOT = 2;
+
+async function untilSlot(cluster: LocalCluster, slot: number): Promise<void> {
+  while (cluster.beacon.chain.currentSlot() < slot) await new Promise((r) => setTimeout(r, 250));
+}
+
+function doneShare(cluster: LocalCluster, from: number, to: number): {done: number; expected: number} {
+  const records = cluster.beacon.chain.records().filter((r) => r.slot >= from && r.slot <= to);
+  return {
+    expected: records.length,
+    done: records.filter((r) => r.status === "accepted" || r.status === "included").length,
+  };
+}
+
+describe(`fault campaigns (${ACTIVE_PRESET} preset)`, function () {
+  this.timeout(180_000);
+  const tmp = useTmpDir();
+  let cluster: LocalCluster | null = null;
+  afterEach(async () => {
+    await cluster?.stop();
+    cluster = null;
+  });
+
+  it("10% message drop and 50 ms latency between nodes: at least 95% of the duties accepted, nothing slashable", async () => {
+    const faults = Object.fromEntries(
+      [0, 1, 2, 3].map((i) => [i, lossyNetwork({latencyMs: 50, dropRate: 0.1, random: seededUniform(100 + i)})]),
+    );
+    cluster = await startLocalCluster({
+      dir: tmp.path,
+      nodes: 4,
+      validators: 4,
+      secondsPerSlot: SECONDS_PER_SLOT,
+      genesisDelaySec: 5,
+      seed: "campaign-lossy",
+      faults,
+    });
+    const last = 2 * SLOTS_PER_EPOCH - 1;
+    await untilSlot(cluster, last + 2);
+    const {done, expected} = doneShare(cluster, 0, last);
+    expect(expected).to.be.greaterThan(0);
+    expect(done / expected, `${done}/${expected}`).to.be.at.least(0.95);
+    expect(cluster.beacon.chain.stats().slashable.total).to.equal(0);
+  });
+
+  it("two nodes down (below threshold): nothing submitted or signed; when they return, duties resume", async () => {
+    cluster = await startLocalCluster({
+      dir: tmp.path,
+      nodes: 4,
+      validators: 4,
+      secondsPerSlot: SECONDS_PER_SLOT,
+      genesisDelaySec: 5,
+      seed: "campaign-two-down",
+      skipNodes: [2, 3],
+    });
+    const downUntil = SLOTS_PER_EPOCH; // one epoch
+    await untilSlot(cluster, downUntil);
+    // No quorum: no duty of that epoch reached the chain, and the two live nodes recorded nothing.
+    expect(doneShare(cluster, 0, downUntil - 1).done).to.equal(0);
+    expect(cluster.outcomes.filter((o) => o.status === "submitted")).to.deep.equal([]);
+    // Nothing was recorded for signing by the live nodes, nor signed as a block or attestation by their signers.
+    for (const i of [0, 1]) {
+      for (const db of ["node", "signer"]) {
+        const protection = SlashingProtection.open({dataDir: path.join(tmp.path, `data${i}`, db)});
+        const history = protection.exportInterchange().data;
+        protection.close();
+        const records = history.flatMap((v) => [...v.signed_blocks, ...v.signed_attestations]);
+        expect(records, `data${i}/${db}`).to.deep.equal([]);
+      }
+    }
+    for (const i of [2, 3]) await cluster.startNode(i);
+    const resumeFrom = cluster.beacon.chain.currentSlot() + 2;
+    const last = resumeFrom + SLOTS_PER_EPOCH - 1;
+    await untilSlot(cluster, last + 2);
+    const {done, expected} = doneShare(cluster, resumeFrom, last);
+    expect(expected).to.be.greaterThan(0);
+    expect(done, `${done}/${expected} after the nodes returned`).to.equal(expected);
+    expect(cluster.beacon.chain.stats().slashable.total).to.equal(0);
+  });
+});
