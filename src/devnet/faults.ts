@@ -1,3 +1,4 @@
+import {randomBytes} from "node:crypto";
 import {SecretKey} from "@chainsafe/blst";
 import type {ShareSigner} from "../duties/attester.js";
 import type {Network, Topic} from "../duties/interfaces.js";
@@ -5,8 +6,8 @@ import {decodeSharesMessage, encodeSharesMessage} from "../duties/shareCodec.js"
 import type {DutyBeaconNode, NodeFaults} from "../plugin/node.js";
 
 /** Byzantine behaviours a devnet node can be given (`--byzantine I:MODE`). */
-export type ByzantineMode = "wrong-slot" | "invalid-shares";
-export const BYZANTINE_MODES: readonly ByzantineMode[] = ["wrong-slot", "invalid-shares"];
+export type ByzantineMode = "wrong-slot" | "invalid-shares" | "garbage";
+export const BYZANTINE_MODES: readonly ByzantineMode[] = ["wrong-slot", "invalid-shares", "garbage"];
 
 /** A key that is no share of anything: its signatures are valid points that verify under no share key. */
 const forger = SecretKey.fromKeygen(new Uint8Array(32).fill(0x66));
@@ -30,7 +31,44 @@ export function byzantineFaults(mode: ByzantineMode): NodeFaults {
     case "invalid-shares":
       // Sends every peer signature shares that do not verify (its own combination stays honest).
       return {network: (inner: Network): Network => corruptShares(inner)};
+    case "garbage":
+      // After every message it sends, sends a malformed one (random bytes) on the same topic.
+      return {network: (inner: Network): Network => withGarbage(inner)};
   }
+}
+
+/** Applies several faults to one node: adapters are wrapped in order. */
+export function combineFaults(...all: NodeFaults[]): NodeFaults {
+  const compose =
+    <T>(wrappers: ((inner: T) => T)[]) =>
+    (inner: T) =>
+      wrappers.reduce((acc, w) => w(acc), inner);
+  const pick = <K extends keyof NodeFaults>(key: K) =>
+    all.map((f) => f[key]).filter((w): w is NonNullable<NodeFaults[K]> => w !== undefined);
+  const network = pick("network");
+  const beaconNode = pick("beaconNode");
+  const signer = pick("signer");
+  return {
+    ...(network.length ? {network: compose<Network>(network)} : {}),
+    ...(beaconNode.length ? {beaconNode: compose<DutyBeaconNode>(beaconNode)} : {}),
+    ...(signer.length ? {signer: compose<ShareSigner>(signer)} : {}),
+  };
+}
+
+function withGarbage(inner: Network): Network {
+  const garbage = () => new Uint8Array(randomBytes(64 + Math.floor(Math.random() * 256)));
+  return {
+    broadcast: (topic, payload) => {
+      inner.broadcast(topic, payload);
+      inner.broadcast(topic, garbage());
+    },
+    send: (to, topic, payload) => {
+      inner.send(to, topic, payload);
+      inner.send(to, topic, garbage());
+    },
+    onMessage: (topic, handler) => inner.onMessage(topic, handler),
+    peers: () => inner.peers(),
+  };
 }
 
 function corruptShares(inner: Network): Network {

@@ -1,7 +1,7 @@
 import path from "node:path";
 import {ACTIVE_PRESET, SLOTS_PER_EPOCH} from "@lodestar/params";
 import {expect} from "chai";
-import {lossyNetwork, seededUniform} from "../../src/devnet/faults.js";
+import {byzantineFaults, lossyNetwork, seededUniform} from "../../src/devnet/faults.js";
 import {type LocalCluster, startLocalCluster} from "../../src/devnet/localCluster.js";
 import {SlashingProtection} from "../../src/slashing/index.js";
 import {useTmpDir} from "../utils/tmpDir.js";
@@ -83,6 +83,47 @@ describe(`fault campaigns (${ACTIVE_PRESET} preset)`, function () {
     const {done, expected} = doneShare(cluster, resumeFrom, last);
     expect(expected).to.be.greaterThan(0);
     expect(done, `${done}/${expected} after the nodes returned`).to.equal(expected);
+    expect(cluster.beacon.chain.stats().slashable.total).to.equal(0);
+  });
+
+  it("a node killed for an epoch and restarted: every duty still accepted, and it takes part again", async () => {
+    cluster = await startLocalCluster({
+      dir: tmp.path,
+      nodes: 4,
+      validators: 4,
+      secondsPerSlot: SECONDS_PER_SLOT,
+      genesisDelaySec: 5,
+      seed: "campaign-kill-restart",
+    });
+    await untilSlot(cluster, 2);
+    await cluster.stopNode(2);
+    await untilSlot(cluster, 2 + SLOTS_PER_EPOCH);
+    await cluster.startNode(2);
+    const restartedAt = cluster.beacon.chain.currentSlot();
+    const last = 3 * SLOTS_PER_EPOCH - 1;
+    await untilSlot(cluster, last + 2);
+    const {done, expected} = doneShare(cluster, 0, last);
+    expect(done, `${done}/${expected}`).to.equal(expected);
+    expect(cluster.beacon.chain.stats().slashable.total).to.equal(0);
+    expect(cluster.outcomes.some((o) => o.node === 2 && o.status === "submitted" && o.slot > restartedAt)).to.equal(
+      true,
+    );
+  });
+
+  it("a Byzantine node sending garbage frames: at least 95% accepted, nothing slashable", async () => {
+    cluster = await startLocalCluster({
+      dir: tmp.path,
+      nodes: 4,
+      validators: 4,
+      secondsPerSlot: SECONDS_PER_SLOT,
+      genesisDelaySec: 5,
+      seed: "campaign-garbage",
+      faults: {1: byzantineFaults("garbage")},
+    });
+    const last = SLOTS_PER_EPOCH - 1;
+    await untilSlot(cluster, last + 2);
+    const {done, expected} = doneShare(cluster, 0, last);
+    expect(done / expected, `${done}/${expected}`).to.be.at.least(0.95);
     expect(cluster.beacon.chain.stats().slashable.total).to.equal(0);
   });
 });

@@ -4,10 +4,14 @@ import os from "node:os";
 import path from "node:path";
 import {SLOTS_PER_EPOCH} from "@lodestar/params";
 import type {CommandModule} from "yargs";
+import {FaultSpecError, parseFaultPlan} from "../../../devnet/faultSpec.js";
+import {byzantineFaults, combineFaults, lossyNetwork, seededUniform} from "../../../devnet/faults.js";
 import {startLocalCluster} from "../../../devnet/localCluster.js";
 import {startProcessCluster} from "../../../devnet/processCluster.js";
+import {summarize} from "../../../devnet/summary.js";
 import type {DutyOutcome} from "../../../duties/outcome.js";
 import {createLogger, type LogLevel} from "../../../util/logger.js";
+import type {NodeFaults} from "../../node.js";
 import {CliError} from "../errors.js";
 
 interface DevnetArgs {
@@ -19,6 +23,12 @@ interface DevnetArgs {
   dir?: string;
   seed?: string;
   processes: boolean;
+  byzantine?: string[];
+  "kill-node"?: string[];
+  "restart-node"?: string[];
+  latency: number;
+  drop: number;
+  json: boolean;
   "log-level": string;
 }
 
@@ -42,6 +52,20 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         default: false,
         describe: "Run each signer and node as its own `cohort signer` / `cohort run` process",
       })
+      .option("byzantine", {
+        type: "string",
+        array: true,
+        describe: "I:MODE — node I misbehaves: wrong-slot, invalid-shares, garbage",
+      })
+      .option("kill-node", {type: "string", array: true, describe: "I@SLOT — stop node I at that slot"})
+      .option("restart-node", {type: "string", array: true, describe: "I@SLOT — start node I again at that slot"})
+      .option("latency", {type: "number", default: 0, describe: "Added latency (ms) of every message between nodes"})
+      .option("drop", {type: "number", default: 0, describe: "Probability (0..1) that a message between nodes is lost"})
+      .option("json", {
+        type: "boolean",
+        default: false,
+        describe: "stdout: only the summary as JSON (the slot lines go to stderr)",
+      })
       .option("log-level", {
         type: "string",
         default: "error",
@@ -55,8 +79,45 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     if (!Number.isInteger(args.validators) || args.validators < 1 || args.validators > 1000) {
       throw new CliError({code: "CLI_INVALID_ARGUMENT", argument: "validators"}, "--validators must be 1..1000");
     }
+    if (!(args.drop >= 0 && args.drop < 1) || !(args.latency >= 0)) {
+      throw new CliError(
+        {code: "CLI_INVALID_ARGUMENT", argument: "drop"},
+        "--drop must be in [0, 1) and --latency >= 0",
+      );
+    }
+    let plan: ReturnType<typeof parseFaultPlan>;
+    try {
+      plan = parseFaultPlan(
+        {byzantine: args.byzantine, killNode: args["kill-node"], restartNode: args["restart-node"]},
+        args.nodes,
+      );
+    } catch (e) {
+      if (e instanceof FaultSpecError) throw new CliError({code: "CLI_INVALID_ARGUMENT", argument: e.flag}, e.message);
+      throw e;
+    }
+    const anyFault =
+      plan.byzantine.size > 0 || plan.kills.length > 0 || plan.restarts.length > 0 || args.latency > 0 || args.drop > 0;
+    if (args.processes && anyFault) {
+      throw new CliError(
+        {code: "CLI_INVALID_ARGUMENT", argument: "processes"},
+        "fault flags work in the in-process devnet only (drop --processes)",
+      );
+    }
+    const seed = args.seed ?? randomBytes(16).toString("hex");
+    const faults: Record<number, NodeFaults> = {};
+    for (let i = 0; i < args.nodes; i++) {
+      const parts: NodeFaults[] = (plan.byzantine.get(i) ?? []).map(byzantineFaults);
+      if (args.latency > 0 || args.drop > 0) {
+        parts.push(
+          lossyNetwork({latencyMs: args.latency, dropRate: args.drop, random: seededUniform(hashSeed(seed) + i)}),
+        );
+      }
+      if (parts.length > 0) faults[i] = combineFaults(...parts);
+    }
+
     const dir = args.dir ?? mkdtempSync(path.join(os.tmpdir(), "cohort-devnet-"));
-    const out = (line: string) => process.stdout.write(`${line}\n`);
+    // With --json, stdout carries only the summary; the live lines go to stderr.
+    const out = (line: string) => (args.json ? process.stderr : process.stdout).write(`${line}\n`);
     out(
       `cohort devnet: ${args.nodes} nodes, ${args.validators} validators, ${args["seconds-per-slot"]} s slots, ${SLOTS_PER_EPOCH} slots per epoch, in ${dir}`,
     );
@@ -69,7 +130,8 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       secondsPerSlot: args["seconds-per-slot"],
       // 8 processes load and connect in ~10-20 s on 2 cores: genesis waits for them.
       genesisDelaySec: args.processes ? 25 : 3,
-      seed: args.seed ?? randomBytes(16).toString("hex"),
+      seed,
+      faults,
     };
     const logger = createLogger({level: args["log-level"] as LogLevel});
     const cluster = args.processes
@@ -87,9 +149,22 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     let reported = -1;
     let stopping = false;
     const lastSlot = args.epochs > 0 ? args.epochs * SLOTS_PER_EPOCH - 1 : Number.POSITIVE_INFINITY;
-    const done = new Promise<void>((resolve) => {
+    const pendingActions = [
+      ...plan.kills.map((k) => ({...k, action: "kill" as const})),
+      ...plan.restarts.map((r) => ({...r, action: "restart" as const})),
+    ];
+    await new Promise<void>((resolve) => {
       const tick = setInterval(() => {
         const current = cluster.beacon.chain.currentSlot();
+        if ("stopNode" in cluster) {
+          for (const a of pendingActions.filter((x) => x.slot <= current)) {
+            pendingActions.splice(pendingActions.indexOf(a), 1);
+            out(`slot ${current}: ${a.action === "kill" ? "stopping" : "restarting"} node ${a.node}`);
+            void (a.action === "kill" ? cluster.stopNode(a.node) : cluster.startNode(a.node, faults[a.node])).catch(
+              (e) => out(`node ${a.node}: ${(e as Error).message}`),
+            );
+          }
+        }
         while (reported + 1 < current - 1 && reported + 1 <= lastSlot) {
           reported++;
           out(slotLine(reported, cluster.beacon.chain.records(), cluster.outcomes));
@@ -103,29 +178,36 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         stopping = true;
       });
     });
-    await done;
     // The summary covers the slots reported above; duties still in flight at the stop are not counted.
-    const records = cluster.beacon.chain.records().filter((r) => r.slot <= reported);
-    const slashable = cluster.beacon.chain.stats().slashable.total;
-    await cluster.stop();
-    const failures = cluster.outcomes.filter((o) => o.status === "failed" && o.slot <= reported);
-    const summary = (type: string) => {
-      const duties = records.filter((r) => r.type === type);
-      const accepted = duties.filter((r) => r.status === "accepted" || r.status === "included").length;
-      return {expected: duties.length, accepted};
-    };
-    const attester = summary("attester");
-    const proposer = summary("proposer");
-    out("");
-    out(
-      `summary (slots 0..${reported}): attestations ${attester.accepted}/${attester.expected} accepted, proposals ${proposer.accepted}/${proposer.expected} accepted`,
+    const summary = summarize(
+      {from: 0, to: reported},
+      cluster.beacon.chain.records(),
+      cluster.outcomes,
+      cluster.beacon.chain.stats().slashable.total,
     );
-    out(`slashable messages seen by the chain: ${slashable}; failed duty outcomes on the nodes: ${failures.length}`);
+    await cluster.stop();
     if (!args.dir) rmSync(dir, {recursive: true, force: true});
-    const allDone = attester.accepted === attester.expected && proposer.accepted === proposer.expected;
-    if (slashable > 0 || !allDone) process.exitCode = 1;
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    } else {
+      const {attester, proposer} = summary.duties;
+      out("");
+      out(
+        `summary (slots 0..${reported}): attestations ${attester.accepted}/${attester.expected} accepted, proposals ${proposer.accepted}/${proposer.expected} accepted`,
+      );
+      const failures = Object.values(summary.failuresByReason).reduce((a, b) => a + b, 0);
+      out(`slashable messages seen by the chain: ${summary.slashable}; failed duty outcomes on the nodes: ${failures}`);
+      out(`verdict: ${summary.verdict}`);
+    }
+    if (summary.verdict !== "pass") process.exitCode = 1;
   },
 };
+
+function hashSeed(seed: string): number {
+  let h = 2166136261;
+  for (const c of seed) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
+  return h >>> 0;
+}
 
 function slotLine(
   slot: number,

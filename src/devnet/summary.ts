@@ -1,0 +1,63 @@
+import type {DutyOutcome} from "../duties/outcome.js";
+
+export interface DevnetSummary {
+  slots: {from: number; to: number};
+  duties: Record<"attester" | "proposer", {expected: number; submitted: number; accepted: number}>;
+  /** Trigger → submitted, over every node's submissions. */
+  latencyMs: Record<"attester" | "proposer", {median: number | null; p99: number | null}>;
+  /** Submitted outcomes (per node and validator) by the consensus round that decided them. */
+  consensusRounds: Record<string, number>;
+  failuresByReason: Record<string, number>;
+  slashable: number;
+  verdict: "pass" | "fail";
+}
+
+/**
+ * The devnet's end-of-run summary over slots `from..to`, from the chain's record of each duty and the
+ * nodes' outcomes. The verdict passes when every duty the chain expected was accepted and the chain saw
+ * nothing slashable.
+ */
+export function summarize(
+  range: {from: number; to: number},
+  records: {slot: number; type: string; status: string}[],
+  outcomes: DutyOutcome[],
+  slashable: number,
+): DevnetSummary {
+  const inRange = <T extends {slot: number}>(xs: T[]) => xs.filter((x) => x.slot >= range.from && x.slot <= range.to);
+  const recs = inRange(records);
+  const outs = inRange(outcomes);
+  const duties = {attester: count("attester"), proposer: count("proposer")};
+  function count(type: string) {
+    const mine = recs.filter((r) => r.type === type);
+    return {
+      expected: mine.length,
+      submitted: mine.filter((r) => r.status !== "missed" && r.status !== "pending").length,
+      accepted: mine.filter((r) => r.status === "accepted" || r.status === "included").length,
+    };
+  }
+  const latency = (type: string) => {
+    const ms = outs
+      .filter((o) => o.type === type && o.status === "submitted")
+      .map((o) => (o.status === "submitted" ? o.latencyMs : 0))
+      .sort((a, b) => a - b);
+    const at = (q: number) => (ms.length ? ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] : null);
+    return {median: at(0.5), p99: at(0.99)};
+  };
+  const consensusRounds: Record<string, number> = {};
+  const failuresByReason: Record<string, number> = {};
+  for (const o of outs) {
+    if (o.status === "submitted") consensusRounds[o.consensusRound] = (consensusRounds[o.consensusRound] ?? 0) + 1;
+    else failuresByReason[o.reason] = (failuresByReason[o.reason] ?? 0) + 1;
+  }
+  const allAccepted =
+    duties.attester.accepted === duties.attester.expected && duties.proposer.accepted === duties.proposer.expected;
+  return {
+    slots: range,
+    duties,
+    latencyMs: {attester: latency("attester"), proposer: latency("proposer")},
+    consensusRounds,
+    failuresByReason,
+    slashable,
+    verdict: allAccepted && slashable === 0 ? "pass" : "fail",
+  };
+}
