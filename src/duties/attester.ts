@@ -137,11 +137,16 @@ export async function runAttesterDuty(slot: number, duties: AttesterDuty[], m: A
     }),
   );
   const own = signed.filter((s) => s !== null);
-  m.shares.publish(
-    ref,
-    own.map((s) => s.share),
-    deadlineMs,
-  );
+  try {
+    m.shares.publish(
+      ref,
+      own.map((s) => s.share),
+      deadlineMs,
+    );
+  } catch (e) {
+    for (const {share} of own) fail(share.validator, failureReason(e, "combine_expired"), (e as Error).message);
+    return;
+  }
 
   await Promise.all(
     own.map(async ({duty, share}) => {

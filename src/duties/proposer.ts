@@ -54,7 +54,7 @@ export async function runProposerDuty(slot: number, duty: ProposerDuty, m: Propo
       deadlineMs,
     );
   } catch (e) {
-    return fail("signer_refused", `RANDAO: ${(e as Error).message}`);
+    return fail(failureReason(e, "signer_refused"), `RANDAO: ${(e as Error).message}`);
   }
   try {
     reveal = await m.shares.awaitCombined(randaoRef, validator, deadlineMs);
@@ -98,7 +98,7 @@ export async function runProposerDuty(slot: number, duty: ProposerDuty, m: Propo
     const share = await m.signer.sign(shareKey, blockMsg);
     m.shares.publish(blockRef, [{validator, signingRoot, signature: share}], deadlineMs);
   } catch (e) {
-    return fail("signer_refused", (e as Error).message);
+    return fail(failureReason(e, "signer_refused"), (e as Error).message);
   }
   let signature: Uint8Array;
   try {

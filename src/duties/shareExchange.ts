@@ -83,6 +83,7 @@ export class ShareExchange {
 
   /** Registers this node's shares of a duty, combines them with the peers' and sends them out. */
   publish(ref: DutyRef, shares: OwnShare[], expiresAtMs: number): void {
+    if (this.stopped) throw new ShareExchangeError("SHARES_STOPPED", "the share exchange is stopped");
     const state = this.state(ref, expiresAtMs);
     state.own.push(...shares);
     this.submit(ref, this.opts.self, shares);
@@ -173,7 +174,12 @@ export class ShareExchange {
           signature: s.signature,
         })),
       });
-      this.modules.network.broadcast("shares", payload);
+      try {
+        this.modules.network.broadcast("shares", payload);
+      } catch (e) {
+        // A lost send is what re-broadcasting is for; never fail a duty over it.
+        this.modules.logger.debug("shares broadcast failed", {slot: ref.slot, reason: (e as Error).message});
+      }
     }
   }
 

@@ -96,4 +96,15 @@ describe("duties/shareExchange", () => {
     await flush();
     expect((error as Error | null)?.message).to.match(/expired/);
   });
+
+  it('refuses to publish once stopped (the duty then ends as "stopped"), and a failing send never throws', () => {
+    exchanges[0].stop();
+    expect(() => exchanges[0].publish(ref, [{validator, signingRoot: root, signature: shareSig(0)}], 10_000))
+      .to.throw()
+      .with.property("code", "SHARES_STOPPED");
+    hub.setConnected(2, false);
+    expect(() =>
+      exchanges[1].publish(ref, [{validator, signingRoot: root, signature: shareSig(1)}], 10_000),
+    ).to.not.throw();
+  });
 });

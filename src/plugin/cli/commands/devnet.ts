@@ -6,6 +6,7 @@ import {SLOTS_PER_EPOCH} from "@lodestar/params";
 import type {CommandModule} from "yargs";
 import {FaultSpecError, parseFaultPlan} from "../../../devnet/faultSpec.js";
 import {byzantineFaults, combineFaults, lossyNetwork, seededUniform} from "../../../devnet/faults.js";
+import {LiveView} from "../../../devnet/liveView.js";
 import {startLocalCluster} from "../../../devnet/localCluster.js";
 import {startProcessCluster} from "../../../devnet/processCluster.js";
 import {summarize} from "../../../devnet/summary.js";
@@ -145,7 +146,17 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         : `beacon chain ${cluster.beaconUrl}; node monitoring ${cluster.monitoringUrls.join(" ")}`,
     );
 
-    // One line per slot, a slot after it: what the chain accepted and what the nodes reported.
+    // One line per slot, a slot after it: what the chain accepted and what the nodes reported. On a TTY
+    // the lines and a per-node table are redrawn in place; otherwise they are printed one by one.
+    const live = process.stdout.isTTY && !args.json ? new LiveView(process.stdout) : null;
+    const header = `cohort devnet: ${args.nodes} nodes, ${args.validators} validators, chain ${cluster.beaconUrl} (Ctrl-C to stop)`;
+    const slotLines: string[] = [];
+    const nodeStates = () =>
+      Array.from({length: args.nodes}, (_, index) => ({
+        index,
+        status: "nodes" in cluster ? (cluster.nodes[index] ? "running" : "stopped") : "process",
+      }));
+    const note = (line: string) => (live ? slotLines.push(line) : out(line));
     let reported = -1;
     let stopping = false;
     const lastSlot = args.epochs > 0 ? args.epochs * SLOTS_PER_EPOCH - 1 : Number.POSITIVE_INFINITY;
@@ -159,7 +170,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         if ("stopNode" in cluster) {
           for (const a of pendingActions.filter((x) => x.slot <= current)) {
             pendingActions.splice(pendingActions.indexOf(a), 1);
-            out(`slot ${current}: ${a.action === "kill" ? "stopping" : "restarting"} node ${a.node}`);
+            note(`slot ${current}: ${a.action === "kill" ? "stopping" : "restarting"} node ${a.node}`);
             void (a.action === "kill" ? cluster.stopNode(a.node) : cluster.startNode(a.node, faults[a.node])).catch(
               (e) => out(`node ${a.node}: ${(e as Error).message}`),
             );
@@ -167,10 +178,13 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         }
         while (reported + 1 < current - 1 && reported + 1 <= lastSlot) {
           reported++;
-          out(slotLine(reported, cluster.beacon.chain.records(), cluster.outcomes));
+          const line = slotLine(reported, cluster.beacon.chain.records(), cluster.outcomes);
+          note(line);
         }
+        live?.render({header, slotLines: slotLines.slice(-12), nodes: nodeStates(), outcomes: cluster.outcomes});
         if (reported >= lastSlot || stopping) {
           clearInterval(tick);
+          live?.done();
           resolve();
         }
       }, 200);
