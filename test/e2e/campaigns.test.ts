@@ -2,7 +2,7 @@ import path from "node:path";
 import {ACTIVE_PRESET, SLOTS_PER_EPOCH} from "@lodestar/params";
 import {expect} from "chai";
 import {byzantineFaults, lossyNetwork, seededUniform} from "../../src/devnet/faults.js";
-import {type LocalCluster, startLocalCluster} from "../../src/devnet/localCluster.js";
+import {type LocalCluster, type LocalClusterOpts, startLocalCluster} from "../../src/devnet/localCluster.js";
 import {SlashingProtection} from "../../src/slashing/index.js";
 import {useTmpDir} from "../utils/tmpDir.js";
 
@@ -30,19 +30,25 @@ describe(`fault campaigns (${ACTIVE_PRESET} preset)`, function () {
     cluster = null;
   });
 
-  it("10% message drop and 50 ms latency between nodes: at least 95% of the duties accepted, nothing slashable", async () => {
-    const faults = Object.fromEntries(
-      [0, 1, 2, 3].map((i) => [i, lossyNetwork({latencyMs: 50, dropRate: 0.1, random: seededUniform(100 + i)})]),
-    );
+  /** A 4-node, 4-validator cluster on 2 s slots, genesis 5 s out. */
+  async function start(seed: string, extra: Partial<LocalClusterOpts> = {}): Promise<LocalCluster> {
     cluster = await startLocalCluster({
       dir: tmp.path,
       nodes: 4,
       validators: 4,
       secondsPerSlot: SECONDS_PER_SLOT,
       genesisDelaySec: 5,
-      seed: "campaign-lossy",
-      faults,
+      seed,
+      ...extra,
     });
+    return cluster;
+  }
+
+  it("10% message drop and 50 ms latency between nodes: at least 95% of the duties accepted, nothing slashable", async () => {
+    const faults = Object.fromEntries(
+      [0, 1, 2, 3].map((i) => [i, lossyNetwork({latencyMs: 50, dropRate: 0.1, random: seededUniform(100 + i)})]),
+    );
+    cluster = await start("campaign-lossy", {faults});
     const last = 2 * SLOTS_PER_EPOCH - 1;
     await untilSlot(cluster, last + 2);
     const {done, expected} = doneShare(cluster, 0, last);
@@ -52,15 +58,7 @@ describe(`fault campaigns (${ACTIVE_PRESET} preset)`, function () {
   });
 
   it("two nodes down (below threshold): nothing submitted or signed; when they return, duties resume", async () => {
-    cluster = await startLocalCluster({
-      dir: tmp.path,
-      nodes: 4,
-      validators: 4,
-      secondsPerSlot: SECONDS_PER_SLOT,
-      genesisDelaySec: 5,
-      seed: "campaign-two-down",
-      skipNodes: [2, 3],
-    });
+    cluster = await start("campaign-two-down", {skipNodes: [2, 3]});
     const downUntil = SLOTS_PER_EPOCH; // one epoch
     await untilSlot(cluster, downUntil);
     // No quorum: no duty of that epoch reached the chain, and the two live nodes recorded nothing.
@@ -87,14 +85,7 @@ describe(`fault campaigns (${ACTIVE_PRESET} preset)`, function () {
   });
 
   it("a node killed for an epoch and restarted: every duty still accepted, and it takes part again", async () => {
-    cluster = await startLocalCluster({
-      dir: tmp.path,
-      nodes: 4,
-      validators: 4,
-      secondsPerSlot: SECONDS_PER_SLOT,
-      genesisDelaySec: 5,
-      seed: "campaign-kill-restart",
-    });
+    cluster = await start("campaign-kill-restart");
     await untilSlot(cluster, 2);
     await cluster.stopNode(2);
     await untilSlot(cluster, 2 + SLOTS_PER_EPOCH);
@@ -111,15 +102,7 @@ describe(`fault campaigns (${ACTIVE_PRESET} preset)`, function () {
   });
 
   it("a Byzantine node sending garbage frames: at least 95% accepted, nothing slashable", async () => {
-    cluster = await startLocalCluster({
-      dir: tmp.path,
-      nodes: 4,
-      validators: 4,
-      secondsPerSlot: SECONDS_PER_SLOT,
-      genesisDelaySec: 5,
-      seed: "campaign-garbage",
-      faults: {1: byzantineFaults("garbage")},
-    });
+    cluster = await start("campaign-garbage", {faults: {1: byzantineFaults("garbage")}});
     const last = SLOTS_PER_EPOCH - 1;
     await untilSlot(cluster, last + 2);
     const {done, expected} = doneShare(cluster, 0, last);
