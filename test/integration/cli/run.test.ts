@@ -14,6 +14,14 @@ const cli = (...argv: string[]) => runCliCaptured(argv);
 describe("cli: cohort run start-up checks", function () {
   this.timeout(30_000);
   const tmp = useTmpDir();
+  /** `cohort run` for node 0 of the fixture lock, with an unreachable remote signer. */
+  const runNode = (identity: string, beaconNode: string, ...extra: string[]) =>
+    cli(
+      "run",
+      ...["--cluster-lock", path.join(fixture, "cluster-lock.json"), "--identity-key", identity],
+      ...["--beacon-nodes", beaconNode, "--remote-signer", "http://127.0.0.1:1"],
+      ...["--data-dir", path.join(tmp.path, "data"), ...extra],
+    );
 
   it("refuses a beacon node of another chain, naming both roots, and exits 1", async () => {
     // A chain whose validators are not the cluster's: its genesis validators root differs from the lock's.
@@ -24,21 +32,7 @@ describe("cli: cohort run start-up checks", function () {
     copyFileSync(path.join(fixture, "node0", "identity-key"), identity);
     chmodSync(identity, 0o600);
     try {
-      const r = await cli(
-        "run",
-        "--cluster-lock",
-        path.join(fixture, "cluster-lock.json"),
-        "--identity-key",
-        identity,
-        "--beacon-nodes",
-        url,
-        "--remote-signer",
-        "http://127.0.0.1:1",
-        "--data-dir",
-        path.join(tmp.path, "data"),
-        "--log-level",
-        "error",
-      );
+      const r = await runNode(identity, url, "--log-level", "error");
       expect(r.code).to.equal(1);
       expect(r.err).to.match(/another chain: genesis validators root 0x[0-9a-f]{64}, the cluster lock says 0x212f13fc/);
     } finally {
@@ -50,19 +44,7 @@ describe("cli: cohort run start-up checks", function () {
     const identity = path.join(tmp.path, "identity-key");
     const {writeFileSync} = await import("node:fs");
     writeFileSync(identity, `0x${"11".repeat(32)}\n`, {mode: 0o600});
-    const r = await cli(
-      "run",
-      "--cluster-lock",
-      path.join(fixture, "cluster-lock.json"),
-      "--identity-key",
-      identity,
-      "--beacon-nodes",
-      "http://127.0.0.1:1",
-      "--remote-signer",
-      "http://127.0.0.1:1",
-      "--data-dir",
-      path.join(tmp.path, "data"),
-    );
+    const r = await runNode(identity, "http://127.0.0.1:1");
     expect(r.code).to.equal(1);
     expect(r.err).to.match(/not one of the cluster's operators/);
   });

@@ -9,6 +9,19 @@ const vectors = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../.
 const zeroRoot = `0x${"00".repeat(32)}`;
 
 const cli = (...argv: string[]) => runCliCaptured(argv);
+/** `cohort slashing-protection import --file F --data-dir D --genesis-validators-root R [extra…]` */
+const importFile = (file: string, dataDir: string, root: string, ...extra: string[]) =>
+  cli(
+    "slashing-protection",
+    "import",
+    "--file",
+    file,
+    "--data-dir",
+    dataDir,
+    "--genesis-validators-root",
+    root,
+    ...extra,
+  );
 
 describe("cli: cohort slashing-protection", () => {
   const tmp = useTmpDir();
@@ -19,16 +32,7 @@ describe("cli: cohort slashing-protection", () => {
     const input = path.join(tmp.path, "in.json");
     writeFileSync(input, JSON.stringify(interchange));
     const data = path.join(tmp.path, "data");
-    const imp = await cli(
-      "slashing-protection",
-      "import",
-      "--file",
-      input,
-      "--data-dir",
-      data,
-      "--genesis-validators-root",
-      zeroRoot,
-    );
+    const imp = await importFile(input, data, zeroRoot);
     expect(imp.code, imp.err).to.equal(0);
     expect(imp.out).to.match(/1 validators, 4 blocks, 3 attestations/);
     const output = path.join(tmp.path, "out.json");
@@ -65,18 +69,7 @@ describe("cli: cohort slashing-protection", () => {
     const input = path.join(tmp.path, "signer.json");
     writeFileSync(input, JSON.stringify(signerExport));
     const data = path.join(tmp.path, "data");
-    const r = await cli(
-      "slashing-protection",
-      "import",
-      "--file",
-      input,
-      "--data-dir",
-      data,
-      "--genesis-validators-root",
-      gvr,
-      "--cluster-lock",
-      lockFile,
-    );
+    const r = await importFile(input, data, gvr, "--cluster-lock", lockFile);
     expect(r.code, r.err).to.equal(0);
     const output = path.join(tmp.path, "out.json");
     expect((await cli("slashing-protection", "export", "--file", output, "--data-dir", data)).code).to.equal(0);
@@ -86,18 +79,7 @@ describe("cli: cohort slashing-protection", () => {
     // A key that belongs to no validator of the lock is refused, and nothing is imported.
     signerExport.data[0].pubkey = `0x${"ab".repeat(48)}`;
     writeFileSync(input, JSON.stringify(signerExport));
-    const bad = await cli(
-      "slashing-protection",
-      "import",
-      "--file",
-      input,
-      "--data-dir",
-      data,
-      "--genesis-validators-root",
-      gvr,
-      "--cluster-lock",
-      lockFile,
-    );
+    const bad = await importFile(input, data, gvr, "--cluster-lock", lockFile);
     expect(bad.code).to.equal(1);
     expect(bad.err).to.match(/data\[0\]\.pubkey.*no key share/);
   });
@@ -106,16 +88,7 @@ describe("cli: cohort slashing-protection", () => {
     const data = path.join(tmp.path, "data");
     const bad = path.join(tmp.path, "bad.json");
     writeFileSync(bad, "{not json");
-    const r1 = await cli(
-      "slashing-protection",
-      "import",
-      "--file",
-      bad,
-      "--data-dir",
-      data,
-      "--genesis-validators-root",
-      zeroRoot,
-    );
+    const r1 = await importFile(bad, data, zeroRoot);
     expect(r1.code).to.equal(1);
     expect(r1.err).to.match(/not valid JSON.*nothing was imported/);
     const otherChain = {
@@ -123,28 +96,10 @@ describe("cli: cohort slashing-protection", () => {
       data: [],
     };
     writeFileSync(bad, JSON.stringify(otherChain));
-    const r2 = await cli(
-      "slashing-protection",
-      "import",
-      "--file",
-      bad,
-      "--data-dir",
-      data,
-      "--genesis-validators-root",
-      zeroRoot,
-    );
+    const r2 = await importFile(bad, data, zeroRoot);
     expect(r2.code).to.equal(1);
     expect(r2.err).to.match(/another chain/);
-    const r3 = await cli(
-      "slashing-protection",
-      "import",
-      "--file",
-      bad,
-      "--data-dir",
-      data,
-      "--genesis-validators-root",
-      "0x12",
-    );
+    const r3 = await importFile(bad, data, "0x12");
     expect(r3.code).to.equal(2);
     const r4 = await cli("slashing-protection", "export", "--file", bad, "--data-dir", path.join(tmp.path, "none"));
     expect(r4.code).to.equal(1);
