@@ -1,5 +1,10 @@
 import type {DutyOutcome} from "../duties/outcome.js";
 
+/** A duty the simulated chain accepted (and maybe already included in a block). */
+export function isAccepted(record: {status: string}): boolean {
+  return record.status === "accepted" || record.status === "included";
+}
+
 export interface DevnetSummary {
   slots: {from: number; to: number};
   duties: Record<"attester" | "proposer", {expected: number; submitted: number; accepted: number}>;
@@ -32,7 +37,7 @@ export function summarize(
     return {
       expected: mine.length,
       submitted: mine.filter((r) => r.status !== "missed" && r.status !== "pending").length,
-      accepted: mine.filter((r) => r.status === "accepted" || r.status === "included").length,
+      accepted: mine.filter(isAccepted).length,
     };
   }
   const latency = (type: string) => {

@@ -83,6 +83,7 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
   private readonly closers: (() => Promise<void> | void)[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private started = false;
+  private stopping = false;
   /** Base URL of the monitoring endpoints once started (when `opts.monitoring` is set). */
   monitoringUrl: string | null = null;
 
@@ -109,6 +110,7 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
 
   /** Stops taking duties, lets in-flight ones end (they fail as "stopped" if they cannot), closes the DB. */
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const close of this.closers.splice(0).reverse()) {
       try {
         await close();
@@ -122,11 +124,12 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
   /** Start-up report of peer reachability: a node without a quorum of peers cannot complete any duty. */
   private async reportPeers(network: Network, threshold: number): Promise<void> {
     let connected = 0;
-    for (let attempt = 0; attempt < 20; attempt++) {
+    for (let attempt = 0; attempt < 20 && !this.stopping; attempt++) {
       connected = network.peers().filter((p) => p.connected).length;
       if (connected === network.peers().length) break;
       await new Promise((r) => setTimeout(r, 250));
     }
+    if (this.stopping) return;
     const ctx = {connected, peers: network.peers().length, needed: threshold - 1};
     if (connected + 1 >= threshold) this.logger.info("peers reachable", ctx);
     else this.logger.warn("too few peers reachable to complete duties yet; retrying in the background", ctx);

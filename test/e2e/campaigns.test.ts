@@ -3,6 +3,7 @@ import {ACTIVE_PRESET, SLOTS_PER_EPOCH} from "@lodestar/params";
 import {expect} from "chai";
 import {byzantineFaults, lossyNetwork, seededUniform} from "../../src/devnet/faults.js";
 import {type LocalCluster, type LocalClusterOpts, startLocalCluster} from "../../src/devnet/localCluster.js";
+import {isAccepted} from "../../src/devnet/summary.js";
 import {SlashingProtection} from "../../src/slashing/index.js";
 import {useTmpDir} from "../utils/tmpDir.js";
 
@@ -17,7 +18,7 @@ function doneShare(cluster: LocalCluster, from: number, to: number): {done: numb
   const records = cluster.beacon.chain.records().filter((r) => r.slot >= from && r.slot <= to);
   return {
     expected: records.length,
-    done: records.filter((r) => r.status === "accepted" || r.status === "included").length,
+    done: records.filter(isAccepted).length,
   };
 }
 

@@ -2,6 +2,7 @@ import {ACTIVE_PRESET, SLOTS_PER_EPOCH} from "@lodestar/params";
 import {expect} from "chai";
 import {byzantineFaults, crashBeforeFirstAttestationSign} from "../../src/devnet/faults.js";
 import {type LocalCluster, startLocalCluster} from "../../src/devnet/localCluster.js";
+import {isAccepted} from "../../src/devnet/summary.js";
 import type {ShareSigner} from "../../src/duties/attester.js";
 import type {NodeFaults} from "../../src/plugin/node.js";
 import {toHex} from "../../src/util/hex.js";
@@ -22,7 +23,7 @@ async function runEpochs(cluster: LocalCluster, epochs: number): Promise<void> {
 function dutiesUpTo(cluster: LocalCluster, epochs: number) {
   const records = cluster.beacon.chain.records().filter((r) => r.slot < epochs * SLOTS_PER_EPOCH);
   const by = (type: string) => records.filter((r) => r.type === type);
-  const notDone = records.filter((r) => r.status !== "included" && r.status !== "accepted");
+  const notDone = records.filter((r) => !isAccepted(r));
   if (notDone.length > 0) {
     console.log(
       "duties not done:",
@@ -33,11 +34,11 @@ function dutiesUpTo(cluster: LocalCluster, epochs: number) {
   return {
     attester: {
       expected: by("attester").length,
-      accepted: by("attester").filter((r) => r.status === "included" || r.status === "accepted").length,
+      accepted: by("attester").filter(isAccepted).length,
     },
     proposer: {
       expected: by("proposer").length,
-      accepted: by("proposer").filter((r) => r.status === "included" || r.status === "accepted").length,
+      accepted: by("proposer").filter(isAccepted).length,
     },
   };
 }

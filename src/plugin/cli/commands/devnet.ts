@@ -9,7 +9,7 @@ import {byzantineFaults, combineFaults, lossyNetwork, seededUniform} from "../..
 import {LiveView} from "../../../devnet/liveView.js";
 import {startLocalCluster} from "../../../devnet/localCluster.js";
 import {startProcessCluster} from "../../../devnet/processCluster.js";
-import {summarize} from "../../../devnet/summary.js";
+import {isAccepted, summarize} from "../../../devnet/summary.js";
 import type {DutyOutcome} from "../../../duties/outcome.js";
 import {createLogger, type LogLevel} from "../../../util/logger.js";
 import type {NodeFaults} from "../../node.js";
@@ -232,7 +232,7 @@ function slotLine(
   for (const type of ["proposer", "attester"] as const) {
     const duties = records.filter((r) => r.slot === slot && r.type === type);
     if (duties.length === 0) continue;
-    const ok = duties.filter((r) => r.status === "accepted" || r.status === "included").length;
+    const ok = duties.filter(isAccepted).length;
     const mine = outcomes.filter((o) => o.slot === slot && o.type === type);
     const submitted = mine.filter((o) => o.status === "submitted");
     const rounds = [...new Set(submitted.map((o) => (o.status === "submitted" ? o.consensusRound : 0)))].join(",");
