@@ -17,6 +17,8 @@ export {
   decryptKeystoreFile,
   encryptKeystore,
   type KdfOption,
+  KeystoreError,
+  type KeystoreErrorType,
   readPasswordFile,
   validateKdf,
 } from "./keystores.js";
@@ -35,7 +37,7 @@ export {
   serializeClusterLock,
   validatorKeysFromLock,
 } from "./lock.js";
-export {type ClusterNetwork, isKnownNetwork, KNOWN_NETWORKS, knownNetwork, resolveNetwork} from "./networks.js";
+export {type ClusterNetwork, knownNetwork, resolveNetwork} from "./networks.js";
 export {
   IDENTITY_KEY_FILE,
   keystoreFileName,

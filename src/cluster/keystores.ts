@@ -1,7 +1,8 @@
 import {readdir, readFile} from "node:fs/promises";
 import path from "node:path";
-import {create, decrypt, type IKdfModule, Keystore} from "@chainsafe/bls-keystore";
+import {create, type IKdfModule, Keystore} from "@chainsafe/bls-keystore";
 import {SecretKey} from "@chainsafe/blst";
+import {CohortError} from "../util/errors.js";
 import {toHex} from "../util/hex.js";
 import {ClusterError} from "./errors.js";
 import type {RandomBytes} from "./random.js";
@@ -64,6 +65,16 @@ export async function encryptKeystore(
   return `${JSON.stringify(keystore, null, 2)}\n`;
 }
 
+export type KeystoreErrorType =
+  | {code: "KEYSTORE_DIR_UNREADABLE"; dir: string; reason: string}
+  | {code: "KEYSTORE_NONE_FOUND"; dir: string}
+  | {code: "KEYSTORE_INVALID"; file: string; reason: string}
+  | {code: "KEYSTORE_WRONG_PASSWORD"; file: string}
+  | {code: "KEYSTORE_PUBKEY_MISMATCH"; file: string}
+  | {code: "KEYSTORE_DUPLICATE_KEY"; file: string; pubkey: string};
+
+export class KeystoreError extends CohortError<KeystoreErrorType> {}
+
 /** A decrypted keystore: the secret and its public key (checked to match the keystore's `pubkey`). */
 export interface DecryptedKey {
   path: string;
@@ -74,28 +85,34 @@ export interface DecryptedKey {
 
 /** Decrypts one EIP-2335 keystore file; errors name the file. */
 export async function decryptKeystoreFile(file: string, password: string): Promise<DecryptedKey> {
-  const fail = (reason: string) =>
-    new ClusterError({code: "CLUSTER_NODE_FILE_INVALID", path: file, reason}, `${file}: ${reason}`);
+  const invalid = (reason: string) => new KeystoreError({code: "KEYSTORE_INVALID", file, reason}, `${file}: ${reason}`);
   let keystore: Keystore;
   try {
     keystore = Keystore.parse(await readFile(file, "utf8"));
   } catch (e) {
-    throw fail(`not an EIP-2335 keystore (${(e as Error).message.split("\n")[0]})`);
+    throw invalid(`not an EIP-2335 keystore (${(e as Error).message.split("\n")[0]})`);
   }
+  // decrypt checks the password (checksum) itself; one KDF run per keystore, not two.
   let secret: Uint8Array;
   try {
-    secret = await decrypt(keystore, password);
-  } catch {
-    throw fail("wrong password or corrupted keystore");
+    secret = await keystore.decrypt(password);
+  } catch (e) {
+    if (e instanceof Error && /password/i.test(e.message)) {
+      throw new KeystoreError({code: "KEYSTORE_WRONG_PASSWORD", file}, `wrong password for keystore ${file}`);
+    }
+    throw invalid(`cannot decrypt: ${(e as Error).message}`);
   }
   let publicKey: string;
   try {
     publicKey = toHex(SecretKey.fromBytes(secret).toPublicKey().toBytes());
   } catch {
-    throw fail("holds an invalid BLS secret key");
+    throw invalid("holds an invalid BLS secret key");
   }
   if (keystore.pubkey !== "" && `0x${keystore.pubkey.replace(/^0x/, "").toLowerCase()}` !== publicKey) {
-    throw fail("its pubkey field does not match the decrypted key");
+    throw new KeystoreError(
+      {code: "KEYSTORE_PUBKEY_MISMATCH", file},
+      `${file}: its pubkey field does not match the decrypted key`,
+    );
   }
   return {path: file, secret, publicKey};
 }
@@ -116,8 +133,10 @@ export async function readPasswordFile(file: string): Promise<string> {
 }
 
 /**
- * Decrypts every `keystore*.json` of a directory (in natural name order) with one password; other
- * files, such as staking-deposit-cli's deposit_data-*.json, are left alone.
+ * The one EIP-2335 directory loader (create-cluster --split-keystores, cohort signer): decrypts every
+ * `keystore*.json` of a directory (in natural name order) with one password; other files, such as
+ * staking-deposit-cli's deposit_data-*.json, are left alone. All or nothing: any bad file, or the same
+ * key twice, fails the load. `onProgress(done, total)` follows each decryption.
  */
 export async function decryptKeystoreDir(
   dir: string,
@@ -128,13 +147,25 @@ export async function decryptKeystoreDir(
   try {
     names = (await readdir(dir)).filter((f) => f.startsWith("keystore") && f.endsWith(".json")).sort(byNumberThenName);
   } catch (e) {
-    throw new ClusterError({code: "CLUSTER_FILE_UNREADABLE", path: dir, reason: (e as Error).message});
+    const reason = (e as Error).message;
+    throw new KeystoreError(
+      {code: "KEYSTORE_DIR_UNREADABLE", dir, reason},
+      `cannot read keystore directory ${dir}: ${reason}`,
+    );
   }
-  if (names.length === 0)
-    throw new ClusterError({code: "CLUSTER_FILE_UNREADABLE", path: dir, reason: "no keystore*.json files"});
+  if (names.length === 0) {
+    throw new KeystoreError({code: "KEYSTORE_NONE_FOUND", dir}, `no keystore*.json keystore in ${dir}`);
+  }
   const keys: DecryptedKey[] = [];
   for (const name of names) {
-    keys.push(await decryptKeystoreFile(path.join(dir, name), password));
+    const key = await decryptKeystoreFile(path.join(dir, name), password);
+    if (keys.some((k) => k.publicKey === key.publicKey)) {
+      throw new KeystoreError(
+        {code: "KEYSTORE_DUPLICATE_KEY", file: key.path, pubkey: key.publicKey},
+        `keystore ${key.path}: key ${key.publicKey} loaded twice`,
+      );
+    }
+    keys.push(key);
     onProgress?.(keys.length, names.length);
   }
   return keys;

@@ -2,11 +2,12 @@ import {createHash} from "node:crypto";
 import {readFile} from "node:fs/promises";
 import {PublicKey} from "@chainsafe/blst";
 import type {ValidatorKeys} from "../combine/combine.js";
+import {isNetworkName} from "../eth/network.js";
 import {isValidIdentityPublicKey} from "../p2p/identity.js";
 import {fromHex, isHex} from "../util/hex.js";
 import {firstInconsistentWindow} from "./consistency.js";
 import {ClusterError} from "./errors.js";
-import {type ClusterNetwork, isKnownNetwork, knownNetwork} from "./networks.js";
+import {type ClusterNetwork, knownNetwork} from "./networks.js";
 import {peerIdOfIdentityKey} from "./peerId.js";
 
 export const CLUSTER_LOCK_VERSION = "cohort/lock/v1";
@@ -159,7 +160,7 @@ export async function parseClusterLock(json: unknown): Promise<ClusterLock> {
     genesisForkVersion: hex(net.genesis_fork_version, "network.genesis_fork_version", 4),
     genesisValidatorsRoot: hex(net.genesis_validators_root, "network.genesis_validators_root", 32),
   };
-  if (isKnownNetwork(network.name)) {
+  if (isNetworkName(network.name)) {
     const known = knownNetwork(network.name);
     if (network.genesisForkVersion !== known.genesisForkVersion)
       throw invalid("network.genesis_fork_version", `is not ${network.name}'s (${known.genesisForkVersion})`);

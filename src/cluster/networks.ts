@@ -1,10 +1,16 @@
-import {genesisData, networksChainConfig} from "@lodestar/config/networks";
+import {
+  isNetworkName,
+  NETWORK_NAMES,
+  type NetworkName,
+  namedChainConfig,
+  namedGenesisValidatorsRoot,
+} from "../eth/network.js";
 import {isHex, toHex} from "../util/hex.js";
 import {ClusterError} from "./errors.js";
 
 /** The chain a cluster validates on: what signing domains are computed from. */
 export interface ClusterNetwork {
-  /** "mainnet", "hoodi", "sepolia", or any other name for a custom/dev chain. */
+  /** A known network name (`NETWORK_NAMES`), or any other name for a custom/dev chain. */
   name: string;
   /** 0x-prefixed 4-byte genesis fork version. */
   genesisForkVersion: string;
@@ -12,20 +18,12 @@ export interface ClusterNetwork {
   genesisValidatorsRoot: string;
 }
 
-/** The public networks cohort knows by name; their values come from @lodestar/config. */
-export const KNOWN_NETWORKS = ["mainnet", "hoodi", "sepolia"] as const;
-export type KnownNetworkName = (typeof KNOWN_NETWORKS)[number];
-
-export function isKnownNetwork(name: string): name is KnownNetworkName {
-  return (KNOWN_NETWORKS as readonly string[]).includes(name);
-}
-
 /** A known network's genesis fork version and genesis validators root, as Lodestar ships them. */
-export function knownNetwork(name: KnownNetworkName): ClusterNetwork {
+export function knownNetwork(name: NetworkName): ClusterNetwork {
   return {
     name,
-    genesisForkVersion: toHex(networksChainConfig[name].GENESIS_FORK_VERSION),
-    genesisValidatorsRoot: genesisData[name].genesisValidatorsRoot.toLowerCase(),
+    genesisForkVersion: toHex(namedChainConfig(name).GENESIS_FORK_VERSION),
+    genesisValidatorsRoot: toHex(namedGenesisValidatorsRoot(name)),
   };
 }
 
@@ -37,7 +35,7 @@ export function resolveNetwork(
   name: string,
   custom: {genesisForkVersion?: string; genesisValidatorsRoot?: string} = {},
 ): ClusterNetwork {
-  if (isKnownNetwork(name)) {
+  if (isNetworkName(name)) {
     const known = knownNetwork(name);
     if (
       (custom.genesisForkVersion !== undefined &&
@@ -55,7 +53,7 @@ export function resolveNetwork(
   if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(name)) {
     throw new ClusterError(
       {code: "CLUSTER_UNKNOWN_NETWORK", network: name},
-      `network name must be ${KNOWN_NETWORKS.join(", ")} or a custom name of [a-z0-9_-]`,
+      `network name must be ${NETWORK_NAMES.join(", ")} or a custom name of [a-z0-9_-]`,
     );
   }
   if (!isHex(custom.genesisForkVersion, 4) || !isHex(custom.genesisValidatorsRoot, 32)) {

@@ -2,10 +2,13 @@
  * Wiring of `cohort signer`: decrypt the keystores, open the signer's own slashing-protection DB, serve
  * the Web3Signer API. The CLI command is a thin layer over `startSignerService`.
  */
+import {SecretKey} from "@chainsafe/blst";
 import type {ChainConfig} from "@lodestar/config";
+import {decryptKeystoreDir} from "../cluster/keystores.js";
 import {SlashingProtection} from "../slashing/index.js";
+import {fromHex} from "../util/hex.js";
 import type {Logger} from "../util/logger.js";
-import {loadKeystoresFromDir} from "./keystores.js";
+
 import {SignerServer} from "./signerServer.js";
 
 export interface SignerServiceOpts {
@@ -34,7 +37,10 @@ export async function startSignerService(
   opts: SignerServiceOpts,
   modules: SignerServiceModules,
 ): Promise<RunningSigner> {
-  const keys = await loadKeystoresFromDir(opts.keystoresDir, opts.password, modules.onProgress);
+  const keys = (await decryptKeystoreDir(opts.keystoresDir, opts.password, modules.onProgress)).map((k) => ({
+    pubkey: fromHex(k.publicKey, 48),
+    secretKey: SecretKey.fromBytes(k.secret),
+  }));
   const slashingProtection = SlashingProtection.open(
     {dataDir: opts.dataDir, genesisValidatorsRoot: opts.genesisValidatorsRoot},
     {logger: modules.logger.child({module: "slashing"})},

@@ -7,8 +7,8 @@ import {SecretKey} from "@chainsafe/blst";
 import {chainConfigToJson} from "@lodestar/config";
 import {ForkName} from "@lodestar/params";
 import {expect} from "chai";
+import {decryptKeystoreDir} from "../../../src/cluster/keystores.js";
 import type {SignerError} from "../../../src/eth/errors.js";
-import {loadKeystoresFromDir} from "../../../src/eth/keystores.js";
 import {signingRootOnNetwork} from "../../../src/eth/signing.js";
 import {verifies, Web3SignerClient} from "../../../src/eth/web3signer.js";
 import {toHex} from "../../../src/util/hex.js";
@@ -60,20 +60,20 @@ describe("cohort signer", function () {
     const dir = path.join(tmp.path, "keys");
     await writeKeystores(dir, secretKeys);
     const progress: string[] = [];
-    const keys = await loadKeystoresFromDir(dir, PASSWORD, (d, t) => progress.push(`${d}/${t}`));
-    expect(keys.map((k) => toHex(k.pubkey))).to.deep.equal(pubkeys.map(toHex));
+    const keys = await decryptKeystoreDir(dir, PASSWORD, (d, t) => progress.push(`${d}/${t}`));
+    expect(keys.map((k) => k.publicKey)).to.deep.equal(pubkeys.map(toHex));
     expect(progress).to.deep.equal(["1/2", "2/2"]);
-    await loadKeystoresFromDir(dir, "wrong").then(
+    await decryptKeystoreDir(dir, "wrong").then(
       () => expect.fail("wrong password accepted"),
       (e: Error & {code?: string}) => expect(e.code).to.equal("KEYSTORE_WRONG_PASSWORD"),
     );
-    writeFileSync(path.join(dir, "zz.json"), "{}");
-    await loadKeystoresFromDir(dir, PASSWORD).then(
+    writeFileSync(path.join(dir, "keystore-zz.json"), "{}");
+    await decryptKeystoreDir(dir, PASSWORD).then(
       () => expect.fail("bad keystore accepted"),
       (e: Error & {code?: string}) => expect(e.code).to.equal("KEYSTORE_INVALID"),
     );
     mkdirSync(path.join(tmp.path, "empty"));
-    await loadKeystoresFromDir(path.join(tmp.path, "empty"), PASSWORD).then(
+    await decryptKeystoreDir(path.join(tmp.path, "empty"), PASSWORD).then(
       () => expect.fail("empty dir accepted"),
       (e: Error & {code?: string}) => expect(e.code).to.equal("KEYSTORE_NONE_FOUND"),
     );

@@ -1,5 +1,5 @@
 import {ClusterError} from "../../../cluster/errors.js";
-import {DEFAULT_KDF, type KdfOption, validateKdf} from "../../../cluster/keystores.js";
+import {DEFAULT_KDF, type KdfOption, KeystoreError, validateKdf} from "../../../cluster/keystores.js";
 import {CombineError} from "../../../combine/errors.js";
 import {CliError} from "../errors.js";
 
@@ -61,6 +61,9 @@ const USAGE_CODES = new Set([
 export function toCliError(e: unknown): CliError {
   if (e instanceof CliError) return e;
   if (e instanceof RangeError) return new CliError({code: "CLI_INVALID_ARGUMENT", argument: ""}, e.message);
+  if (e instanceof KeystoreError && e.type.code === "KEYSTORE_DUPLICATE_KEY") {
+    return new CliError({code: "CLI_INVALID_ARGUMENT", argument: "split-keystores"}, e.message);
+  }
   if (e instanceof ClusterError || e instanceof CombineError) {
     return USAGE_CODES.has(e.code)
       ? new CliError({code: "CLI_INVALID_ARGUMENT", argument: e.code}, e.message)

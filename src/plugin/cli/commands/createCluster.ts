@@ -1,8 +1,9 @@
 import type {CommandModule} from "yargs";
 import {createCluster, DEFAULT_BASE_PORT} from "../../../cluster/create.js";
 import {decryptKeystoreDir, readPasswordFile} from "../../../cluster/keystores.js";
-import {KNOWN_NETWORKS, resolveNetwork} from "../../../cluster/networks.js";
+import {resolveNetwork} from "../../../cluster/networks.js";
 import {type RandomBytes, secureRandom, seededRandom} from "../../../cluster/random.js";
+import {NETWORK_NAMES} from "../../../eth/network.js";
 import {CliError} from "../errors.js";
 import {kdfFromArgs, kdfOptions, stderrProgress, toCliError} from "./clusterShared.js";
 
@@ -34,7 +35,7 @@ export const createClusterCommand: CommandModule<object, CreateClusterArgs> = {
       .option("network", {
         type: "string",
         demandOption: true,
-        describe: `${KNOWN_NETWORKS.join(", ")}, or a custom network name with --genesis-fork-version and --genesis-validators-root`,
+        describe: `${NETWORK_NAMES.join(", ")}, or a custom network name with --genesis-fork-version and --genesis-validators-root`,
       })
       .option("genesis-fork-version", {type: "string", describe: "Custom network: 0x + 4 bytes"})
       .option("genesis-validators-root", {type: "string", describe: "Custom network: 0x + 32 bytes"})
@@ -102,12 +103,6 @@ export const createClusterCommand: CommandModule<object, CreateClusterArgs> = {
         const keys = await decryptKeystoreDir(args["split-keystores"], password, (done, total) =>
           progress({stage: "decrypting keystores", done, total}),
         );
-        const unique = new Set(keys.map((k) => k.publicKey));
-        if (unique.size !== keys.length)
-          throw new CliError(
-            {code: "CLI_INVALID_ARGUMENT", argument: "split-keystores"},
-            "the keystores hold the same key more than once",
-          );
         existingSecrets = keys.map((k) => k.secret);
       }
       const lock = await createCluster(

@@ -1,7 +1,7 @@
 import {readFileSync} from "node:fs";
 import type {ChainConfig} from "@lodestar/config";
 import type {CommandModule} from "yargs";
-import {KeystoreError} from "../../../eth/keystores.js";
+import {KeystoreError} from "../../../cluster/keystores.js";
 import {
   customChainConfig,
   NETWORK_NAMES,
@@ -38,7 +38,7 @@ export const signerCommand: CommandModule<object, SignerArgs> = {
       .option("keystores", {
         type: "string",
         demandOption: true,
-        describe: "Directory of EIP-2335 keystore *.json files",
+        describe: "Directory of EIP-2335 keystore*.json files (other files, e.g. deposit_data-*.json, are ignored)",
       })
       .option("password-file", {type: "string", demandOption: true, describe: "File holding the keystores' password"})
       .option("address", {type: "string", default: "127.0.0.1", describe: "Address to listen on"})
