@@ -1,5 +1,4 @@
 export {
-  assertEmptyOrAbsent,
   type ClusterPlan,
   type CreateClusterModules,
   type CreateClusterOpts,

@@ -14,7 +14,7 @@ import {type BeaconNodeAttempt, BeaconNodeError} from "./errors.js";
 import type {EthMetrics} from "./metrics.js";
 
 export interface BeaconNodePoolOpts {
-  /** BN URLs, in order of preference. */
+  /** BN URLs, in order of preference (none when `modules.apiClients` are given instead). */
   urls: string[];
   /** Timeout of each request to one BN. */
   timeoutMs?: number;
@@ -28,6 +28,11 @@ export interface BeaconNodePoolModules {
   config: ChainForkConfig;
   logger: Logger;
   metrics?: EthMetrics;
+  /**
+   * A host's own @lodestar/api clients (e.g. an embedding validator client's), in order of preference,
+   * used as they are (their own timeouts and wire formats) after the `urls`' clients.
+   */
+  apiClients?: {endpoint: string; api: ApiClient}[];
 }
 
 export type BeaconNodeState = "unknown" | "synced" | "syncing" | "failing";
@@ -64,7 +69,9 @@ export class BeaconNodePool {
   private readonly metrics: EthMetrics | undefined;
 
   constructor(opts: BeaconNodePoolOpts, modules: BeaconNodePoolModules) {
-    if (opts.urls.length === 0) throw new Error("BeaconNodePool needs at least one URL");
+    if (opts.urls.length === 0 && !modules.apiClients?.length) {
+      throw new Error("BeaconNodePool needs at least one URL or API client");
+    }
     this.metrics = modules.metrics;
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.timeouts = opts.timeouts ?? {};
@@ -82,8 +89,9 @@ export class BeaconNodePool {
         },
         {config: modules.config},
       ),
-      state: "unknown",
+      state: "unknown" as BeaconNodeState,
     }));
+    for (const {endpoint, api} of modules.apiClients ?? []) this.nodes.push({endpoint, api, state: "unknown"});
   }
 
   /** Asks every BN for its sync status (in parallel) and orders the fallbacks by it; never throws. */

@@ -44,6 +44,14 @@ export interface Libp2pNetworkModules {
   now?: () => number;
   /** Uniform [0, 1), for redial jitter. */
   random?: () => number;
+  /** Told when a cluster peer connects (first open connection) or disconnects (last one closed). */
+  onPeerConnection?: (event: PeerConnectionEvent) => void;
+}
+
+export interface PeerConnectionEvent {
+  /** The peer's 0-based operator index in the cluster lock. */
+  operatorIndex: number;
+  connected: boolean;
 }
 
 const DEFAULTS = {
@@ -431,6 +439,7 @@ export class Libp2pNetwork implements Network {
     state.redialTimer = null;
     this.modules.metrics.peerConnected.set({peer: state.label}, 1);
     this.modules.logger.verbose("peer connected", {peer: state.member.index});
+    this.modules.onPeerConnection?.({operatorIndex: state.member.index, connected: true});
     this.requestCatchUp(state);
   }
 
@@ -441,6 +450,7 @@ export class Libp2pNetwork implements Network {
     for (const topic of TOPICS) state.queues[topic].reset();
     this.modules.metrics.peerConnected.set({peer: state.label}, 0);
     this.modules.logger.verbose("peer disconnected", {peer: state.member.index});
+    this.modules.onPeerConnection?.({operatorIndex: state.member.index, connected: false});
     const banMs = this.misbehaviour.banRemainingMs(state.member.index);
     this.scheduleRedial(state, banMs > 0 ? banMs : backoffDelayMs(0, this.cfg.redialBackoff, this.random));
   }

@@ -1,4 +1,5 @@
 import {EventEmitter} from "node:events";
+import type {ApiClient} from "@lodestar/api";
 import type {BeaconConfig} from "@lodestar/config";
 import {chainConfig as defaultChainConfig} from "@lodestar/config/default";
 import {Registry} from "prom-client";
@@ -17,11 +18,12 @@ import {DutyScheduler, type DutyTrigger} from "../duties/scheduler.js";
 import {ShareExchange} from "../duties/shareExchange.js";
 import {UndecidedGate} from "../duties/undecidedGate.js";
 import {BeaconNodeClient} from "../eth/beaconNode.js";
+import {LocalShareSigner} from "../eth/localSigner.js";
 import {beaconConfig, customChainConfig} from "../eth/network.js";
 import {Web3SignerClient} from "../eth/web3signer.js";
 import type {IdentityKey} from "../p2p/identity.js";
 import {createP2pMetrics} from "../p2p/metrics.js";
-import {Libp2pNetwork} from "../p2p/network.js";
+import {Libp2pNetwork, type PeerConnectionEvent} from "../p2p/network.js";
 import {SlashingProtection} from "../slashing/index.js";
 import {createSlashingMetrics} from "../slashing/metrics.js";
 import {bytesEqual, fromHex, toHex} from "../util/hex.js";
@@ -33,8 +35,10 @@ export interface CohortNodeOpts {
   lock: ClusterLock;
   /** This node's 0-based operator index in the lock. */
   operatorIndex: number;
+  /** Beacon node URLs, in order of preference; may be empty when `modules.beaconApi` is given. */
   beaconNodeUrls: string[];
-  remoteSignerUrl: string;
+  /** The Web3Signer-API remote signer holding this node's key shares; unused when `modules.signer` is given. */
+  remoteSignerUrl?: string;
   dataDir: string;
   /** libp2p listen addresses, e.g. ["/ip4/127.0.0.1/tcp/3610"]. */
   p2pListen: string[];
@@ -59,16 +63,46 @@ export interface NodeFaults {
 
 export type DutyBeaconNode = AttesterBeaconNode & ProposerBeaconNode;
 
+/** What the node needs of its signer: share signatures, and the share keys it holds (checked at start). */
+export interface NodeSigner extends ShareSigner {
+  publicKeys(): Promise<Uint8Array[]>;
+  /** Readiness probe (`/readyz`); a signer without one counts as up. */
+  upcheck?(): Promise<boolean>;
+}
+
+/** Makes the node's signer once the chain's config is known (read from the BN at start). */
+export type NodeSignerFactory = (ctx: {config: BeaconConfig; logger: Logger}) => NodeSigner;
+
+/** An in-process signer holding the node's key-share secrets (32 bytes each, one per validator). */
+export function localShareSigner(secretKeys: Uint8Array[]): NodeSignerFactory {
+  return ({config}) => new LocalShareSigner({secretKeys}, {config});
+}
+
 export interface CohortNodeModules {
+  /** This operator's secp256k1 identity key (libp2p peer id, consensus and share message signatures). */
   identity: IdentityKey;
+  /**
+   * A host's own Beacon API client (@lodestar/api `getClient`), used after any `opts.beaconNodeUrls`;
+   * it must be built with the chain's config, since it encodes the fork's types.
+   */
+  beaconApi?: ApiClient;
+  /** The share signer; the remote signer at `opts.remoteSignerUrl` when absent. */
+  signer?: NodeSignerFactory;
   faults?: NodeFaults;
   logger?: Logger;
   register?: Registry;
   clock?: Clock;
+  /** Aborting it stops the node (as `stop()` does). */
+  signal?: AbortSignal;
 }
 
+/** A co-validator's connection changed: `operatorIndex` is its 0-based index in the lock. */
+export type PeerEvent = PeerConnectionEvent;
+
 export interface CohortNodeEvents {
+  /** Every duty of every validator ends in exactly one outcome: submitted (with latency) or failed (with reason). */
   duty: [DutyOutcome];
+  peer: [PeerEvent];
 }
 
 /**
@@ -100,6 +134,13 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
   async start(): Promise<void> {
     if (this.started) throw new Error("node already started");
     this.started = true;
+    const signal = this.modules.signal;
+    if (signal?.aborted) throw new NodeError({code: "NODE_ABORTED"}, "the node's abort signal fired before it started");
+    if (signal) {
+      const onAbort = () => void this.stop();
+      signal.addEventListener("abort", onAbort, {once: true});
+      this.closers.push(() => signal.removeEventListener("abort", onAbort));
+    }
     try {
       await this.startInner();
     } catch (e) {
@@ -135,15 +176,36 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
     else this.logger.warn("too few peers reachable to complete duties yet; retrying in the background", ctx);
   }
 
+  private createSigner(config: BeaconConfig, logger: Logger): NodeSigner {
+    if (this.modules.signer) return this.modules.signer({config, logger});
+    if (this.opts.remoteSignerUrl === undefined) {
+      throw new NodeError(
+        {code: "NODE_NO_SIGNER"},
+        "the node has no signer: give opts.remoteSignerUrl or modules.signer",
+      );
+    }
+    return new Web3SignerClient({url: this.opts.remoteSignerUrl}, {config, logger});
+  }
+
   private async startInner(): Promise<void> {
     const {lock, operatorIndex} = this.opts;
+    if (this.opts.beaconNodeUrls.length === 0 && this.modules.beaconApi === undefined) {
+      throw new NodeError(
+        {code: "NODE_NO_BEACON_NODE"},
+        "the node has no beacon node: give opts.beaconNodeUrls or modules.beaconApi",
+      );
+    }
     const log = this.logger;
     await initHerumi();
 
     // The BN: its chain must be the lock's.
     // Until the BN's spec is known, the default chain config serves to read its genesis and spec.
     const bootstrapConfig = beaconConfig(defaultChainConfig, fromHex(lock.network.genesisValidatorsRoot, 32));
-    const probe = new BeaconNodeClient({urls: this.opts.beaconNodeUrls}, {config: bootstrapConfig, logger: log});
+    const apiClients = this.modules.beaconApi ? [{endpoint: "host client", api: this.modules.beaconApi}] : undefined;
+    const probe = new BeaconNodeClient(
+      {urls: this.opts.beaconNodeUrls},
+      {config: bootstrapConfig, logger: log, apiClients},
+    );
     const [genesis, spec] = await Promise.all([probe.getGenesis(), probe.getSpec()]);
     const gvr = fromHex(lock.network.genesisValidatorsRoot, 32);
     if (!bytesEqual(genesis.genesisValidatorsRoot, gvr)) {
@@ -169,10 +231,13 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
       );
     }
     const config: BeaconConfig = beaconConfig(customChainConfig(spec), gvr);
-    const bn = new BeaconNodeClient({urls: this.opts.beaconNodeUrls}, {config, logger: log.child({module: "bn"})});
+    const bn = new BeaconNodeClient(
+      {urls: this.opts.beaconNodeUrls},
+      {config, logger: log.child({module: "bn"}), apiClients},
+    );
 
     // The RS must hold this node's key shares.
-    const signer = new Web3SignerClient({url: this.opts.remoteSignerUrl}, {config, logger: log.child({module: "rs"})});
+    const signer = this.createSigner(config, log.child({module: "rs"}));
     const held = new Set((await signer.publicKeys()).map((k) => toHex(k)));
     const shareKeys = new Map<string, Uint8Array>();
     const myShares = publicKeySharesOf(lock, operatorIndex);
@@ -216,7 +281,12 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
         clusterId,
         listenAddrs: this.opts.p2pListen,
       },
-      {identity: this.modules.identity, metrics: createP2pMetrics(this.register), logger: log.child({module: "p2p"})},
+      {
+        identity: this.modules.identity,
+        metrics: createP2pMetrics(this.register),
+        logger: log.child({module: "p2p"}),
+        onPeerConnection: (event) => this.emit("peer", event),
+      },
     );
     await network.start();
     this.closers.push(() => network.stop());
@@ -332,7 +402,7 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
           checks.beacon_node = health.some((h) => h.state === "synced")
             ? true
             : `no synced beacon node (${health.map((h) => `${h.endpoint}: ${h.state}`).join(", ")})`;
-          checks.remote_signer = (await signer.upcheck().catch(() => false))
+          checks.remote_signer = (await (signer.upcheck?.() ?? Promise.resolve(true)).catch(() => false))
             ? true
             : "remote signer does not answer its upcheck";
           const connected = network.peers().filter((p) => p.connected).length;

@@ -1,0 +1,40 @@
+/**
+ * `cohort/devnet`: the simulated beacon chain (a Beacon API server with a built-in chain that checks
+ * and books every duty) and the local cluster that `cohort devnet` runs, for hosts' tests and examples.
+ * The simulated chain runs on the preset @lodestar/params loaded (set LODESTAR_PRESET=minimal before
+ * anything imports it for 8-slot epochs).
+ */
+export {
+  type ChainClock,
+  createSimChainConfig,
+  DEFAULT_SECONDS_PER_SLOT,
+  type DutyCounts,
+  type DutyRecord,
+  type DutyRejection,
+  type DutyStatus,
+  type HeadEvent,
+  interopPublicKeys,
+  interopSecretKey,
+  ManualClock as ManualChainClock,
+  type SimChainConfigOpts,
+  SimChainError,
+  type SimChainErrorType,
+  type SimChainStats,
+  SimulatedBeaconNode,
+  type SimulatedBeaconNodeModules,
+  type SimulatedBeaconNodeOpts,
+  SimulatedChain,
+  type SimulatedChainModules,
+  type SimulatedChainOpts,
+  type SlashableEvent,
+  ValidatorSet,
+} from "./beacon/index.js";
+export {
+  freePorts,
+  type LocalCluster,
+  type LocalClusterOpts,
+  type PreparedDevnet,
+  prepareDevnet,
+  startLocalCluster,
+} from "./localCluster.js";
+export {type DevnetSummary, isAccepted, summarize} from "./summary.js";
