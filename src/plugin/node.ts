@@ -118,6 +118,7 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
   private readonly inFlight = new Set<Promise<void>>();
   private started = false;
   private stopping = false;
+  private stopped: Promise<void> | null = null;
   /** Base URL of the monitoring endpoints once started (when `opts.monitoring` is set). */
   monitoringUrl: string | null = null;
 
@@ -147,11 +148,26 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
       await this.stop();
       throw e;
     }
+    // Stopped (or aborted) while starting: what started after the stop began is closed now.
+    if (this.stopping) await this.closeAll();
   }
 
-  /** Stops taking duties, lets in-flight ones end (they fail as "stopped" if they cannot), closes the DB. */
-  async stop(): Promise<void> {
+  /**
+   * Stops taking duties, lets in-flight ones end (they fail as "stopped" if they cannot), closes the DB.
+   * Every call (and the abort signal) shares one stop: the promise settles when the node is down.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.stopOnce();
+    return this.stopped;
+  }
+
+  private async stopOnce(): Promise<void> {
     this.stopping = true;
+    await this.closeAll();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async closeAll(): Promise<void> {
     for (const close of this.closers.splice(0).reverse()) {
       try {
         await close();
@@ -159,7 +175,6 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
         this.logger.warn("error while stopping", {reason: (e as Error).message});
       }
     }
-    await Promise.allSettled([...this.inFlight]);
   }
 
   /** Start-up report of peer reachability: a node without a quorum of peers cannot complete any duty. */
