@@ -67,6 +67,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       ),
   handler: async (args) => {
     const logger = createLogger({level: args["log-level"] as LogLevel});
+    // The embedding API's own stop path: SIGINT / SIGTERM abort the node's signal.
+    const controller = new AbortController();
     let node: CohortNode;
     try {
       const lock = await loadClusterLock(args["cluster-lock"]);
@@ -91,7 +93,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
               ? {address: args["monitoring-address"], port: args["monitoring-port"]}
               : undefined,
         },
-        {identity, logger},
+        {identity, logger, signal: controller.signal},
       );
       await node.start();
     } catch (e) {
@@ -104,6 +106,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {
         logger.info("shutting down", {signal});
+        controller.abort();
         void node.stop().then(resolve);
       };
       process.once("SIGINT", () => shutdown("SIGINT"));
