@@ -118,7 +118,7 @@ function buildCluster(): Cluster {
       },
     };
     const network = hub.network(i);
-    const combiner = new Combiner({threshold: THRESHOLD}, {validators: validatorKeys});
+    const combiner = new Combiner({threshold: THRESHOLD, verifyAtThreshold: true}, {validators: validatorKeys});
     cluster.nodes.push({
       index: i,
       consensus: new ConsensusService(

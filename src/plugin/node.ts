@@ -238,7 +238,8 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
     this.closers.push(() => consensus.close());
     const combineMetrics = createCombineMetrics(this.register);
     const combiner = new Combiner(
-      {threshold: lock.threshold},
+      // Shares are verified with the signature they recover, in one batch (src/combine/combiner.ts).
+      {threshold: lock.threshold, verifyAtThreshold: true},
       {validators: validatorKeysFromLock(lock), metrics: combineMetrics, logger: log.child({module: "combine"})},
     );
     const slotClock = new SlotClock(
