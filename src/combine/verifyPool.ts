@@ -2,7 +2,7 @@ import path from "node:path";
 import {fileURLToPath} from "node:url";
 import {Worker} from "node:worker_threads";
 import {CombineError} from "./errors.js";
-import {VERIFY_WORKER_MARK, type VerifyRequest, type VerifyResponse} from "./verifyWorker.js";
+import {READY_ID, VERIFY_WORKER_MARK, type VerifyRequest, type VerifyResponse} from "./verifyWorker.js";
 
 export interface VerifyPoolOpts {
   /** Worker threads (each loads blst once, ~1 MB); 1 moves the pairings off the main thread. */
@@ -12,7 +12,8 @@ export interface VerifyPoolOpts {
 interface Slot {
   worker: Worker;
   inFlight: number;
-  alive: boolean;
+  ready: Promise<void>;
+  markReady(): void;
 }
 
 interface Pending {
@@ -25,7 +26,7 @@ interface Pending {
  * Worker threads that check batches of signatures (see `isPackedBatchValid`), so the pairings and
  * subgroup checks of share verification run beside the main thread instead of on it. Workers are
  * unref'd while idle (an idle pool never keeps the process alive) and ref'd while a check is in
- * flight (an awaited check is never abandoned). `close()` terminates them.
+ * flight (an awaited check is never abandoned); one that fails is replaced. `close()` terminates them.
  */
 export class VerifyPool {
   readonly size: number;
@@ -39,25 +40,36 @@ export class VerifyPool {
       throw new CombineError({code: "COMBINE_INVALID_POOL_SIZE", size: opts.size});
     }
     this.size = opts.size;
+    this.slots = Array.from({length: opts.size}, () => this.spawn());
+  }
+
+  /** Resolves once every worker has loaded blst (~0.1-0.5 s after construction): start duties after it. */
+  async ready(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.ready));
+  }
+
+  private spawn(): Slot {
     // The worker module next to this one, .ts when run from source, .js when compiled.
     const ext = path.extname(fileURLToPath(import.meta.url));
-    const url = new URL(`./verifyWorker${ext}`, import.meta.url);
-    this.slots = Array.from({length: opts.size}, () => {
-      const worker = new Worker(url, {workerData: {mark: VERIFY_WORKER_MARK}});
-      const slot: Slot = {worker, inFlight: 0, alive: true};
-      worker.unref();
-      worker.on("message", (m: VerifyResponse) => this.settle(m.id, m.ok));
-      worker.on("error", (e) => this.fail(slot, e));
-      worker.on("exit", (code) => this.fail(slot, new Error(`verify worker exited with code ${code}`)));
-      return slot;
+    const worker = new Worker(new URL(`./verifyWorker${ext}`, import.meta.url), {
+      workerData: {mark: VERIFY_WORKER_MARK},
     });
+    let markReady = () => {};
+    const ready = new Promise<void>((resolve) => {
+      markReady = resolve;
+    });
+    const slot: Slot = {worker, inFlight: 0, ready, markReady};
+    worker.unref();
+    worker.on("message", (m: VerifyResponse) => (m.id === READY_ID ? slot.markReady() : this.settle(m.id, m.ok)));
+    worker.on("error", (e) => this.replace(slot, e));
+    worker.on("exit", (code) => this.replace(slot, new Error(`verify worker exited with code ${code}`)));
+    return slot;
   }
 
   /** Whether every packed check (`PACKED_CHECK_BYTES` each) verifies; on the least busy worker. */
   isBatchValid(checks: Uint8Array): Promise<boolean> {
-    const alive = this.slots.filter((s) => s.alive);
-    if (this.closed || alive.length === 0) return Promise.reject(new Error("verify pool is closed"));
-    const slot = alive.reduce((best, s) => (s.inFlight < best.inFlight ? s : best));
+    if (this.closed) return Promise.reject(new Error("verify pool is closed"));
+    const slot = this.slots.reduce((best, s) => (s.inFlight < best.inFlight ? s : best));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, {slot, resolve, reject});
@@ -85,14 +97,18 @@ export class VerifyPool {
     p.resolve(ok);
   }
 
-  private fail(slot: Slot, e: Error): void {
-    // A worker that failed is not used again (its answers could never come).
-    slot.alive = false;
+  /** A worker that failed: its checks are rejected (their shares come again) and a new one takes its place. */
+  private replace(slot: Slot, e: Error): void {
+    const at = this.slots.indexOf(slot);
+    if (at === -1) return;
+    slot.markReady(); // nobody waits for a worker that is gone
     for (const [id, p] of this.pending) {
       if (p.slot !== slot) continue;
       this.pending.delete(id);
       p.reject(e);
     }
-    slot.inFlight = 0;
+    if (this.closed) return;
+    void slot.worker.terminate();
+    this.slots[at] = this.spawn();
   }
 }

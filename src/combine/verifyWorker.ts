@@ -28,12 +28,24 @@ export interface VerifyResponse {
   ok: boolean;
 }
 
+/** Sent once when the worker has loaded blst and listens (id 0 is never a request's). */
+export const READY_ID = 0;
+
 /**
  * Whether every packed check verifies: signatures over the same root are folded with random 64-bit
  * scalars (`aggregateWithRandomness`, which deserialises and subgroup-checks each signature), then all
  * roots are checked in one multi-pairing. Same method as `verifyShareBatch`'s batches.
  */
 export function isPackedBatchValid(checks: Uint8Array): boolean {
+  try {
+    return checkPacked(checks);
+  } catch {
+    // A signature or key that is malformed or fails its subgroup check.
+    return false;
+  }
+}
+
+function checkPacked(checks: Uint8Array): boolean {
   const count = checks.length / PACKED_CHECK_BYTES;
   if (!Number.isInteger(count) || count === 0) return false;
   const groups = new Map<string, {root: Uint8Array; members: {sig: Uint8Array; pk: PublicKey}[]}>();
@@ -47,19 +59,14 @@ export function isPackedBatchValid(checks: Uint8Array): boolean {
     if (group === undefined) groups.set(key, {root, members: [{sig, pk}]});
     else group.members.push({sig, pk});
   }
-  try {
-    const sets: SignatureSet[] = [...groups.values()].map(({root, members}) => {
-      if (members.length === 1) return {msg: root, pk: members[0].pk, sig: Signature.fromBytes(members[0].sig)};
-      const folded = aggregateWithRandomness(members);
-      return {msg: root, pk: folded.pk, sig: folded.sig};
-    });
-    return sets.length === 1
-      ? verify(sets[0].msg, sets[0].pk, sets[0].sig, false, true)
-      : verifyMultipleAggregateSignatures(sets, false, true);
-  } catch {
-    // A signature is malformed or failed its subgroup check.
-    return false;
-  }
+  const sets: SignatureSet[] = [...groups.values()].map(({root, members}) => {
+    if (members.length === 1) return {msg: root, pk: members[0].pk, sig: Signature.fromBytes(members[0].sig)};
+    const folded = aggregateWithRandomness(members);
+    return {msg: root, pk: folded.pk, sig: folded.sig};
+  });
+  return sets.length === 1
+    ? verify(sets[0].msg, sets[0].pk, sets[0].sig, false, true)
+    : verifyMultipleAggregateSignatures(sets, false, true);
 }
 
 const port = parentPort;
@@ -68,4 +75,6 @@ if (port !== null && (workerData as {mark?: string} | null)?.mark === VERIFY_WOR
     const response: VerifyResponse = {id: request.id, ok: isPackedBatchValid(request.checks)};
     port.postMessage(response);
   });
+  const ready: VerifyResponse = {id: READY_ID, ok: true};
+  port.postMessage(ready);
 }

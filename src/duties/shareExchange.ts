@@ -139,7 +139,10 @@ export class ShareExchange {
     // With a verify pool the batch is checked on worker threads; results come back asynchronously.
     this.modules.combiner.submitManyAsync(submissions).then(
       (results) => this.onResults(ref, operator, submissions, results),
-      (e: Error) => this.modules.logger.error("share verification failed", {slot: ref.slot, reason: e.message}),
+      (e: Error) => {
+        // Stopping closes the verify pool under running checks: nothing to report then.
+        if (!this.stopped) this.modules.logger.error("share verification failed", {slot: ref.slot, reason: e.message});
+      },
     );
   }
 

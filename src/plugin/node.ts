@@ -3,7 +3,7 @@ import type {BeaconConfig} from "@lodestar/config";
 import {chainConfig as defaultChainConfig} from "@lodestar/config/default";
 import {Registry} from "prom-client";
 import {type ClusterLock, publicKeySharesOf, validatorKeysFromLock} from "../cluster/index.js";
-import {Combiner, createCombineMetrics, initHerumi} from "../combine/index.js";
+import {Combiner, createCombineMetrics, initHerumi, VerifyPool} from "../combine/index.js";
 import {identityAuth} from "../consensus/auth.js";
 import {createConsensusMetrics} from "../consensus/metrics.js";
 import {ConsensusService} from "../consensus/service.js";
@@ -45,6 +45,8 @@ export interface CohortNodeOpts {
   graffiti?: string;
   /** Serve /metrics, /livez and /readyz here (port 0: any free port); none when absent. */
   monitoring?: {address: string; port: number};
+  /** Worker threads verifying signature shares off the event loop; 1 by default, 0: on the main thread. */
+  verifyWorkers?: number;
 }
 
 /**
@@ -237,10 +239,18 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
     );
     this.closers.push(() => consensus.close());
     const combineMetrics = createCombineMetrics(this.register);
+    const verifyWorkers = this.opts.verifyWorkers ?? 1;
+    const verifyPool = verifyWorkers > 0 ? new VerifyPool({size: verifyWorkers}) : undefined;
+    if (verifyPool) this.closers.push(() => verifyPool.close());
     const combiner = new Combiner(
       // Shares are verified with the signature they recover, in one batch (src/combine/combiner.ts).
       {threshold: lock.threshold, verifyAtThreshold: true},
-      {validators: validatorKeysFromLock(lock), metrics: combineMetrics, logger: log.child({module: "combine"})},
+      {
+        validators: validatorKeysFromLock(lock),
+        metrics: combineMetrics,
+        logger: log.child({module: "combine"}),
+        verifyPool,
+      },
     );
     const slotClock = new SlotClock(
       {
@@ -312,6 +322,7 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
         },
       },
     );
+    await verifyPool?.ready();
     await scheduler.start();
     this.closers.push(() => scheduler.stop());
     const unsubscribe = bn.subscribeHeadEvents((head) => {
