@@ -3,6 +3,7 @@ import {toHex} from "../util/hex.js";
 import {type Logger, nullLogger} from "../util/logger.js";
 import type {ValidatorKeys} from "./combine.js";
 import {CombineError} from "./errors.js";
+import {integerLagrangeCoefficients} from "./lagrange.js";
 import type {CombineMetrics} from "./metrics.js";
 import {recoverSignature} from "./recover.js";
 import {parseShareSignature, type ShareCheck, verifyShareBatch, verifyShareBatchAsync} from "./verify.js";
@@ -173,7 +174,8 @@ export class Combiner {
       let round = attempts;
       while (round.length > 0) {
         const t0 = performance.now();
-        const {planned, checks} = this.plan(round);
+        const picks = round.map((a) => this.pick(a.held));
+        const {planned, checks} = this.plan(round, picks, await this.recoverOnPool(picks, pool));
         const ok = await verifyShareBatchAsync(checks, pool);
         round = this.apply(planned, ok, results, call, (performance.now() - t0) / 1000 / round.length);
       }
@@ -309,17 +311,46 @@ export class Combiner {
     let round = attempts;
     while (round.length > 0) {
       const t0 = performance.now();
-      const {planned, checks} = this.plan(round);
+      const picks = round.map((a) => this.pick(a.held));
+      const recovered = picks.map((used) => recoverSignature(parsed(used), this.threshold));
+      const {planned, checks} = this.plan(round, picks, recovered);
       const ok = verifyShareBatch(checks);
       round = this.apply(planned, ok, results, call, (performance.now() - t0) / 1000 / round.length);
     }
   }
 
-  /** For each attempt: t shares picked, the signature recovered, and the checks still needed. */
-  private plan(round: Attempt[]): {planned: Planned[]; checks: ShareCheck[]} {
+  /**
+   * Recoveries by point additions here (cheap); those needing herumi's scalar multiplications (index
+   * sets with fractional Lagrange coefficients, e.g. 1, 2, 4 of 4) on the pool, in one request.
+   */
+  private async recoverOnPool(picks: [number, HeldShare][][], pool: VerifyPool): Promise<Uint8Array[]> {
+    const out = picks.map((used) =>
+      integerLagrangeCoefficients(used.map(([index]) => index)) === null
+        ? null
+        : recoverSignature(parsed(used), this.threshold),
+    );
+    const fractional = picks.flatMap((_, k) => (out[k] === null ? [k] : []));
+    if (fractional.length > 0) {
+      const sets = fractional.map((k) =>
+        picks[k].map(([index, s]) => ({index, uncompressed: s.signature.toBytes(false)})),
+      );
+      const recovered = await pool.recover(sets, this.threshold);
+      fractional.forEach((k, j) => {
+        out[k] = recovered[j];
+      });
+    }
+    return out as Uint8Array[];
+  }
+
+  /** For each attempt: its picked t shares, the recovered signature, and the checks still needed. */
+  private plan(
+    round: Attempt[],
+    picks: [number, HeldShare][][],
+    recovered: Uint8Array[],
+  ): {planned: Planned[]; checks: ShareCheck[]} {
     const checks: ShareCheck[] = [];
-    const planned = round.map((attempt) => {
-      const used = this.pick(attempt.held);
+    const planned = round.map((attempt, k) => {
+      const used = picks[k];
       const unverified = used.filter(([, s]) => !s.verified);
       const firstCheck = checks.length;
       for (const [index, s] of unverified) {
@@ -331,10 +362,7 @@ export class Combiner {
           signingRoot: attempt.submission.signingRoot,
         });
       }
-      const bytes = recoverSignature(
-        used.map(([index, s]) => ({index, signature: s.signature})),
-        this.threshold,
-      );
+      const bytes = recovered[k];
       let resultCheck: number | null = null;
       try {
         const signature = parseShareSignature(0, bytes);
@@ -442,4 +470,8 @@ export class Combiner {
     this.logger.warn("Signature share rejected", error.getMetadata());
     return {status: "invalid", error};
   }
+}
+
+function parsed(used: [number, HeldShare][]): {index: number; signature: Signature}[] {
+  return used.map(([index, s]) => ({index, signature: s.signature}));
 }

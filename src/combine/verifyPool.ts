@@ -2,7 +2,13 @@ import path from "node:path";
 import {fileURLToPath} from "node:url";
 import {Worker} from "node:worker_threads";
 import {CombineError} from "./errors.js";
-import {READY_ID, VERIFY_WORKER_MARK, type VerifyRequest, type VerifyResponse} from "./verifyWorker.js";
+import {
+  PACKED_POINT_BYTES,
+  READY_ID,
+  VERIFY_WORKER_MARK,
+  type VerifyRequest,
+  type VerifyResponse,
+} from "./verifyWorker.js";
 
 export interface VerifyPoolOpts {
   /** Worker threads (each loads blst once, ~1 MB); 1 moves the pairings off the main thread. */
@@ -18,7 +24,7 @@ interface Slot {
 
 interface Pending {
   slot: Slot;
-  resolve(ok: boolean): void;
+  resolve(response: VerifyResponse): void;
   reject(e: Error): void;
 }
 
@@ -60,22 +66,48 @@ export class VerifyPool {
     });
     const slot: Slot = {worker, inFlight: 0, ready, markReady};
     worker.unref();
-    worker.on("message", (m: VerifyResponse) => (m.id === READY_ID ? slot.markReady() : this.settle(m.id, m.ok)));
+    worker.on("message", (m: VerifyResponse) => (m.id === READY_ID ? slot.markReady() : this.settle(m)));
     worker.on("error", (e) => this.replace(slot, e));
     worker.on("exit", (code) => this.replace(slot, new Error(`verify worker exited with code ${code}`)));
     return slot;
   }
 
   /** Whether every packed check (`PACKED_CHECK_BYTES` each) verifies; on the least busy worker. */
-  isBatchValid(checks: Uint8Array): Promise<boolean> {
+  async isBatchValid(checks: Uint8Array): Promise<boolean> {
+    const response = await this.request({id: 0, kind: "verify", checks}, checks.buffer as ArrayBuffer);
+    return response.ok;
+  }
+
+  /**
+   * Herumi Lagrange recoveries (see `interpolateSignatures`) of `threshold` points each; returns the
+   * compressed results in order. The points must be blst-parsed (on the curve, in the subgroup).
+   */
+  async recover(sets: {index: number; uncompressed: Uint8Array}[][], threshold: number): Promise<Uint8Array[]> {
+    const points = new Uint8Array(sets.length * threshold * PACKED_POINT_BYTES);
+    const view = new DataView(points.buffer);
+    sets.forEach((set, k) => {
+      if (set.length !== threshold)
+        throw new CombineError({code: "COMBINE_NOT_ENOUGH_SHARES", have: set.length, threshold});
+      set.forEach((p, j) => {
+        const at = (k * threshold + j) * PACKED_POINT_BYTES;
+        view.setUint32(at, p.index);
+        points.set(p.uncompressed, at + 4);
+      });
+    });
+    const response = await this.request({id: 0, kind: "recover", points, threshold}, points.buffer);
+    if (!response.ok || response.signatures === undefined) throw new Error("verify worker: recovery failed");
+    const out = response.signatures;
+    return sets.map((_, k) => out.slice(k * 96, (k + 1) * 96));
+  }
+
+  private request(request: VerifyRequest, transfer: ArrayBuffer): Promise<VerifyResponse> {
     if (this.closed) return Promise.reject(new Error("verify pool is closed"));
     const slot = this.slots.reduce((best, s) => (s.inFlight < best.inFlight ? s : best));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, {slot, resolve, reject});
       if (slot.inFlight++ === 0) slot.worker.ref();
-      const request: VerifyRequest = {id, checks};
-      slot.worker.postMessage(request, [checks.buffer as ArrayBuffer]);
+      slot.worker.postMessage({...request, id}, [transfer]);
     });
   }
 
@@ -89,12 +121,12 @@ export class VerifyPool {
     }
   }
 
-  private settle(id: number, ok: boolean): void {
-    const p = this.pending.get(id);
+  private settle(response: VerifyResponse): void {
+    const p = this.pending.get(response.id);
     if (p === undefined) return;
-    this.pending.delete(id);
+    this.pending.delete(response.id);
     if (--p.slot.inFlight === 0) p.slot.worker.unref();
-    p.resolve(ok);
+    p.resolve(response);
   }
 
   /** A worker that failed: its checks are rejected (their shares come again) and a new one takes its place. */

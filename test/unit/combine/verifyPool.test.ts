@@ -129,6 +129,23 @@ describe("combine/VerifyPool", function () {
     expect(await combiner.submitManyAsync([share(v, 3, msg)])).to.deep.equal([{status: "already_combined"}]);
   });
 
+  it("recovers on the pool with herumi when the Lagrange coefficients are fractions (shares 1, 2, 4)", async () => {
+    const v = keys[3];
+    const msg = root(7);
+    const sigs = v.shares.map((sk) => sk.sign(msg));
+    const sets = [
+      [1, 2, 4],
+      [2, 3, 4],
+    ].map((set) => set.map((index) => ({index, uncompressed: sigs[index - 1].toBytes(false)})));
+    const recovered = await pool.recover(sets, 3);
+    expect(recovered.map((r) => Buffer.from(r).toString("hex"))).to.deep.equal(
+      sets.map(() => Buffer.from(expected(v, msg)).toString("hex")),
+    );
+    const combiner = new Combiner({threshold: 3, verifyAtThreshold: true}, {validators, verifyPool: pool});
+    const results = await combiner.submitManyAsync([4, 1, 2].map((i) => share(v, i, msg)));
+    expect(combined(results[2])).to.deep.equal(expected(v, msg));
+  });
+
   it("refuses a pool without workers; a closed pool rejects checks instead of hanging", async () => {
     expect(() => new VerifyPool({size: 0}))
       .to.throw(CombineError)
