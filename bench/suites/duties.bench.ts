@@ -432,6 +432,7 @@ const suite: BenchSuite = {
     const mainThread = buildCluster(plan, MAIN_THREAD);
     const all = [after, before, mainThread];
     try {
+      for (const c of all) await Promise.all(c.pools.map((p) => p.ready()));
       // Warm-up (JIT, SQLite statements, worker threads, first instances), not counted.
       for (const c of all) {
         for (let i = 0; i < 3; i++) await runDuty(c, 1);

@@ -78,6 +78,8 @@ interface Collection {
   indices: Set<number>;
   /** An asynchronous verification of its shares is running: new shares wait for its outcome. */
   verifying: boolean;
+  /** Its outcome (the signature, or that it cannot be combined) was returned: never again. */
+  done: boolean;
 }
 
 interface Planned {
@@ -153,22 +155,23 @@ export class Combiner {
   /** Submits shares that arrived together (e.g. one operator's shares for every validator of a slot). */
   submitMany(submissions: ShareSubmission[]): SubmitResult[] {
     const call = ++this.calls;
-    const {results, attempts, touched} = this.intake(submissions, call, false);
+    const {results, attempts, touched} = this.intake(submissions, call);
     this.finish(attempts, results, call);
     for (const share of touched) share.origin = null;
     return results;
   }
 
   /**
-   * As `submitMany`, but with `verifyAtThreshold` and a `verifyPool` the batch verification runs on
-   * the pool's worker threads. Concurrent calls are safe: while one verifies a (duty, validator), the
+   * As `submitMany`, but with `verifyAtThreshold` and a ready `verifyPool` the batch verification runs
+   * on the pool's worker threads. Concurrent calls are safe: while one verifies a (duty, validator), the
    * shares other calls bring for it are held and join its next round if this one fails.
    */
   async submitManyAsync(submissions: ShareSubmission[]): Promise<SubmitResult[]> {
     const pool = this.verifyPool;
-    if (!this.verifyAtThreshold || pool === undefined) return this.submitMany(submissions);
+    // Until its workers are up (a moment after start) the pool is not waited for.
+    if (!this.verifyAtThreshold || pool === undefined || !pool.isReady) return this.submitMany(submissions);
     const call = ++this.calls;
-    const {results, attempts, touched} = this.intake(submissions, call, true);
+    const {results, attempts, touched} = this.intake(submissions, call);
     for (const a of attempts) a.collection.verifying = true;
     try {
       let round = attempts;
@@ -189,7 +192,6 @@ export class Combiner {
   private intake(
     submissions: ShareSubmission[],
     call: number,
-    async: boolean,
   ): {results: SubmitResult[]; attempts: Attempt[]; touched: HeldShare[]} {
     const results: SubmitResult[] = new Array(submissions.length);
     const candidates: Candidate[] = [];
@@ -283,7 +285,7 @@ export class Combiner {
       collection.indices.add(c.submission.shareIndex);
       results[c.position] = {status: "pending", have: held.size};
       // A running verification of this collection decides for it (and takes these shares next round).
-      if (held.size >= this.threshold && !(async && collection.verifying)) {
+      if (held.size >= this.threshold && !collection.verifying) {
         // Verifying shares as they come, t valid ones complete it now; else the attempt decides.
         if (!this.verifyAtThreshold) collection.combined = true;
         attempts.set(held, {collection, held, submission: c.submission, keys: c.keys, call, position: c.position});
@@ -394,6 +396,7 @@ export class Combiner {
     const next: Attempt[] = [];
     for (const {attempt, unverified, firstCheck, resultCheck, bytes} of planned) {
       const {collection, held, submission} = attempt;
+      if (collection.done) continue;
       const badShares = unverified.filter((_, k) => !ok[firstCheck + k]);
       for (const [, s] of unverified) s.verified = true;
       for (const [index, s] of badShares) {
@@ -404,6 +407,7 @@ export class Combiner {
       }
       if (badShares.length === 0 && resultCheck !== null && ok[resultCheck]) {
         collection.combined = true;
+        collection.done = true;
         // The shares are no longer needed once the signature is combined.
         collection.byRoot.clear();
         this.metrics?.recoveries.inc();
@@ -415,6 +419,7 @@ export class Combiner {
       if (badShares.length === 0) {
         // Cannot happen with a validated lock (its shares interpolate to the validator key): a bug or a bad lock.
         collection.combined = true;
+        collection.done = true;
         this.logger.error("Recovered signature does not verify", {
           duty: submission.duty,
           validator: submission.validator,
@@ -458,7 +463,14 @@ export class Combiner {
     }
     let c = byValidator.get(s.validator);
     if (c === undefined) {
-      c = {firstSeenMs: this.now(), combined: false, byRoot: new Map(), indices: new Set(), verifying: false};
+      c = {
+        firstSeenMs: this.now(),
+        combined: false,
+        byRoot: new Map(),
+        indices: new Set(),
+        verifying: false,
+        done: false,
+      };
       byValidator.set(s.validator, c);
     }
     return c;

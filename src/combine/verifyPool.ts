@@ -19,6 +19,7 @@ interface Slot {
   worker: Worker;
   inFlight: number;
   ready: Promise<void>;
+  isReady: boolean;
   markReady(): void;
 }
 
@@ -49,9 +50,14 @@ export class VerifyPool {
     this.slots = Array.from({length: opts.size}, () => this.spawn());
   }
 
-  /** Resolves once every worker has loaded blst (~0.1-0.5 s after construction): start duties after it. */
+  /** Resolves once every worker has loaded blst (~0.1-0.5 s after construction, more on a busy machine). */
   async ready(): Promise<void> {
     await Promise.all(this.slots.map((s) => s.ready));
+  }
+
+  /** Whether every worker is up (until then callers verify on the main thread rather than wait). */
+  get isReady(): boolean {
+    return this.slots.every((s) => s.isReady);
   }
 
   private spawn(): Slot {
@@ -64,7 +70,16 @@ export class VerifyPool {
     const ready = new Promise<void>((resolve) => {
       markReady = resolve;
     });
-    const slot: Slot = {worker, inFlight: 0, ready, markReady};
+    const slot: Slot = {
+      worker,
+      inFlight: 0,
+      ready,
+      isReady: false,
+      markReady: () => {
+        slot.isReady = true;
+        markReady();
+      },
+    };
     worker.unref();
     worker.on("message", (m: VerifyResponse) => (m.id === READY_ID ? slot.markReady() : this.settle(m)));
     worker.on("error", (e) => this.replace(slot, e));

@@ -108,9 +108,21 @@ export function recoverPacked(points: Uint8Array, threshold: number): Uint8Array
   return out;
 }
 
-function answer(request: VerifyRequest): VerifyResponse {
+let herumiReady: Promise<void> | null = null;
+
+/** herumi's WebAssembly is compiled on the first recovery only (most index sets never need it). */
+function initHerumi(): Promise<void> {
+  herumiReady ??= herumi.init(herumi.BLS12_381).then(() => {
+    herumi.verifySignatureOrder(false);
+    herumi.verifyPublicKeyOrder(false);
+  });
+  return herumiReady;
+}
+
+async function answer(request: VerifyRequest): Promise<VerifyResponse> {
   if (request.kind === "verify") return {id: request.id, ok: isPackedBatchValid(request.checks)};
   try {
+    await initHerumi();
     return {id: request.id, ok: true, signatures: recoverPacked(request.points, request.threshold)};
   } catch {
     return {id: request.id, ok: false};
@@ -120,13 +132,10 @@ function answer(request: VerifyRequest): VerifyResponse {
 const port = parentPort;
 if (port !== null && (workerData as {mark?: string} | null)?.mark === VERIFY_WORKER_MARK) {
   port.on("message", (request: VerifyRequest) => {
-    const response = answer(request);
-    port.postMessage(response, response.signatures ? [response.signatures.buffer as ArrayBuffer] : []);
+    void answer(request).then((response) =>
+      port.postMessage(response, response.signatures ? [response.signatures.buffer as ArrayBuffer] : []),
+    );
   });
-  void herumi.init(herumi.BLS12_381).then(() => {
-    herumi.verifySignatureOrder(false);
-    herumi.verifyPublicKeyOrder(false);
-    const ready: VerifyResponse = {id: READY_ID, ok: true};
-    port.postMessage(ready);
-  });
+  const ready: VerifyResponse = {id: READY_ID, ok: true};
+  port.postMessage(ready);
 }

@@ -322,7 +322,6 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
         },
       },
     );
-    await verifyPool?.ready();
     await scheduler.start();
     this.closers.push(() => scheduler.stop());
     const unsubscribe = bn.subscribeHeadEvents((head) => {

@@ -24,6 +24,7 @@ describe("combine/VerifyPool", function () {
   before(async () => {
     await initHerumi();
     pool = new VerifyPool({size: 2});
+    await pool.ready();
   });
   after(() => pool.close());
 
@@ -144,6 +145,28 @@ describe("combine/VerifyPool", function () {
     const combiner = new Combiner({threshold: 3, verifyAtThreshold: true}, {validators, verifyPool: pool});
     const results = await combiner.submitManyAsync([4, 1, 2].map((i) => share(v, i, msg)));
     expect(combined(results[2])).to.deep.equal(expected(v, msg));
+  });
+
+  it("does not wait for workers that are not up yet: verifies on the main thread meanwhile", async () => {
+    const fresh = new VerifyPool({size: 1});
+    try {
+      expect(fresh.isReady).to.equal(false);
+      const combiner = new Combiner({threshold: 3, verifyAtThreshold: true}, {validators, verifyPool: fresh});
+      const v = keys[4];
+      const msg = root(8);
+      const bad = withSignature(share(v, 3, msg), v.shares[0].sign(msg));
+      const results = await combiner.submitManyAsync([share(v, 1, msg), share(v, 2, msg), bad, share(v, 4, msg)]);
+      expect(results.map((r) => (r.status === "invalid" ? blamedShareIndex(r.error) : r.status))).to.deep.equal([
+        "pending",
+        "pending",
+        3,
+        "combined",
+      ]);
+      await fresh.ready();
+      expect(fresh.isReady).to.equal(true);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it("refuses a pool without workers; a closed pool rejects checks instead of hanging", async () => {
