@@ -1,4 +1,5 @@
 import {EventEmitter} from "node:events";
+import os from "node:os";
 import type {BeaconConfig} from "@lodestar/config";
 import {chainConfig as defaultChainConfig} from "@lodestar/config/default";
 import {Registry} from "prom-client";
@@ -45,7 +46,7 @@ export interface CohortNodeOpts {
   graffiti?: string;
   /** Serve /metrics, /livez and /readyz here (port 0: any free port); none when absent. */
   monitoring?: {address: string; port: number};
-  /** Worker threads verifying signature shares off the event loop; 1 by default, 0: on the main thread. */
+  /** Worker threads verifying signature shares off the event loop; default 1 with ≥ 4 cores, else 0 (main thread). */
   verifyWorkers?: number;
 }
 
@@ -239,7 +240,8 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
     );
     this.closers.push(() => consensus.close());
     const combineMetrics = createCombineMetrics(this.register);
-    const verifyWorkers = this.opts.verifyWorkers ?? 1;
+    // A worker only pays off with a core to spare (bench duties: on 2 cores it does not).
+    const verifyWorkers = this.opts.verifyWorkers ?? (os.availableParallelism() >= 4 ? 1 : 0);
     const verifyPool = verifyWorkers > 0 ? new VerifyPool({size: verifyWorkers}) : undefined;
     if (verifyPool) this.closers.push(() => verifyPool.close());
     const combiner = new Combiner(
