@@ -13,7 +13,9 @@ export type CombineErrorType =
   | {code: "COMBINE_NOT_ENOUGH_SHARES"; have: number; threshold: number}
   /** The recombined signature does not verify under the validator public key (never expected once shares verify). */
   | {code: "COMBINE_RECOVERED_INVALID"; validator: string}
-  | {code: "COMBINE_INVALID_THRESHOLD"; threshold: number; n: number};
+  | {code: "COMBINE_INVALID_THRESHOLD"; threshold: number; n: number}
+  /** A VerifyPool needs a whole number of workers, at least one. */
+  | {code: "COMBINE_INVALID_POOL_SIZE"; size: number};
 
 /** A signature-share or recombination failure; share errors name the sender's 1-based share index. */
 export class CombineError extends CohortError<CombineErrorType> {}

@@ -18,4 +18,6 @@ export {
   type SignatureShare,
   verifyShare,
   verifyShareBatch,
+  verifyShareBatchAsync,
 } from "./verify.js";
+export {VerifyPool, type VerifyPoolOpts} from "./verifyPool.js";

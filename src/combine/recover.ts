@@ -1,6 +1,7 @@
 import {type PublicKey, Signature, verify} from "@chainsafe/blst";
 import {CombineError} from "./errors.js";
 import {interpolateSignatures} from "./herumi.js";
+import {combineWithIntegerCoefficients, integerLagrangeCoefficients} from "./lagrange.js";
 
 /** A share already parsed (and subgroup-checked) by blst. */
 export interface ParsedShare {
@@ -11,7 +12,9 @@ export interface ParsedShare {
 /**
  * Lagrange interpolation at 0 of `threshold` shares with distinct 1-based indices: the validator's
  * signature when the shares are valid. Duplicate indices are ignored (the first one counts); more than
- * `threshold` distinct shares use the first `threshold`. Needs `initHerumi()` to have resolved.
+ * `threshold` distinct shares use the first `threshold`. When the index set's Lagrange coefficients
+ * are small integers (3 of the 4 subsets of 3-of-4) blst point additions do it; otherwise herumi's
+ * scalar multiplications, which need `initHerumi()` to have resolved.
  * The result is NOT verified here: `recoverVerified` does that.
  */
 export function recoverSignature(shares: ParsedShare[], threshold: number): Uint8Array {
@@ -29,6 +32,8 @@ export function recoverSignature(shares: ParsedShare[], threshold: number): Uint
   if (distinct.size < threshold) {
     throw new CombineError({code: "COMBINE_NOT_ENOUGH_SHARES", have: distinct.size, threshold});
   }
+  const coefficients = integerLagrangeCoefficients([...distinct.keys()]);
+  if (coefficients !== null) return combineWithIntegerCoefficients([...distinct.values()], coefficients);
   return interpolateSignatures([...distinct].map(([index, sig]) => ({index, uncompressed: sig.toBytes(false)})));
 }
 

@@ -8,6 +8,8 @@ import {
 } from "@chainsafe/blst";
 import {toHex} from "../util/hex.js";
 import {CombineError} from "./errors.js";
+import type {VerifyPool} from "./verifyPool.js";
+import {PACKED_CHECK_BYTES} from "./verifyWorker.js";
 
 /** A signature share as sent by an operator: its 1-based share index and the 96-byte compressed signature. */
 export interface SignatureShare {
@@ -122,4 +124,68 @@ function batchIsValid(checks: ShareCheck[]): boolean {
     // A signature failed its subgroup check.
     return false;
   }
+}
+
+/** Batches larger than this are split across a pool's workers. */
+const SPLIT_MIN = 128;
+
+/**
+ * `verifyShareBatch` on a VerifyPool's worker threads: the same batches (random linear combination
+ * per signing root) and the same bisection of failed batches, with halves checked in parallel and
+ * large batches split across the workers. The main thread only packs bytes.
+ */
+export async function verifyShareBatchAsync(checks: ShareCheck[], pool: VerifyPool): Promise<boolean[]> {
+  const result = new Array<boolean>(checks.length).fill(false);
+  const packed = checks.map(packCheck);
+  // Anything but a 96-byte signature over a 32-byte root cannot be packed, and is invalid anyway.
+  const positions = checks.flatMap((c, i) => (c.bytes.length === 96 && c.signingRoot.length === 32 ? [i] : []));
+  const parts = positions.length >= SPLIT_MIN * 2 ? Math.min(pool.size, Math.floor(positions.length / SPLIT_MIN)) : 1;
+  const size = Math.ceil(positions.length / parts);
+  const chunks = Array.from({length: parts}, (_, k) => positions.slice(k * size, (k + 1) * size));
+  await Promise.all(chunks.map((chunk) => bisectAsync(packed, chunk, result, pool)));
+  return result;
+}
+
+async function bisectAsync(
+  packed: Uint8Array[],
+  positions: number[],
+  result: boolean[],
+  pool: VerifyPool,
+): Promise<void> {
+  if (positions.length === 0) return;
+  const buffer = new Uint8Array(positions.length * PACKED_CHECK_BYTES);
+  positions.forEach((p, k) => {
+    buffer.set(packed[p], k * PACKED_CHECK_BYTES);
+  });
+  if (await pool.isBatchValid(buffer)) {
+    for (const p of positions) result[p] = true;
+    return;
+  }
+  if (positions.length === 1) return;
+  if (positions.length <= BISECT_MIN) {
+    await Promise.all(positions.map((p) => bisectAsync(packed, [p], result, pool)));
+    return;
+  }
+  const half = positions.length >> 1;
+  await Promise.all([
+    bisectAsync(packed, positions.slice(0, half), result, pool),
+    bisectAsync(packed, positions.slice(half), result, pool),
+  ]);
+}
+
+/** Public keys come from the lock and are reused for every duty: serialise each once. */
+const uncompressedKeys = new WeakMap<PublicKey, Uint8Array>();
+
+function packCheck(c: ShareCheck): Uint8Array {
+  let pk = uncompressedKeys.get(c.publicKey);
+  if (pk === undefined) {
+    pk = c.publicKey.toBytes(false);
+    uncompressedKeys.set(c.publicKey, pk);
+  }
+  const out = new Uint8Array(PACKED_CHECK_BYTES);
+  if (c.bytes.length !== 96 || c.signingRoot.length !== 32) return out;
+  out.set(c.bytes, 0);
+  out.set(pk, 96);
+  out.set(c.signingRoot, 192);
+  return out;
 }

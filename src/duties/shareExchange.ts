@@ -136,7 +136,18 @@ export class ShareExchange {
       shareIndex: operator + 1,
       signature: s.signature,
     }));
-    const results = this.modules.combiner.submitMany(submissions);
+    // With a verify pool the batch is checked on worker threads; results come back asynchronously.
+    this.modules.combiner.submitManyAsync(submissions).then(
+      (results) => this.onResults(ref, operator, submissions, results),
+      (e: Error) => {
+        // Stopping closes the verify pool under running checks: nothing to report then.
+        if (!this.stopped) this.modules.logger.error("share verification failed", {slot: ref.slot, reason: e.message});
+      },
+    );
+  }
+
+  private onResults(ref: DutyRef, operator: number, submissions: ShareSubmission[], results: SubmitResult[]): void {
+    if (this.stopped) return;
     results.forEach((r: SubmitResult, i) => {
       if (r.status === "combined") this.onCombined(ref, submissions[i].validator, r.signature);
       else if (r.status === "invalid") {

@@ -1,10 +1,11 @@
 import {EventEmitter} from "node:events";
+import os from "node:os";
 import type {ApiClient} from "@lodestar/api";
 import type {BeaconConfig} from "@lodestar/config";
 import {chainConfig as defaultChainConfig} from "@lodestar/config/default";
 import {Registry} from "prom-client";
 import {type ClusterLock, publicKeySharesOf, validatorKeysFromLock} from "../cluster/index.js";
-import {Combiner, createCombineMetrics, initHerumi} from "../combine/index.js";
+import {Combiner, createCombineMetrics, initHerumi, VerifyPool} from "../combine/index.js";
 import {identityAuth} from "../consensus/auth.js";
 import {createConsensusMetrics} from "../consensus/metrics.js";
 import {ConsensusService} from "../consensus/service.js";
@@ -49,6 +50,8 @@ export interface CohortNodeOpts {
   graffiti?: string;
   /** Serve /metrics, /livez and /readyz here (port 0: any free port); none when absent. */
   monitoring?: {address: string; port: number};
+  /** Worker threads verifying signature shares off the event loop; default 1 with ≥ 4 cores, else 0 (main thread). */
+  verifyWorkers?: number;
 }
 
 /**
@@ -322,9 +325,19 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
     );
     this.closers.push(() => consensus.close());
     const combineMetrics = createCombineMetrics(this.register);
+    // A worker only pays off with a core to spare (bench duties: on 2 cores it does not).
+    const verifyWorkers = this.opts.verifyWorkers ?? (os.availableParallelism() >= 4 ? 1 : 0);
+    const verifyPool = verifyWorkers > 0 ? new VerifyPool({size: verifyWorkers}) : undefined;
+    if (verifyPool) this.closers.push(() => verifyPool.close());
     const combiner = new Combiner(
-      {threshold: lock.threshold},
-      {validators: validatorKeysFromLock(lock), metrics: combineMetrics, logger: log.child({module: "combine"})},
+      // Shares are verified with the signature they recover, in one batch (src/combine/combiner.ts).
+      {threshold: lock.threshold, verifyAtThreshold: true},
+      {
+        validators: validatorKeysFromLock(lock),
+        metrics: combineMetrics,
+        logger: log.child({module: "combine"}),
+        verifyPool,
+      },
     );
     const slotClock = new SlotClock(
       {
