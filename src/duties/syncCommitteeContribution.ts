@@ -5,7 +5,7 @@ import {type SignableMessage, signingRootOnNetwork} from "../eth/signing.js";
 import {bytesEqual, toHex} from "../util/hex.js";
 import {type DutyFailureReason, failureReason} from "./outcome.js";
 import {type SyncDuty, type SyncDutyModules, type SyncRootResult, syncDeadlineMs} from "./syncCommitteeMessage.js";
-import {isSyncCommitteeAggregator, subcommitteeShareDutyType, subcommitteesOf} from "./syncCommitteeSelection.js";
+import {isSyncCommitteeAggregator, subcommitteesOf, syncShareDutyType} from "./syncCommitteeSelection.js";
 
 /** QBFT duty type of sync committee contributions (wire constant of src/consensus). */
 export const SYNC_CONTRIBUTION_DUTY_TYPE = 4;
@@ -35,6 +35,8 @@ export interface SyncAggregatorRole {
   duty: SyncDuty;
   validator: string;
   subcommitteeIndex: number;
+  /** Position of the subcommittee among the validator's subcommittees: its share-exchange duty (see syncShareDutyType). */
+  rank: number;
   selectionProof: Uint8Array;
 }
 
@@ -75,14 +77,15 @@ export async function runSyncSelectionProofs(
       detail: `selection proof: ${detail}`,
     });
   const jobs = duties.flatMap((duty) =>
-    [...subcommitteesOf(duty.validatorSyncCommitteeIndices).keys()].map((subcommitteeIndex) => ({
+    [...subcommitteesOf(duty.validatorSyncCommitteeIndices).keys()].map((subcommitteeIndex, rank) => ({
       duty,
       validator: toHex(duty.pubkey),
       subcommitteeIndex,
+      rank,
     })),
   );
-  // Sign every share first, then publish each subcommittee's shares together: one message per
-  // subcommittee, whose shares (one signing root) the peers verify in one batch.
+  // Sign every share first, then publish them together: one message per rank (usually one in all),
+  // whose shares the peers verify in one batch.
   const signed = await Promise.all(
     jobs.map(async (job) => {
       const shareKey = m.shareKeys.get(job.validator);
@@ -109,34 +112,36 @@ export async function runSyncSelectionProofs(
     }),
   );
   const own = signed.filter((s) => s !== null);
-  const refOf = (sub: number) => ({slot, dutyType: subcommitteeShareDutyType(SYNC_SELECTION_DUTY_TYPE, sub)});
+  const refOf = (rank: number) => ({slot, dutyType: syncShareDutyType(SYNC_SELECTION_DUTY_TYPE, rank)});
   const published = new Set<number>();
-  for (const sub of new Set(own.map((s) => s.subcommitteeIndex))) {
+  for (const rank of new Set(own.map((s) => s.rank))) {
     try {
       m.shares.publish(
-        refOf(sub),
-        own.filter((s) => s.subcommitteeIndex === sub).map((s) => s.share),
+        refOf(rank),
+        own.filter((s) => s.rank === rank).map((s) => s.share),
         deadlineMs,
       );
-      published.add(sub);
+      published.add(rank);
     } catch (e) {
-      for (const s of own.filter((x) => x.subcommitteeIndex === sub)) {
-        fail(s.validator, sub, failureReason(e, "combine_expired"), (e as Error).message);
+      for (const s of own.filter((x) => x.rank === rank)) {
+        fail(s.validator, s.subcommitteeIndex, failureReason(e, "combine_expired"), (e as Error).message);
       }
     }
   }
   const roles = await Promise.all(
     own
-      .filter((s) => published.has(s.subcommitteeIndex))
-      .map(async ({duty, validator, subcommitteeIndex}): Promise<SyncAggregatorRole | null> => {
+      .filter((s) => published.has(s.rank))
+      .map(async ({duty, validator, subcommitteeIndex, rank}): Promise<SyncAggregatorRole | null> => {
         let selectionProof: Uint8Array;
         try {
-          selectionProof = await m.shares.awaitCombined(refOf(subcommitteeIndex), validator, deadlineMs);
+          selectionProof = await m.shares.awaitCombined(refOf(rank), validator, deadlineMs);
         } catch (e) {
           fail(validator, subcommitteeIndex, failureReason(e, "combine_expired"), (e as Error).message);
           return null;
         }
-        return isSyncCommitteeAggregator(selectionProof) ? {duty, validator, subcommitteeIndex, selectionProof} : null;
+        return isSyncCommitteeAggregator(selectionProof)
+          ? {duty, validator, subcommitteeIndex, rank, selectionProof}
+          : null;
       }),
   );
   return roles.filter((r) => r !== null);
@@ -229,30 +234,30 @@ export async function runSyncContributionDuty(
     }),
   );
   const own = signed.filter((s) => s !== null);
-  const refOf = (sub: number) => ({slot, dutyType: subcommitteeShareDutyType(SYNC_CONTRIBUTION_DUTY_TYPE, sub)});
+  const refOf = (rank: number) => ({slot, dutyType: syncShareDutyType(SYNC_CONTRIBUTION_DUTY_TYPE, rank)});
   const published = new Set<number>();
-  // One message per subcommittee with every aggregator's share: the peers verify them in one batch.
-  for (const sub of new Set(own.map((s) => s.role.subcommitteeIndex))) {
-    const ofSub = own.filter((s) => s.role.subcommitteeIndex === sub);
+  // One message per rank with every aggregator's share: the peers verify them in one batch.
+  for (const rank of new Set(own.map((s) => s.role.rank))) {
+    const ofRank = own.filter((s) => s.role.rank === rank);
     try {
       m.shares.publish(
-        refOf(sub),
-        ofSub.map((s) => s.share),
+        refOf(rank),
+        ofRank.map((s) => s.share),
         deadlineMs,
       );
-      published.add(sub);
+      published.add(rank);
     } catch (e) {
-      for (const s of ofSub) fail(s.role, failureReason(e, "combine_expired"), (e as Error).message);
+      for (const s of ofRank) fail(s.role, failureReason(e, "combine_expired"), (e as Error).message);
     }
   }
 
   await Promise.all(
     own
-      .filter((s) => published.has(s.role.subcommitteeIndex))
+      .filter((s) => published.has(s.role.rank))
       .map(async ({role, message}) => {
         let signature: Uint8Array;
         try {
-          signature = await m.shares.awaitCombined(refOf(role.subcommitteeIndex), role.validator, deadlineMs);
+          signature = await m.shares.awaitCombined(refOf(role.rank), role.validator, deadlineMs);
         } catch (e) {
           return fail(role, failureReason(e, "combine_expired"), (e as Error).message);
         }

@@ -53,12 +53,13 @@ export function subcommitteesOf(validatorSyncCommitteeIndices: readonly number[]
 }
 
 /**
- * Share-exchange duty type of a per-subcommittee signature. The exchange and the combiner hold one
- * signature per (slot, duty type, validator), but a validator sitting in several subcommittees signs
- * one selection proof and one contribution per subcommittee in the same slot: each subcommittee gets
- * its own exchange duty type, 128 + 8 × consensus duty type + subcommittee (wire constants, above every
- * consensus duty type in use).
+ * Share-exchange duty type of a per-subcommittee signature (selection proof, contribution). The
+ * exchange and the combiner hold one signature per (slot, duty type, validator), but a validator
+ * sitting in several subcommittees signs one of each per subcommittee in the same slot. So the k-th
+ * subcommittee of each validator (ascending; `rank` k) gets its own exchange duty type,
+ * 128 + 8 × consensus duty type + k (wire constants, above every consensus duty type in use): every
+ * validator's first subcommittee shares one duty, and so one message, one batch verification.
  */
-export function subcommitteeShareDutyType(consensusDutyType: number, subcommitteeIndex: number): number {
-  return 128 + 8 * consensusDutyType + subcommitteeIndex;
+export function syncShareDutyType(consensusDutyType: number, rank: number): number {
+  return 128 + 8 * consensusDutyType + rank;
 }

@@ -16,7 +16,7 @@ import {
   type SyncAggregatorRole,
 } from "../../../src/duties/syncCommitteeContribution.js";
 import {isValidSyncMessageValue, runSyncMessageDuty, type SyncDuty} from "../../../src/duties/syncCommitteeMessage.js";
-import {SYNC_SUBCOMMITTEE_SIZE, subcommitteeShareDutyType} from "../../../src/duties/syncCommitteeSelection.js";
+import {SYNC_SUBCOMMITTEE_SIZE, syncShareDutyType} from "../../../src/duties/syncCommitteeSelection.js";
 import {signingRootOnNetwork} from "../../../src/eth/signing.js";
 import {toHex} from "../../../src/util/hex.js";
 import {nullLogger} from "../../../src/util/logger.js";
@@ -183,19 +183,21 @@ describe("duties/syncCommittee", () => {
   });
 
   describe("selection proofs", () => {
-    it("signs one proof per (member, subcommittee), each subcommittee in its own exchange duty, proofs that verify", async () => {
+    it("signs one proof per (member, subcommittee), a member's k-th subcommittee in exchange duty k, proofs that verify", async () => {
       const {published, modules} = harness({});
       const roles = await runSyncSelectionProofs(slot, duties, modules);
-      expect(published.map((p) => p.ref.dutyType).sort()).to.deep.equal(
-        [0, 1, 2].map((sub) => subcommitteeShareDutyType(7, sub)).sort(),
-      );
+      // Rank 0: validator 0's subcommittee 0 and validator 1's subcommittee 1, together; rank 1: validator 0's 2.
+      expect(published.map((p) => [p.ref.dutyType, p.shares.length])).to.deep.equal([
+        [syncShareDutyType(7, 0), 2],
+        [syncShareDutyType(7, 1), 1],
+      ]);
+      const subOf = (validator: string, rank: number) => (validator === toHex(pubkeys[1]) ? 1 : rank === 0 ? 0 : 2);
       for (const p of published) {
-        const sub = p.ref.dutyType - subcommitteeShareDutyType(7, 0);
-        const root = signingRootOnNetwork(config, {
-          type: "SYNC_COMMITTEE_SELECTION_PROOF",
-          data: {slot, subcommitteeIndex: sub},
-        });
         for (const s of p.shares) {
+          const root = signingRootOnNetwork(config, {
+            type: "SYNC_COMMITTEE_SELECTION_PROOF",
+            data: {slot, subcommitteeIndex: subOf(s.validator, p.ref.dutyType - syncShareDutyType(7, 0))},
+          });
           expect(toHex(s.signingRoot)).to.equal(toHex(root));
           const pubkey = pubkeys.find((k) => toHex(k) === s.validator) as Uint8Array;
           expect(verifies(pubkey, root, s.signature)).to.equal(true);
@@ -216,7 +218,7 @@ describe("duties/syncCommittee", () => {
         "hex",
       );
       const {outcomes, modules} = harness({
-        combined: (ref) => (ref.dutyType === subcommitteeShareDutyType(7, 2) ? aggregator : notAggregator),
+        combined: (ref) => (ref.dutyType === syncShareDutyType(7, 1) ? aggregator : notAggregator),
       });
       const roles = await runSyncSelectionProofs(slot, duties, modules);
       expect(roles.map((r) => [r.duty.validatorIndex, r.subcommitteeIndex])).to.deep.equal([[10, 2]]);
@@ -226,9 +228,27 @@ describe("duties/syncCommittee", () => {
 
   describe("contribution duty", () => {
     const roles = (): SyncAggregatorRole[] => [
-      {duty: duties[0], validator: toHex(pubkeys[0]), subcommitteeIndex: 0, selectionProof: new Uint8Array(96).fill(1)},
-      {duty: duties[0], validator: toHex(pubkeys[0]), subcommitteeIndex: 2, selectionProof: new Uint8Array(96).fill(2)},
-      {duty: duties[1], validator: toHex(pubkeys[1]), subcommitteeIndex: 1, selectionProof: new Uint8Array(96).fill(3)},
+      {
+        duty: duties[0],
+        validator: toHex(pubkeys[0]),
+        subcommitteeIndex: 0,
+        rank: 0,
+        selectionProof: new Uint8Array(96).fill(1),
+      },
+      {
+        duty: duties[0],
+        validator: toHex(pubkeys[0]),
+        subcommitteeIndex: 2,
+        rank: 1,
+        selectionProof: new Uint8Array(96).fill(2),
+      },
+      {
+        duty: duties[1],
+        validator: toHex(pubkeys[1]),
+        subcommitteeIndex: 1,
+        rank: 0,
+        selectionProof: new Uint8Array(96).fill(3),
+      },
     ];
 
     it("agrees on the BN's contributions for the decided root and submits signed ContributionAndProofs that verify", async () => {

@@ -3,10 +3,10 @@ import {expect} from "chai";
 import {
   isSyncCommitteeAggregator,
   SYNC_SUBCOMMITTEE_SIZE,
-  subcommitteeShareDutyType,
   subcommitteesOf,
   syncAggregatorModulo,
   syncPeriodOfMessageSlot,
+  syncShareDutyType,
 } from "../../../src/duties/syncCommitteeSelection.js";
 import {fromHex} from "../../../src/util/hex.js";
 
@@ -82,8 +82,8 @@ describe("duties/syncCommitteeSelection (altair validator.md definitions)", () =
     expect(syncPeriodOfMessageSlot(periodSlots, SLOTS_PER_EPOCH)).to.equal(1);
   });
 
-  it("gives every (duty type, subcommittee) its own share-exchange duty type, above the consensus ones", () => {
-    const types = [4, 7].flatMap((t) => [0, 1, 2, 3].map((sub) => subcommitteeShareDutyType(t, sub)));
+  it("gives every (duty type, subcommittee rank) its own share-exchange duty type, above the consensus ones", () => {
+    const types = [4, 7].flatMap((t) => [0, 1, 2, 3].map((rank) => syncShareDutyType(t, rank)));
     expect(new Set(types).size).to.equal(8);
     for (const t of types) expect(t).to.be.within(128, 255);
   });
