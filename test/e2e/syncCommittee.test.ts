@@ -6,7 +6,8 @@ import {useTmpDir} from "../utils/tmpDir.js";
 
 // Run with LODESTAR_PRESET=minimal: 8 slots per epoch, a 32-seat sync committee in which each of the 4
 // validators holds 8 seats (one whole subcommittee), and every member is an aggregator (modulo 1).
-const SECONDS_PER_SLOT = 2;
+// 3 s slots: the sync steps (message at 1/3, contribution at 2/3) must end within their slot.
+const SECONDS_PER_SLOT = 3;
 const EPOCHS = 2;
 
 async function runEpochs(cluster: LocalCluster, epochs: number): Promise<void> {
@@ -51,7 +52,8 @@ describe(`sync committee duties end to end: 4 cohort nodes, the simulated chain 
       nodes: 4,
       validators: 4,
       secondsPerSlot: SECONDS_PER_SLOT,
-      genesisDelaySec: 5,
+      // Time for 4 signers and 4 nodes to start (and connect) before slot 0: sync duties begin at slot 0.
+      genesisDelaySec: 12,
       seed,
       skipNodes,
     });
