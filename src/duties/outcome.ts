@@ -8,23 +8,29 @@ export type DutyFailureReason =
   | "bn_rejected"
   | "stopped";
 
+/** The duty types of the pipeline (outcome label, metrics label). */
+export type DutyOutcomeType = "attester" | "proposer" | "syncMessage" | "syncContribution";
+
 export type DutyOutcome =
   | {
       status: "submitted";
-      type: "attester" | "proposer";
+      type: DutyOutcomeType;
       slot: number;
       validator: string;
       /** From the duty's trigger to the BN's acceptance. */
       latencyMs: number;
       consensusRound: number;
+      /** Sync contributions: one outcome per subcommittee the validator aggregates. */
+      subcommitteeIndex?: number;
     }
   | {
       status: "failed";
-      type: "attester" | "proposer";
+      type: DutyOutcomeType;
       slot: number;
       validator: string;
       reason: DutyFailureReason;
       detail: string;
+      subcommitteeIndex?: number;
     };
 
 /** The failure reason of an interrupted step: "stopped" when the node is shutting down, else `otherwise`. */

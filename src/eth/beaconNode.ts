@@ -168,6 +168,15 @@ export class BeaconNodeClient {
 
   // --- data to sign ---
 
+  /** `GET /eth/v1/beacon/blocks/head/root`: the root sync committee messages sign. */
+  getHeadBlockRoot(): Promise<Uint8Array> {
+    return this.pool.call(
+      "getBlockRoot",
+      (api, init) => api.beacon.getBlockRoot({blockId: "head"}, init),
+      (res) => res.value().root,
+    );
+  }
+
   produceAttestationData(slot: Slot, committeeIndex: number): Promise<phase0.AttestationData> {
     return this.pool.call(
       "produceAttestationData",
@@ -287,6 +296,14 @@ export class BeaconNodeClient {
     return this.pool.call(
       "prepareBeaconCommitteeSubnet",
       (api, init) => api.validator.prepareBeaconCommitteeSubnet({subscriptions}, init),
+      () => undefined,
+    );
+  }
+
+  prepareSyncCommitteeSubnets(subscriptions: routes.validator.SyncCommitteeSubscription[]): Promise<void> {
+    return this.pool.call(
+      "prepareSyncCommitteeSubnets",
+      (api, init) => api.validator.prepareSyncCommitteeSubnets({subscriptions}, init),
       () => undefined,
     );
   }

@@ -17,6 +17,7 @@ import type {DutyOutcome} from "../duties/outcome.js";
 import {type ProposerBeaconNode, runProposerDuty} from "../duties/proposer.js";
 import {DutyScheduler, type DutyTrigger} from "../duties/scheduler.js";
 import {ShareExchange} from "../duties/shareExchange.js";
+import {startSyncCommitteeDuties, syncBeaconNodeOf} from "../duties/syncCommitteeDuties.js";
 import {UndecidedGate} from "../duties/undecidedGate.js";
 import {BeaconNodeClient} from "../eth/beaconNode.js";
 import {LocalShareSigner} from "../eth/localSigner.js";
@@ -411,6 +412,19 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
     );
     await scheduler.start();
     this.closers.push(() => scheduler.stop());
+    const syncScheduler = await startSyncCommitteeDuties(
+      {validatorIndices: indices},
+      {
+        ...dutyModules,
+        logger: log,
+        beaconNode: syncBeaconNodeOf(bn),
+        track: (run) => {
+          this.inFlight.add(run);
+          void run.finally(() => this.inFlight.delete(run));
+        },
+      },
+    );
+    this.closers.push(() => syncScheduler.stop());
     const unsubscribe = bn.subscribeHeadEvents((head) => {
       void scheduler.onHead({
         slot: head.slot,

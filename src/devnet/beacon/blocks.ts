@@ -29,6 +29,8 @@ export interface BlockInputs {
   graffiti: Uint8Array;
   feeRecipient: Uint8Array;
   attestations: electra.Attestation[];
+  /** The sync committee's aggregate of the previous slot (none: no participation). */
+  syncAggregate?: electra.BeaconBlockBody["syncAggregate"];
   genesisTime: number;
   secondsPerSlot: number;
 }
@@ -66,7 +68,7 @@ export function buildBlock(inp: BlockInputs): electra.BeaconBlock {
   body.graffiti = inp.graffiti;
   body.eth1Data = {depositRoot: ZERO_ROOT, depositCount: 0n, blockHash: ZERO_ROOT};
   body.attestations = inp.attestations;
-  body.syncAggregate = {
+  body.syncAggregate = inp.syncAggregate ?? {
     syncCommitteeBits: BitArray.fromBitLen(SYNC_COMMITTEE_SIZE),
     syncCommitteeSignature: G2_INFINITY,
   };

@@ -1,6 +1,6 @@
 import {type BeaconConfig, type ChainConfig, createBeaconConfig} from "@lodestar/config";
 import {SLOTS_PER_EPOCH} from "@lodestar/params";
-import {type electra, type phase0, ssz} from "@lodestar/types";
+import {type altair, type electra, type phase0, ssz} from "@lodestar/types";
 import {toHex} from "../../util/hex.js";
 import {type Logger, nullLogger} from "../../util/logger.js";
 import {
@@ -21,6 +21,7 @@ import {AttestationPool} from "./pool.js";
 import {DutyBook as Book, type DutyBook, type DutyRecord} from "./records.js";
 import {SigningRoots, verifySignature} from "./signing.js";
 import {SlashingWatch} from "./slashingWatch.js";
+import {SimSyncCommittee, type SyncCommitteeAssignment} from "./syncCommittee.js";
 import {ValidatorSet} from "./validators.js";
 import {checkAttestation, checkBlock, checkBlockBody} from "./verify.js";
 
@@ -83,6 +84,7 @@ export class SimulatedChain {
   private readonly watch = new SlashingWatch();
   private readonly pool = new AttestationPool();
   readonly tree: BlockTree;
+  readonly sync: SimSyncCommittee;
   private startedSlot = -1;
   private updating = false;
   private readonly justifiedByEpoch = new Map<number, phase0.Checkpoint>();
@@ -113,6 +115,8 @@ export class SimulatedChain {
     this.roots = new SigningRoots(this.config);
     this.schedule = new DutySchedule(this.validators.size, new TextEncoder().encode(opts.seed ?? "cohort-devnet"));
     this.tree = new BlockTree(genesisBlock(this.validators.genesisValidatorsRoot, opts.genesisTime));
+    const seed = new TextEncoder().encode(opts.seed ?? "cohort-devnet");
+    this.sync = new SimSyncCommittee(seed, this.validators, this.config, this.book);
   }
 
   // --- time ---------------------------------------------------------------------------------------
@@ -165,6 +169,7 @@ export class SimulatedChain {
       for (const v of this.schedule.committee(slot, ci)) this.book.expect("attester", slot, v);
     }
     this.pool.prune(slot);
+    this.sync.expectSlot(slot);
   }
 
   /**
@@ -385,6 +390,45 @@ export class SimulatedChain {
     return agg;
   }
 
+  // --- sync committee ------------------------------------------------------------------------------
+
+  /** `duties/sync/{epoch}`: seats of the given validators in the committee of the epoch's period. */
+  syncDuties(epoch: number, indices: number[]): SyncCommitteeAssignment[] {
+    this.update();
+    return this.sync.duties(epoch, indices, this.currentEpoch());
+  }
+
+  /** `pool/sync_committees`: checks one message as a BN does; throws SimChainError when refused. */
+  submitSyncCommitteeMessage(msg: altair.SyncCommitteeMessage): void {
+    this.update();
+    this.sync.submitMessage(msg, this.syncContext());
+  }
+
+  /** `sync_committee_contribution`: the subcommittee's pooled messages for (slot, root), aggregated. */
+  syncCommitteeContribution(
+    slot: number,
+    subcommitteeIndex: number,
+    root: Uint8Array,
+  ): altair.SyncCommitteeContribution {
+    this.update();
+    return this.sync.contribution(slot, subcommitteeIndex, root);
+  }
+
+  /** `contribution_and_proofs`: checks one signed contribution as a BN does; throws SimChainError when refused. */
+  submitContributionAndProof(signed: altair.SignedContributionAndProof): void {
+    this.update();
+    this.sync.submitContribution(signed, this.syncContext());
+  }
+
+  private syncContext() {
+    const now = this.clock.now();
+    return {
+      slotRange: {from: this.clockSlot(now - CLOCK_DISPARITY_MS), to: this.clockSlot(now + CLOCK_DISPARITY_MS)},
+      knownBlock: (rootHex: string) => this.tree.get(rootHex) !== undefined,
+      nowMs: now,
+    };
+  }
+
   // --- blocks --------------------------------------------------------------------------------------
 
   /** `produceBlockV3`: an Electra block on the head with the given reveal (checked against the proposer). */
@@ -454,6 +498,7 @@ export class SimulatedChain {
         validators: this.validators,
         roots: this.roots,
       });
+      this.sync.checkSyncAggregate(slot, block.parentRoot, block.body.syncAggregate);
       const sealed = sealBlock(
         block,
         signed.signature,
@@ -496,6 +541,7 @@ export class SimulatedChain {
       parent: this.tree.head,
       feeRecipient: this.feeRecipients.get(proposer) ?? new Uint8Array(20),
       attestations: this.pool.pack(slot),
+      syncAggregate: this.sync.syncAggregate(slot, this.tree.head.root),
       genesisTime: this.genesisTime,
       secondsPerSlot: this.config.SECONDS_PER_SLOT,
     };
@@ -506,6 +552,7 @@ export class SimulatedChain {
     if (!b.filler) this.book.included("proposer", slot, b.message.proposerIndex, slot);
     this.tree.setHead(b);
     for (const att of b.message.body.attestations) this.creditInclusion(att, slot);
+    this.sync.creditInclusion(slot, b.message.body.syncAggregate);
     const epoch = Math.floor(slot / SLOTS_PER_EPOCH);
     const event: HeadEvent = {
       slot,
@@ -538,7 +585,7 @@ export class SimulatedChain {
 
   /** Last slot in which a duty can still be done: a proposal in its slot, an attestation until the next epoch ends. */
   deadlineSlot(r: DutyRecord): number {
-    if (r.type === "proposer") return r.slot;
+    if (r.type === "proposer" || r.type === "syncMessage" || r.type === "syncContribution") return r.slot;
     return (Math.floor(r.slot / SLOTS_PER_EPOCH) + 2) * SLOTS_PER_EPOCH - 1;
   }
 

@@ -14,6 +14,9 @@ export type SimChainErrorType =
   | {code: "SIMCHAIN_INVALID_ATTESTATION"; reason: string}
   | {code: "SIMCHAIN_INVALID_BLOCK"; reason: string}
   | {code: "SIMCHAIN_SLASHABLE"; what: string}
-  | {code: "SIMCHAIN_UNSUPPORTED"; what: string};
+  | {code: "SIMCHAIN_UNSUPPORTED"; what: string}
+  | {code: "SIMCHAIN_INVALID_SYNC_MESSAGE"; reason: string}
+  | {code: "SIMCHAIN_INVALID_CONTRIBUTION"; reason: string}
+  | {code: "SIMCHAIN_NO_CONTRIBUTION"; slot: number; subcommitteeIndex: number};
 
 export class SimChainError extends CohortError<SimChainErrorType> {}

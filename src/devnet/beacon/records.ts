@@ -1,5 +1,6 @@
 /** What the simulated chain saw of each duty, for tests and the devnet summary. */
-export type DutyType = "attester" | "proposer";
+export type DutyType = "attester" | "proposer" | "syncMessage" | "syncContribution";
+export const DUTY_TYPES: readonly DutyType[] = ["attester", "proposer", "syncMessage", "syncContribution"];
 
 export interface DutyRejection {
   code: string;
@@ -11,12 +12,17 @@ export interface DutyRecord {
   type: DutyType;
   slot: number;
   validatorIndex: number;
+  /** Sync contributions: one record per (slot, aggregator, subcommittee). */
+  subcommitteeIndex?: number;
   /** The schedule gave this validator this duty (false: something arrived for a duty it did not have). */
   expected: boolean;
   submissions: number;
   acceptedAtMs: number | null;
   rejections: DutyRejection[];
-  /** Attester: slot of the canonical block that included it. Proposer: the slot, when the block became canonical. */
+  /**
+   * Attester: slot of the canonical block that included it. Proposer: the slot, when the block became
+   * canonical. Sync message: the slot of the canonical block whose sync aggregate carries it.
+   */
   inclusionSlot: number | null;
 }
 
@@ -49,23 +55,23 @@ export class DutyBook {
   private readonly records = new Map<string, DutyRecord>();
   readonly slashable: SlashableEvent[] = [];
 
-  expect(type: DutyType, slot: number, validatorIndex: number): void {
-    this.get(type, slot, validatorIndex).expected = true;
+  expect(type: DutyType, slot: number, validatorIndex: number, sub?: number): void {
+    this.get(type, slot, validatorIndex, sub).expected = true;
   }
 
-  submitted(type: DutyType, slot: number, validatorIndex: number): DutyRecord {
-    const r = this.get(type, slot, validatorIndex);
+  submitted(type: DutyType, slot: number, validatorIndex: number, sub?: number): DutyRecord {
+    const r = this.get(type, slot, validatorIndex, sub);
     r.submissions++;
     return r;
   }
 
-  accepted(type: DutyType, slot: number, validatorIndex: number, atMs: number): void {
-    const r = this.get(type, slot, validatorIndex);
+  accepted(type: DutyType, slot: number, validatorIndex: number, atMs: number, sub?: number): void {
+    const r = this.get(type, slot, validatorIndex, sub);
     if (r.acceptedAtMs === null) r.acceptedAtMs = atMs;
   }
 
-  rejected(type: DutyType, slot: number, validatorIndex: number, rejection: DutyRejection): void {
-    this.get(type, slot, validatorIndex).rejections.push(rejection);
+  rejected(type: DutyType, slot: number, validatorIndex: number, rejection: DutyRejection, sub?: number): void {
+    this.get(type, slot, validatorIndex, sub).rejections.push(rejection);
   }
 
   included(type: DutyType, slot: number, validatorIndex: number, inclusionSlot: number): void {
@@ -73,8 +79,8 @@ export class DutyBook {
     if (r !== undefined && r.inclusionSlot === null) r.inclusionSlot = inclusionSlot;
   }
 
-  find(type: DutyType, slot: number, validatorIndex: number): DutyRecord | undefined {
-    return this.records.get(key(type, slot, validatorIndex));
+  find(type: DutyType, slot: number, validatorIndex: number, sub?: number): DutyRecord | undefined {
+    return this.records.get(key(type, slot, validatorIndex, sub));
   }
 
   /** `deadlineSlot(record)`: last slot in which the duty can still be done. */
@@ -86,12 +92,16 @@ export class DutyBook {
 
   all(): DutyRecord[] {
     return [...this.records.values()].sort(
-      (a, b) => a.slot - b.slot || a.type.localeCompare(b.type) || a.validatorIndex - b.validatorIndex,
+      (a, b) =>
+        a.slot - b.slot ||
+        a.type.localeCompare(b.type) ||
+        a.validatorIndex - b.validatorIndex ||
+        (a.subcommitteeIndex ?? 0) - (b.subcommitteeIndex ?? 0),
     );
   }
 
   counts(currentSlot: number, deadlineSlot: (r: DutyRecord) => number): Record<DutyType, DutyCounts> {
-    const out: Record<DutyType, DutyCounts> = {attester: emptyCounts(), proposer: emptyCounts()};
+    const out = Object.fromEntries(DUTY_TYPES.map((t) => [t, emptyCounts()])) as Record<DutyType, DutyCounts>;
     for (const r of this.records.values()) {
       const c = out[r.type];
       if (r.expected) c.expected++;
@@ -102,14 +112,15 @@ export class DutyBook {
     return out;
   }
 
-  private get(type: DutyType, slot: number, validatorIndex: number): DutyRecord {
-    const k = key(type, slot, validatorIndex);
+  private get(type: DutyType, slot: number, validatorIndex: number, sub?: number): DutyRecord {
+    const k = key(type, slot, validatorIndex, sub);
     let r = this.records.get(k);
     if (r === undefined) {
       r = {
         type,
         slot,
         validatorIndex,
+        ...(sub !== undefined ? {subcommitteeIndex: sub} : {}),
         expected: false,
         submissions: 0,
         acceptedAtMs: null,
@@ -122,6 +133,6 @@ export class DutyBook {
   }
 }
 
-function key(type: DutyType, slot: number, validatorIndex: number): string {
-  return `${type}:${slot}:${validatorIndex}`;
+function key(type: DutyType, slot: number, validatorIndex: number, sub?: number): string {
+  return sub === undefined ? `${type}:${slot}:${validatorIndex}` : `${type}:${slot}:${validatorIndex}:${sub}`;
 }

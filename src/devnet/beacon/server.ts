@@ -153,6 +153,7 @@ function httpStatus(err: FastifyError | Error): number {
       case "SIMCHAIN_UNKNOWN_BLOCK":
       case "SIMCHAIN_UNKNOWN_STATE":
       case "SIMCHAIN_NO_AGGREGATE":
+      case "SIMCHAIN_NO_CONTRIBUTION":
         return 404;
       case "SIMCHAIN_UNSUPPORTED":
         return 501;

@@ -156,6 +156,18 @@ export function beaconMethods(chain: SimulatedChain): ApplicationMethods<Endpoin
       });
       if (failures.length > 0) throw new IndexedApiError("error processing attestations", failures);
     },
+    async submitPoolSyncCommitteeSignatures({signatures}) {
+      const failures: {index: number; message: string}[] = [];
+      signatures.forEach((msg, index) => {
+        try {
+          chain.submitSyncCommitteeMessage(msg);
+        } catch (e) {
+          if (!(e instanceof SimChainError)) throw e;
+          failures.push({index, message: e.message});
+        }
+      });
+      if (failures.length > 0) throw new IndexedApiError("error processing sync committee messages", failures);
+    },
   };
   return withNotImplemented<Endpoints>("beacon", routes.beacon.getDefinitions(chain.config), implemented);
 }

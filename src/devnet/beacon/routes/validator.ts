@@ -5,7 +5,7 @@ import {ProducedBlockSource} from "@lodestar/types";
 import {fromHex, isHex, toHex} from "../../../util/hex.js";
 import type {SimulatedChain} from "../chain.js";
 import {SimChainError} from "../errors.js";
-import {withNotImplemented} from "./fallback.js";
+import {IndexedApiError, withNotImplemented} from "./fallback.js";
 
 type Endpoints = routes.validator.Endpoints;
 
@@ -64,6 +64,31 @@ export function validatorMethods(chain: SimulatedChain): ApplicationMethods<Endp
         }
         chain.setFeeRecipient(p.validatorIndex, fromHex(p.feeRecipient, 20));
       }
+    },
+    async getSyncCommitteeDuties({epoch, indices}) {
+      const duties = chain.syncDuties(epoch, indices);
+      return {
+        data: duties.map((d) => ({...d, pubkey: pubkeyOf(d.validatorIndex)})),
+        meta: {executionOptimistic: false},
+      };
+    },
+    async produceSyncCommitteeContribution({slot, subcommitteeIndex, beaconBlockRoot}) {
+      return {data: chain.syncCommitteeContribution(slot, subcommitteeIndex, beaconBlockRoot)};
+    },
+    async publishContributionAndProofs({contributionAndProofs}) {
+      const failures: {index: number; message: string}[] = [];
+      contributionAndProofs.forEach((signed, index) => {
+        try {
+          chain.submitContributionAndProof(signed);
+        } catch (e) {
+          if (!(e instanceof SimChainError)) throw e;
+          failures.push({index, message: e.message});
+        }
+      });
+      if (failures.length > 0) throw new IndexedApiError("error processing contribution and proofs", failures);
+    },
+    async prepareSyncCommitteeSubnets() {
+      // No gossip subnets in the simulator: nothing to subscribe to.
     },
     async prepareBeaconCommitteeSubnet() {
       // No gossip subnets in the simulator: nothing to subscribe to.

@@ -230,8 +230,8 @@ describe("devnet/beacon: SimulatedBeaconNode over HTTP with @lodestar/api getCli
     const liveness = await api.validator.getLiveness({epoch: 0, indices: [0]});
     expect(liveness.status).to.equal(501);
     expect(liveness.error()?.message).to.match(/getLiveness is not implemented/);
-    const sync = await api.validator.getSyncCommitteeDuties({epoch: 0, indices: [0]});
-    expect(sync.status).to.equal(501);
+    const ptc = await api.validator.getPtcDuties({epoch: 0, indices: [0]});
+    expect(ptc.status).to.equal(501);
     const debug = await fetch(`${url}/eth/v2/debug/beacon/heads`);
     expect(debug.status).to.equal(501);
     const missing = await api.beacon.getBlockRoot({blockId: toHex(new Uint8Array(32).fill(7))});

@@ -1,0 +1,313 @@
+import {ListCompositeType} from "@chainsafe/ssz";
+import {SYNC_COMMITTEE_SUBNET_COUNT} from "@lodestar/params";
+import {type altair, ssz} from "@lodestar/types";
+import {type SignableMessage, signingRootOnNetwork} from "../eth/signing.js";
+import {bytesEqual, toHex} from "../util/hex.js";
+import {type DutyFailureReason, failureReason} from "./outcome.js";
+import {type SyncDuty, type SyncDutyModules, type SyncRootResult, syncDeadlineMs} from "./syncCommitteeMessage.js";
+import {isSyncCommitteeAggregator, subcommitteesOf, syncShareDutyType} from "./syncCommitteeSelection.js";
+
+/** QBFT duty type of sync committee contributions (wire constant of src/consensus). */
+export const SYNC_CONTRIBUTION_DUTY_TYPE = 4;
+/** Duty type of the sync selection proofs (prepareSyncContribution in src/consensus). */
+export const SYNC_SELECTION_DUTY_TYPE = 7;
+
+/** The value the cluster agrees on: one contribution per subcommittee it aggregates, ascending. */
+export const SyncContributionValue = new ListCompositeType(
+  ssz.altair.SyncCommitteeContribution,
+  SYNC_COMMITTEE_SUBNET_COUNT,
+);
+
+export function encodeSyncContributionValue(contributions: altair.SyncCommitteeContribution[]): Uint8Array {
+  return SyncContributionValue.serialize(contributions);
+}
+
+export function decodeSyncContributionValue(bytes: Uint8Array): altair.SyncCommitteeContribution[] | null {
+  try {
+    return SyncContributionValue.deserialize(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** One aggregation role: a cluster validator that is aggregator of a subcommittee, with its combined proof. */
+export interface SyncAggregatorRole {
+  duty: SyncDuty;
+  validator: string;
+  subcommitteeIndex: number;
+  /** Position of the subcommittee among the validator's subcommittees: its share-exchange duty (see syncShareDutyType). */
+  rank: number;
+  selectionProof: Uint8Array;
+}
+
+export interface SyncContributionBeaconNode {
+  produceSyncCommitteeContribution(
+    slot: number,
+    subcommitteeIndex: number,
+    beaconBlockRoot: Uint8Array,
+  ): Promise<altair.SyncCommitteeContribution>;
+  publishContributionAndProofs(contributionAndProofs: altair.SignedContributionAndProof[]): Promise<void>;
+}
+
+export interface SyncContributionDutyModules extends SyncDutyModules {
+  beaconNode: SyncContributionBeaconNode;
+}
+
+/**
+ * Selection proofs of the slot: per validator and subcommittee it sits in, a
+ * `SYNC_COMMITTEE_SELECTION_PROOF` share over SyncAggregatorSelectionData{slot, subcommittee_index},
+ * exchanged and combined; the combined proof says whether the validator aggregates that subcommittee.
+ * Returns the aggregator roles. A role that cannot be known (no combined proof) ends in a failed
+ * contribution outcome here, as the contribution duty it may have been.
+ */
+export async function runSyncSelectionProofs(
+  slot: number,
+  duties: SyncDuty[],
+  m: SyncDutyModules,
+): Promise<SyncAggregatorRole[]> {
+  const deadlineMs = syncDeadlineMs(slot, m);
+  const fail = (validator: string, subcommitteeIndex: number, reason: DutyFailureReason, detail: string) =>
+    m.onOutcome({
+      status: "failed",
+      type: "syncContribution",
+      slot,
+      validator,
+      subcommitteeIndex,
+      reason,
+      detail: `selection proof: ${detail}`,
+    });
+  const jobs = duties.flatMap((duty) =>
+    [...subcommitteesOf(duty.validatorSyncCommitteeIndices).keys()].map((subcommitteeIndex, rank) => ({
+      duty,
+      validator: toHex(duty.pubkey),
+      subcommitteeIndex,
+      rank,
+    })),
+  );
+  // Sign every share first, then publish them together: one message per rank (usually one in all),
+  // whose shares the peers verify in one batch.
+  const signed = await Promise.all(
+    jobs.map(async (job) => {
+      const shareKey = m.shareKeys.get(job.validator);
+      if (!shareKey) {
+        fail(
+          job.validator,
+          job.subcommitteeIndex,
+          "signer_refused",
+          "no key share of this validator in the cluster lock",
+        );
+        return null;
+      }
+      const msg: SignableMessage = {
+        type: "SYNC_COMMITTEE_SELECTION_PROOF",
+        data: {slot, subcommitteeIndex: job.subcommitteeIndex},
+      };
+      try {
+        const signature = await m.signer.sign(shareKey, msg);
+        return {...job, share: {validator: job.validator, signingRoot: signingRootOnNetwork(m.config, msg), signature}};
+      } catch (e) {
+        fail(job.validator, job.subcommitteeIndex, failureReason(e, "signer_refused"), (e as Error).message);
+        return null;
+      }
+    }),
+  );
+  const own = signed.filter((s) => s !== null);
+  const refOf = (rank: number) => ({slot, dutyType: syncShareDutyType(SYNC_SELECTION_DUTY_TYPE, rank)});
+  const published = new Set<number>();
+  for (const rank of new Set(own.map((s) => s.rank))) {
+    try {
+      m.shares.publish(
+        refOf(rank),
+        own.filter((s) => s.rank === rank).map((s) => s.share),
+        deadlineMs,
+      );
+      published.add(rank);
+    } catch (e) {
+      for (const s of own.filter((x) => x.rank === rank)) {
+        fail(s.validator, s.subcommitteeIndex, failureReason(e, "combine_expired"), (e as Error).message);
+      }
+    }
+  }
+  const roles = await Promise.all(
+    own
+      .filter((s) => published.has(s.rank))
+      .map(async ({duty, validator, subcommitteeIndex, rank}): Promise<SyncAggregatorRole | null> => {
+        let selectionProof: Uint8Array;
+        try {
+          selectionProof = await m.shares.awaitCombined(refOf(rank), validator, deadlineMs);
+        } catch (e) {
+          fail(validator, subcommitteeIndex, failureReason(e, "combine_expired"), (e as Error).message);
+          return null;
+        }
+        return isSyncCommitteeAggregator(selectionProof)
+          ? {duty, validator, subcommitteeIndex, rank, selectionProof}
+          : null;
+      }),
+  );
+  return roles.filter((r) => r !== null);
+}
+
+/**
+ * The slot's contribution duty of the cluster's sync aggregators (at 2/3 of the slot): consensus on one
+ * contribution per aggregated subcommittee for the root decided by the slot's message duty (the leader
+ * asks its BN), then per (aggregator, subcommittee) a `SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF` share,
+ * exchanged, combined, submitted. Every role ends in exactly one outcome.
+ */
+export async function runSyncContributionDuty(
+  slot: number,
+  roles: SyncAggregatorRole[],
+  rootResult: SyncRootResult,
+  m: SyncContributionDutyModules,
+): Promise<void> {
+  if (roles.length === 0) return;
+  const triggerMs = m.slotClock.clock.now();
+  const deadlineMs = syncDeadlineMs(slot, m);
+  const fail = (role: SyncAggregatorRole, reason: DutyFailureReason, detail: string) =>
+    m.onOutcome({
+      status: "failed",
+      type: "syncContribution",
+      slot,
+      validator: role.validator,
+      subcommitteeIndex: role.subcommitteeIndex,
+      reason,
+      detail,
+    });
+  if (rootResult.root === null) {
+    for (const role of roles) fail(role, rootResult.reason, `no block root decided: ${rootResult.detail}`);
+    return;
+  }
+  const root = rootResult.root;
+  const subcommittees = [...new Set(roles.map((r) => r.subcommitteeIndex))].sort((a, b) => a - b);
+
+  let decided: {value: Uint8Array; round: number};
+  try {
+    decided = await m.consensus.decide(slot, SYNC_CONTRIBUTION_DUTY_TYPE, {
+      startMs: triggerMs,
+      deadlineMs,
+      propose: async () => {
+        // A subcommittee without pooled messages has no contribution; propose the others.
+        const fetched = await Promise.allSettled(
+          subcommittees.map((sub) => m.beaconNode.produceSyncCommitteeContribution(slot, sub, root)),
+        );
+        const found = fetched.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+        const usable = found.filter((c) => isUsableContribution(c, slot, root, subcommittees));
+        if (usable.length === 0) throw new Error(`the BN has no contribution for subcommittees ${subcommittees}`);
+        return encodeSyncContributionValue(usable.sort((a, b) => a.subcommitteeIndex - b.subcommitteeIndex));
+      },
+      isValid: (value) => isValidSyncContributionValue(value, slot, root, subcommittees),
+    });
+  } catch (e) {
+    for (const role of roles) fail(role, failureReason(e, "consensus_timeout"), (e as Error).message);
+    return;
+  }
+  const contributions = decodeSyncContributionValue(decided.value) as altair.SyncCommitteeContribution[];
+
+  const signed = await Promise.all(
+    roles.map(async (role) => {
+      const contribution = contributions.find((c) => c.subcommitteeIndex === role.subcommitteeIndex);
+      if (!contribution) {
+        fail(role, "no_data", `no contribution decided for subcommittee ${role.subcommitteeIndex}`);
+        return null;
+      }
+      const shareKey = m.shareKeys.get(role.validator);
+      if (!shareKey) {
+        fail(role, "signer_refused", "no key share of this validator in the cluster lock");
+        return null;
+      }
+      const message: altair.ContributionAndProof = {
+        aggregatorIndex: role.duty.validatorIndex,
+        contribution,
+        selectionProof: role.selectionProof,
+      };
+      const msg: SignableMessage = {type: "SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF", data: message};
+      try {
+        const signature = await m.signer.sign(shareKey, msg);
+        return {
+          role,
+          message,
+          share: {validator: role.validator, signingRoot: signingRootOnNetwork(m.config, msg), signature},
+        };
+      } catch (e) {
+        fail(role, failureReason(e, "signer_refused"), (e as Error).message);
+        return null;
+      }
+    }),
+  );
+  const own = signed.filter((s) => s !== null);
+  const refOf = (rank: number) => ({slot, dutyType: syncShareDutyType(SYNC_CONTRIBUTION_DUTY_TYPE, rank)});
+  const published = new Set<number>();
+  // One message per rank with every aggregator's share: the peers verify them in one batch.
+  for (const rank of new Set(own.map((s) => s.role.rank))) {
+    const ofRank = own.filter((s) => s.role.rank === rank);
+    try {
+      m.shares.publish(
+        refOf(rank),
+        ofRank.map((s) => s.share),
+        deadlineMs,
+      );
+      published.add(rank);
+    } catch (e) {
+      for (const s of ofRank) fail(s.role, failureReason(e, "combine_expired"), (e as Error).message);
+    }
+  }
+
+  await Promise.all(
+    own
+      .filter((s) => published.has(s.role.rank))
+      .map(async ({role, message}) => {
+        let signature: Uint8Array;
+        try {
+          signature = await m.shares.awaitCombined(refOf(role.rank), role.validator, deadlineMs);
+        } catch (e) {
+          return fail(role, failureReason(e, "combine_expired"), (e as Error).message);
+        }
+        try {
+          await m.beaconNode.publishContributionAndProofs([{message, signature}]);
+          m.onOutcome({
+            status: "submitted",
+            type: "syncContribution",
+            slot,
+            validator: role.validator,
+            subcommitteeIndex: role.subcommitteeIndex,
+            latencyMs: m.slotClock.clock.now() - triggerMs,
+            consensusRound: decided.round,
+          });
+        } catch (e) {
+          fail(role, "bn_rejected", (e as Error).message);
+        }
+      }),
+  );
+}
+
+/**
+ * The contribution predicate: a non-empty list, ascending without repeats, of contributions for
+ * subcommittees this cluster aggregates, each for the slot and the decided root, with participants.
+ */
+export function isValidSyncContributionValue(
+  value: Uint8Array,
+  slot: number,
+  root: Uint8Array,
+  subcommittees: readonly number[],
+): boolean {
+  const list = decodeSyncContributionValue(value);
+  if (list === null || list.length === 0) return false;
+  for (let i = 0; i < list.length; i++) {
+    if (i > 0 && list[i].subcommitteeIndex <= list[i - 1].subcommitteeIndex) return false;
+    if (!isUsableContribution(list[i], slot, root, subcommittees)) return false;
+  }
+  return true;
+}
+
+function isUsableContribution(
+  c: altair.SyncCommitteeContribution,
+  slot: number,
+  root: Uint8Array,
+  subcommittees: readonly number[],
+): boolean {
+  return (
+    c.slot === slot &&
+    bytesEqual(c.beaconBlockRoot, root) &&
+    subcommittees.includes(c.subcommitteeIndex) &&
+    c.aggregationBits.getTrueBitIndexes().length > 0
+  );
+}

@@ -1,0 +1,141 @@
+import type {routes} from "@lodestar/api";
+import type {altair} from "@lodestar/types";
+import {type SignableMessage, signingRootOnNetwork} from "../eth/signing.js";
+import {toHex} from "../util/hex.js";
+import type {DutyModules} from "./attester.js";
+import {type DutyFailureReason, failureReason} from "./outcome.js";
+
+/** QBFT duty type of sync committee messages (wire constant of src/consensus). */
+export const SYNC_MESSAGE_DUTY_TYPE = 3;
+
+export type SyncDuty = routes.validator.SyncDuty;
+
+/** What the sync committee duties need: every duty module but the slashing DB (nothing here is slashable). */
+export type SyncDutyModules = Omit<DutyModules, "slashing">;
+
+export interface SyncMessageBeaconNode {
+  /** `GET /eth/v1/beacon/blocks/head/root`. */
+  getHeadBlockRoot(): Promise<Uint8Array>;
+  submitSyncCommitteeMessages(messages: altair.SyncCommitteeMessage[]): Promise<void>;
+}
+
+export interface SyncMessageDutyModules extends SyncDutyModules {
+  beaconNode: SyncMessageBeaconNode;
+}
+
+/** The decided block root of a slot's sync committee messages, or why there is none. */
+export type SyncRootResult =
+  | {root: Uint8Array; round: number}
+  | {root: null; reason: DutyFailureReason; detail: string};
+
+/**
+ * The slot's sync committee message duty of every cluster validator in the current sync committee:
+ * consensus on the ONE block root they all sign (the leader proposes its BN's head root), then per
+ * validator a `SYNC_COMMITTEE_MESSAGE` share, exchanged and combined, and the combined message submitted.
+ * Every validator ends in exactly one outcome. Resolves with the decided root, which the slot's
+ * contribution duty aggregates over.
+ */
+export async function runSyncMessageDuty(
+  slot: number,
+  duties: SyncDuty[],
+  m: SyncMessageDutyModules,
+): Promise<SyncRootResult> {
+  const triggerMs = m.slotClock.clock.now();
+  const deadlineMs = syncDeadlineMs(slot, m);
+  const fail = (validator: string, reason: DutyFailureReason, detail: string) =>
+    m.onOutcome({status: "failed", type: "syncMessage", slot, validator, reason, detail});
+
+  let decided: {value: Uint8Array; round: number};
+  try {
+    decided = await m.consensus.decide(slot, SYNC_MESSAGE_DUTY_TYPE, {
+      startMs: triggerMs,
+      deadlineMs,
+      propose: () => m.beaconNode.getHeadBlockRoot(),
+      isValid: isValidSyncMessageValue,
+    });
+  } catch (e) {
+    const reason = failureReason(e, "consensus_timeout");
+    for (const d of duties) fail(toHex(d.pubkey), reason, (e as Error).message);
+    return {root: null, reason, detail: (e as Error).message};
+  }
+  const beaconBlockRoot = decided.value;
+  const msg: SignableMessage = {type: "SYNC_COMMITTEE_MESSAGE", data: {beaconBlockRoot, slot}};
+  const signingRoot = signingRootOnNetwork(m.config, msg);
+  const ref = {slot, dutyType: SYNC_MESSAGE_DUTY_TYPE};
+
+  const signed = await Promise.all(
+    duties.map(async (duty) => {
+      const validator = toHex(duty.pubkey);
+      const shareKey = m.shareKeys.get(validator);
+      if (!shareKey) {
+        fail(validator, "signer_refused", "no key share of this validator in the cluster lock");
+        return null;
+      }
+      try {
+        return {duty, share: {validator, signingRoot, signature: await m.signer.sign(shareKey, msg)}};
+      } catch (e) {
+        fail(validator, "signer_refused", (e as Error).message);
+        return null;
+      }
+    }),
+  );
+  const own = signed.filter((s) => s !== null);
+  try {
+    m.shares.publish(
+      ref,
+      own.map((s) => s.share),
+      deadlineMs,
+    );
+  } catch (e) {
+    for (const {share} of own) fail(share.validator, failureReason(e, "combine_expired"), (e as Error).message);
+    return {root: beaconBlockRoot, round: decided.round};
+  }
+
+  await Promise.all(
+    own.map(async ({duty, share}) => {
+      let signature: Uint8Array;
+      try {
+        signature = await m.shares.awaitCombined(ref, share.validator, deadlineMs);
+      } catch (e) {
+        return fail(share.validator, failureReason(e, "combine_expired"), (e as Error).message);
+      }
+      try {
+        await m.beaconNode.submitSyncCommitteeMessages([
+          {slot, beaconBlockRoot, validatorIndex: duty.validatorIndex, signature},
+        ]);
+        m.onOutcome({
+          status: "submitted",
+          type: "syncMessage",
+          slot,
+          validator: share.validator,
+          latencyMs: m.slotClock.clock.now() - triggerMs,
+          consensusRound: decided.round,
+        });
+      } catch (e) {
+        fail(share.validator, "bn_rejected", (e as Error).message);
+      }
+    }),
+  );
+  return {root: beaconBlockRoot, round: decided.round};
+}
+
+/**
+ * The predicate of the sync message value: a 32-byte block root that is not zero. The QBFT predicate is
+ * synchronous, so "the BN knows this root" cannot be asked here; and it need not be: a sync committee
+ * message is not slashable, so the worst a faulty leader can do is make the cluster sign a useless root
+ * for one slot (the BN then counts no participation), which is no worse than withholding. What the
+ * consensus buys is that every node signs the SAME root, so t shares always combine even when the
+ * nodes' BNs briefly disagree on the head.
+ */
+export function isValidSyncMessageValue(value: Uint8Array): boolean {
+  return value.length === 32 && value.some((b) => b !== 0);
+}
+
+/**
+ * Deadline of every sync committee step of a slot: a BN takes a message or contribution only during its
+ * slot, give or take the gossip clock disparity (MAXIMUM_GOSSIP_CLOCK_DISPARITY, 500 ms): later, it
+ * is worthless (it only counts for the next slot's block).
+ */
+export function syncDeadlineMs(slot: number, m: Pick<SyncDutyModules, "slotClock" | "config">): number {
+  return m.slotClock.timeInSlot(slot + 1) + m.config.MAXIMUM_GOSSIP_CLOCK_DISPARITY;
+}
