@@ -26,6 +26,7 @@ import {SlashingProtection} from "../slashing/index.js";
 import {createSlashingMetrics} from "../slashing/metrics.js";
 import {bytesEqual, fromHex, toHex} from "../util/hex.js";
 import {type Logger, nullLogger} from "../util/logger.js";
+import {ValidatorApiMode} from "../vapi/index.js";
 import {NodeError} from "./errors.js";
 import {MonitoringServer} from "./monitoring.js";
 
@@ -34,7 +35,10 @@ export interface CohortNodeOpts {
   /** This node's 0-based operator index in the lock. */
   operatorIndex: number;
   beaconNodeUrls: string[];
-  remoteSignerUrl: string;
+  /** The Web3Signer-API signer holding this node's key shares; unused in validator-API mode. */
+  remoteSignerUrl?: string;
+  /** Validator-API mode: a validator client holding the key shares talks to this Beacon API instead of an RS. */
+  validatorApi?: {address: string; port: number};
   dataDir: string;
   /** libp2p listen addresses, e.g. ["/ip4/127.0.0.1/tcp/3610"]. */
   p2pListen: string[];
@@ -86,6 +90,8 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
   private stopping = false;
   /** Base URL of the monitoring endpoints once started (when `opts.monitoring` is set). */
   monitoringUrl: string | null = null;
+  /** Base URL of the validator client's Beacon API once started (validator-API mode). */
+  validatorApiUrl: string | null = null;
 
   constructor(
     private readonly opts: CohortNodeOpts,
@@ -171,12 +177,27 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
     const config: BeaconConfig = beaconConfig(customChainConfig(spec), gvr);
     const bn = new BeaconNodeClient({urls: this.opts.beaconNodeUrls}, {config, logger: log.child({module: "bn"})});
 
-    // The RS must hold this node's key shares.
-    const signer = new Web3SignerClient({url: this.opts.remoteSignerUrl}, {config, logger: log.child({module: "rs"})});
-    const held = new Set((await signer.publicKeys()).map((k) => toHex(k)));
-    const shareKeys = new Map<string, Uint8Array>();
+    if (Boolean(this.opts.remoteSignerUrl) === Boolean(this.opts.validatorApi)) {
+      const ctx = {remoteSigner: Boolean(this.opts.remoteSignerUrl), validatorApi: Boolean(this.opts.validatorApi)};
+      throw new NodeError({code: "NODE_SIGNER_MODE", ...ctx}, "configure either a remote signer or a validator API");
+    }
+    // Validator-API mode: the VC holds the key shares and hands in partial signatures (src/vapi).
+    const vapi = this.opts.validatorApi
+      ? new ValidatorApiMode(
+          {lock, operatorIndex, beaconNodeUrls: this.opts.beaconNodeUrls, ...this.opts.validatorApi},
+          {config, clock: this.clock, register: this.register, logger: log.child({module: "vapi"})},
+        )
+      : null;
+    if (vapi) this.closers.push(() => vapi.stop());
+    // Otherwise the RS must hold this node's key shares.
+    const signer = vapi
+      ? null
+      : new Web3SignerClient({url: this.opts.remoteSignerUrl ?? ""}, {config, logger: log.child({module: "rs"})});
+    const held = new Set(signer ? (await signer.publicKeys()).map((k) => toHex(k)) : []);
+    const shareKeys = vapi?.shareKeys() ?? new Map<string, Uint8Array>();
     const myShares = publicKeySharesOf(lock, operatorIndex);
     lock.validators.forEach((v, i) => {
+      if (vapi) return;
       const share = myShares[i].publicKeyShare;
       if (!held.has(share)) {
         throw new NodeError(
@@ -272,9 +293,20 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
       this.emit("duty", o);
     };
     const dutyBn: DutyBeaconNode = faults.beaconNode?.(bn) ?? bn;
-    const dutySigner: ShareSigner = faults.signer?.(signer) ?? signer;
+    const baseSigner: ShareSigner = vapi?.signer ?? (signer as Web3SignerClient);
+    const dutySigner: ShareSigner = faults.signer?.(baseSigner) ?? baseSigner;
     const gate = new UndecidedGate();
-    const dutyModules = {config, consensus, slashing, signer: dutySigner, shares, slotClock, shareKeys, onOutcome};
+    const decider = vapi?.observe(consensus) ?? consensus;
+    const dutyModules = {
+      config,
+      consensus: decider,
+      slashing,
+      signer: dutySigner,
+      shares,
+      slotClock,
+      shareKeys,
+      onOutcome,
+    };
     const scheduler = new DutyScheduler(
       {validatorIndices: indices},
       {
@@ -332,9 +364,11 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
           checks.beacon_node = health.some((h) => h.state === "synced")
             ? true
             : `no synced beacon node (${health.map((h) => `${h.endpoint}: ${h.state}`).join(", ")})`;
-          checks.remote_signer = (await signer.upcheck().catch(() => false))
-            ? true
-            : "remote signer does not answer its upcheck";
+          if (signer) {
+            checks.remote_signer = (await signer.upcheck().catch(() => false))
+              ? true
+              : "remote signer does not answer its upcheck";
+          }
           const connected = network.peers().filter((p) => p.connected).length;
           checks.peers =
             connected + 1 >= lock.threshold ? true : `${connected} peers connected, ${lock.threshold - 1} needed`;
@@ -344,6 +378,7 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
       this.monitoringUrl = await monitoring.start();
       this.closers.push(() => monitoring.stop());
     }
+    if (vapi) this.validatorApiUrl = await vapi.start();
     log.info("cohort node started", {
       operator: operatorIndex,
       validators: lock.validators.length,
