@@ -3,7 +3,7 @@ import type {BeaconConfig} from "@lodestar/config";
 import type {ShareSigner} from "../duties/attester.js";
 import type {Clock} from "../duties/clock.js";
 import {type SignableMessage, signingRootOnNetwork} from "../eth/signing.js";
-import {toHex} from "../util/hex.js";
+import {bytesEqual, toHex} from "../util/hex.js";
 import {type Logger, nullLogger} from "../util/logger.js";
 import {VapiError} from "./errors.js";
 import type {VapiMetrics} from "./metrics.js";
@@ -143,13 +143,18 @@ export class ValidatorClientSigner implements ShareSigner {
         `the ${request.msg.type} partial signature does not verify against key share ${request.shareKeyHex}`,
       );
     }
-    const entry = this.pendingRequests.find((p) => p === request);
-    // Already answered (e.g. the VC sent the same signature twice): nothing more to do.
-    if (!entry) return;
-    this.remove(entry);
-    entry.cancelTimer();
-    this.modules.metrics?.partialSignatures.inc({type: request.msg.type, result: "accepted"});
-    entry.resolve(signature);
+    // Every request for the same message under the same key share takes the same signature (e.g. a
+    // proposer duty still waiting for the epoch's RANDAO reveal while the next slot's asks for it too).
+    const answered = this.pendingRequests.filter(
+      (p) => p.shareKeyHex === request.shareKeyHex && bytesEqual(p.signingRoot, request.signingRoot),
+    );
+    // None: already answered (e.g. the VC sent the same signature twice), nothing more to do.
+    for (const entry of answered) {
+      this.remove(entry);
+      entry.cancelTimer();
+      this.modules.metrics?.partialSignatures.inc({type: request.msg.type, result: "accepted"});
+      entry.resolve(signature);
+    }
   }
 
   /** Fails every waiting request and waiter (the node stops). */
