@@ -378,7 +378,7 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
       this.monitoringUrl = await monitoring.start();
       this.closers.push(() => monitoring.stop());
     }
-    if (vapi) this.validatorApiUrl = await vapi.start();
+    if (vapi) this.validatorApiUrl = await vapi.start(shares);
     log.info("cohort node started", {
       operator: operatorIndex,
       validators: lock.validators.length,

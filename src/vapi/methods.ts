@@ -12,6 +12,9 @@ import {
   type SingleAttestation,
   ssz,
 } from "@lodestar/types";
+import {DutyType} from "../consensus/types.js";
+import type {Clock} from "../duties/clock.js";
+import type {DutyRef} from "../duties/shareExchange.js";
 import {blockToSignable, type SignableMessage, signingRootOnNetwork} from "../eth/signing.js";
 import {bytesEqual, toHex} from "../util/hex.js";
 import type {Logger} from "../util/logger.js";
@@ -30,6 +33,9 @@ export interface InterceptModules {
   blocks: DecidedBlocks;
   /** How long a VC request waits for the pipeline (consensus decided, RANDAO requested), in ms. */
   waitMs: number;
+  clock: Clock;
+  /** The node's share exchange, where the cluster's selection proofs are combined (absent: selections proxied). */
+  shares?: CombinedShares;
   logger: Logger;
   metrics?: VapiMetrics;
 }
@@ -37,8 +43,18 @@ export interface InterceptModules {
 /** The validator-namespace routes cohort answers itself. */
 export type ValidatorIntercepts = Pick<
   ApplicationMethods<routes.validator.Endpoints>,
-  "getAttesterDuties" | "getProposerDuties" | "getSyncCommitteeDuties" | "produceAttestationData" | "produceBlockV3"
+  | "getAttesterDuties"
+  | "getProposerDuties"
+  | "getSyncCommitteeDuties"
+  | "produceAttestationData"
+  | "produceBlockV3"
+  | "submitBeaconCommitteeSelections"
 >;
+
+/** Where combined signatures of the cluster come from (the node's ShareExchange). */
+export interface CombinedShares {
+  awaitCombined(ref: DutyRef, validator: string, expiresAtMs: number): Promise<Uint8Array>;
+}
 
 /** The beacon-namespace routes cohort answers itself. */
 export type BeaconIntercepts = Pick<
@@ -132,7 +148,51 @@ export function createIntercepts(m: InterceptModules): {validator: ValidatorInte
     );
   };
 
+  /** One partial selection proof: handed to the pipeline's AGGREGATION_SLOT request, then the cluster's combined proof. */
+  const combineSelection = async (
+    shares: CombinedShares,
+    sel: routes.validator.BeaconCommitteeSelection,
+  ): Promise<routes.validator.BeaconCommitteeSelection> => {
+    const share = shareByIndex.get(sel.validatorIndex);
+    const isForSlot = (p: PendingSignature) =>
+      p.msg.type === "AGGREGATION_SLOT" &&
+      p.msg.data.slot === sel.slot &&
+      (share === undefined || p.shareKeyHex === share);
+    let request: PendingSignature;
+    try {
+      request = await m.signer.awaitRequest(
+        (p) => isForSlot(p) && isValidPartialSignature(p, sel.selectionProof),
+        m.waitMs,
+        {type: "AGGREGATION_SLOT", slot: sel.slot},
+      );
+    } catch (e) {
+      if (m.signer.pending(isForSlot).length > 0) {
+        m.metrics?.partialSignatures.inc({type: "AGGREGATION_SLOT", result: "invalid"});
+        throw new VapiError(
+          {code: "VAPI_INVALID_SIGNATURE", sharePubkey: share ?? "", type: "AGGREGATION_SLOT"},
+          `the selection proof of validator ${sel.validatorIndex} for slot ${sel.slot} does not verify against its key share`,
+        );
+      }
+      throw e;
+    }
+    m.signer.provide(request, sel.selectionProof);
+    const validatorKey = m.keys.validatorOf(request.shareKeyHex) as string;
+    const selectionProof = await shares.awaitCombined(
+      {slot: sel.slot, dutyType: DutyType.prepareAggregator},
+      validatorKey,
+      m.clock.now() + 2 * m.waitMs,
+    );
+    return {validatorIndex: sel.validatorIndex, slot: sel.slot, selectionProof};
+  };
+
   const validator: ValidatorIntercepts = {
+    // Lodestar's --distributed flow: partial selection proofs in, the cluster's combined proofs out.
+    async submitBeaconCommitteeSelections({selections}) {
+      const {shares} = m;
+      if (!shares) throw new ApiError(501, "selection proofs are not combined by this node");
+      return {data: await Promise.all(selections.map((sel) => combineSelection(shares, sel)))};
+    },
+
     async getAttesterDuties({epoch, indices}) {
       const res = await m.api.validator.getAttesterDuties({epoch, indices});
       const data = res.value().map((d) => {

@@ -7,7 +7,8 @@ import type {Clock} from "../duties/clock.js";
 import {type Logger, nullLogger} from "../util/logger.js";
 import {DecidedBlocks} from "./decidedBlocks.js";
 import {ShareKeyMap} from "./keyMap.js";
-import {createVapiMetrics} from "./metrics.js";
+import type {CombinedShares} from "./methods.js";
+import {createVapiMetrics, type VapiMetrics} from "./metrics.js";
 import {ValidatorApiServer} from "./server.js";
 import {ValidatorClientSigner} from "./vcSigner.js";
 
@@ -36,22 +37,29 @@ export class ValidatorApiMode {
   readonly keys: ShareKeyMap;
   readonly signer: ValidatorClientSigner;
   readonly blocks: DecidedBlocks;
-  private readonly server: ValidatorApiServer;
+  private server: ValidatorApiServer | null = null;
+  private readonly logger: Logger;
+  private readonly metrics: VapiMetrics;
 
-  constructor(opts: ValidatorApiModeOpts, modules: ValidatorApiModeModules) {
+  constructor(
+    private readonly opts: ValidatorApiModeOpts,
+    private readonly modules: ValidatorApiModeModules,
+  ) {
     const logger = modules.logger ?? nullLogger();
     const metrics = createVapiMetrics(modules.register);
+    this.logger = logger;
+    this.metrics = metrics;
     const slotMs = modules.config.SECONDS_PER_SLOT * 1000;
     this.keys = new ShareKeyMap(opts.lock, opts.operatorIndex);
     this.blocks = new DecidedBlocks(modules.config);
     this.signer = new ValidatorClientSigner(
-      // Attestations count for an epoch; a proposal is worthless a third of a slot after its slot.
-      {requestTimeoutMs: (msg) => (msg.type === "ATTESTATION" ? SLOTS_PER_EPOCH * slotMs : 2 * slotMs)},
+      // A proposal is worthless a third of a slot after its slot; attestations count for an epoch, and
+      // selection proofs are asked for up to an epoch before their slot.
+      {
+        requestTimeoutMs: (msg) =>
+          (msg.type === "RANDAO_REVEAL" || msg.type === "BLOCK_V2" ? 2 : 2 * SLOTS_PER_EPOCH) * slotMs,
+      },
       {config: modules.config, clock: modules.clock, logger, metrics},
-    );
-    this.server = new ValidatorApiServer(
-      {address: opts.address, port: opts.port, beaconNodeUrls: opts.beaconNodeUrls, waitMs: slotMs},
-      {config: modules.config, signer: this.signer, keys: this.keys, blocks: this.blocks, logger, metrics},
     );
   }
 
@@ -65,13 +73,33 @@ export class ValidatorApiMode {
     return this.blocks.observe(consensus);
   }
 
-  /** Starts the VC's Beacon API; returns its base URL. */
-  start(): Promise<string> {
+  /** Starts the VC's Beacon API (selection proofs combine through `shares`); returns its base URL. */
+  start(shares?: CombinedShares): Promise<string> {
+    if (this.server) throw new Error("the validator API is already started");
+    const {opts, modules} = this;
+    this.server = new ValidatorApiServer(
+      {
+        address: opts.address,
+        port: opts.port,
+        beaconNodeUrls: opts.beaconNodeUrls,
+        waitMs: modules.config.SECONDS_PER_SLOT * 1000,
+      },
+      {
+        config: modules.config,
+        signer: this.signer,
+        keys: this.keys,
+        blocks: this.blocks,
+        clock: modules.clock,
+        shares,
+        logger: this.logger,
+        metrics: this.metrics,
+      },
+    );
     return this.server.start();
   }
 
   async stop(): Promise<void> {
     this.signer.stop();
-    await this.server.stop();
+    await this.server?.stop();
   }
 }

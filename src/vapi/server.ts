@@ -3,11 +3,12 @@ import {getClient, routes} from "@lodestar/api";
 import {addSszContentTypeParser, createFastifyRoute} from "@lodestar/api/server";
 import type {BeaconConfig} from "@lodestar/config";
 import fastify, {type FastifyError, type FastifyInstance} from "fastify";
+import type {Clock} from "../duties/clock.js";
 import {type Logger, nullLogger} from "../util/logger.js";
 import type {DecidedBlocks} from "./decidedBlocks.js";
 import {VapiError} from "./errors.js";
 import type {ShareKeyMap} from "./keyMap.js";
-import {createIntercepts} from "./methods.js";
+import {type CombinedShares, createIntercepts} from "./methods.js";
 import type {VapiMetrics} from "./metrics.js";
 import {registerProxy} from "./proxy.js";
 import type {ValidatorClientSigner} from "./vcSigner.js";
@@ -27,6 +28,9 @@ export interface ValidatorApiServerModules {
   signer: ValidatorClientSigner;
   keys: ShareKeyMap;
   blocks: DecidedBlocks;
+  clock: Clock;
+  /** The node's share exchange (combined selection proofs). */
+  shares?: CombinedShares;
   logger?: Logger;
   metrics?: VapiMetrics;
 }
@@ -72,6 +76,8 @@ export class ValidatorApiServer {
       keys: this.modules.keys,
       blocks: this.modules.blocks,
       waitMs: this.opts.waitMs,
+      clock: this.modules.clock,
+      shares: this.modules.shares,
       logger: this.logger,
       metrics: this.modules.metrics,
     });

@@ -5,14 +5,17 @@ import {type BeaconBlock, ssz} from "@lodestar/types";
 import {expect} from "chai";
 import {Registry} from "prom-client";
 import {planCluster, seededRandom} from "../../../src/cluster/index.js";
+import {DutyType} from "../../../src/consensus/types.js";
 import {createSimChainConfig, SimulatedBeaconNode, ValidatorSet} from "../../../src/devnet/beacon/index.js";
 import {systemClock} from "../../../src/duties/clock.js";
 import {PROPOSER_DUTY_TYPE} from "../../../src/duties/proposer.js";
 import {encodeProposerValue} from "../../../src/duties/proposerValue.js";
+import type {DutyRef} from "../../../src/duties/shareExchange.js";
 import {blockToSignable, type SignableMessage, signingRootOnNetwork} from "../../../src/eth/signing.js";
 import {fromHex, toHex} from "../../../src/util/hex.js";
 import {DecidedBlocks} from "../../../src/vapi/decidedBlocks.js";
 import {ShareKeyMap} from "../../../src/vapi/keyMap.js";
+import type {CombinedShares} from "../../../src/vapi/methods.js";
 import {createVapiMetrics} from "../../../src/vapi/metrics.js";
 import {ValidatorApiServer} from "../../../src/vapi/server.js";
 import {ValidatorClientSigner} from "../../../src/vapi/vcSigner.js";
@@ -53,6 +56,15 @@ for (const format of ["json", "ssz"] as const) {
     let vc: ApiClient;
     let bn: ApiClient;
     let register: Registry;
+    /** The share exchange's part: the cluster's combined signature per (duty, validator), as asked for. */
+    const combinedAsked: {ref: DutyRef; validator: string}[] = [];
+    const combinedProof = new Uint8Array(96).fill(0xc0);
+    const combined: CombinedShares = {
+      awaitCombined: async (ref, validator) => {
+        combinedAsked.push({ref, validator});
+        return combinedProof;
+      },
+    };
 
     before(async () => {
       beacon = new SimulatedBeaconNode({
@@ -70,7 +82,7 @@ for (const format of ["json", "ssz"] as const) {
       blocks = new DecidedBlocks(config);
       server = new ValidatorApiServer(
         {port: 0, beaconNodeUrls: [beaconUrl], waitMs: WAIT_MS},
-        {config, signer, keys: new ShareKeyMap(lock, 0), blocks, metrics},
+        {config, signer, keys: new ShareKeyMap(lock, 0), blocks, clock: systemClock, shares: combined, metrics},
       );
       const url = await server.start();
       bn = getClient({baseUrl: beaconUrl}, {config});
@@ -210,6 +222,26 @@ for (const format of ["json", "ssz"] as const) {
       const done = await pipeline;
       expect(done.reveal).to.deep.equal(reveal);
       expect(done.blockSignature).to.deep.equal(good);
+    });
+
+    it("beacon committee selections: partial proofs go to the pipeline, the cluster's combined proofs come back", async () => {
+      const slot = beacon.chain.currentSlot() + 5;
+      const msg: SignableMessage = {type: "AGGREGATION_SLOT", data: {slot}};
+      const signing = signer.sign(shareKeys[1], msg);
+      const bad = await vc.validator.submitBeaconCommitteeSelections({
+        selections: [{validatorIndex: 1, slot, selectionProof: sign(shareSecrets[0], msg)}],
+      });
+      expect(bad.status).to.equal(400);
+      const partial = sign(shareSecrets[1], msg);
+      const res = await vc.validator.submitBeaconCommitteeSelections({
+        selections: [{validatorIndex: 1, slot, selectionProof: partial}],
+      });
+      expect(res.value()).to.deep.equal([{validatorIndex: 1, slot, selectionProof: combinedProof}]);
+      expect(await signing).to.deep.equal(partial);
+      expect(combinedAsked.at(-1)).to.deep.equal({
+        ref: {slot, dutyType: DutyType.prepareAggregator},
+        validator: lock.validators[1].publicKey,
+      });
     });
 
     it("everything else is proxied to the BN unchanged, headers included (Eth-Consensus-Version for SSZ blocks)", async () => {
