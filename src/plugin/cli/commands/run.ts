@@ -51,7 +51,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .conflicts("remote-signer", "validator-api")
       .check((args) => {
         if (args["remote-signer"] === undefined && args["validator-api"] === undefined) {
-          throw new Error("give --remote-signer (signer mode) or --validator-api (validator-API mode)");
+          throw new CliError(
+            {code: "CLI_INVALID_ARGUMENT", argument: "remote-signer"},
+            "give --remote-signer (signer mode) or --validator-api (validator-API mode)",
+          );
         }
         if (args["validator-api"] !== undefined) parseListenAddress(args["validator-api"]);
         return true;
