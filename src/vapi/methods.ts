@@ -14,9 +14,9 @@ import {
 } from "@lodestar/types";
 import {DutyType} from "../consensus/types.js";
 import type {Clock} from "../duties/clock.js";
-import type {DutyRef} from "../duties/shareExchange.js";
+import type {DutyRef, OwnShare} from "../duties/shareExchange.js";
 import {blockToSignable, type SignableMessage, signingRootOnNetwork} from "../eth/signing.js";
-import {bytesEqual, toHex} from "../util/hex.js";
+import {bytesEqual, fromHex, toHex} from "../util/hex.js";
 import type {Logger} from "../util/logger.js";
 import type {DecidedBlocks} from "./decidedBlocks.js";
 import {VapiError} from "./errors.js";
@@ -51,8 +51,9 @@ export type ValidatorIntercepts = Pick<
   | "submitBeaconCommitteeSelections"
 >;
 
-/** Where combined signatures of the cluster come from (the node's ShareExchange). */
+/** Where this node's shares go and the cluster's combined signatures come from (the node's ShareExchange). */
 export interface CombinedShares {
+  publish(ref: DutyRef, shares: OwnShare[], expiresAtMs: number): void;
   awaitCombined(ref: DutyRef, validator: string, expiresAtMs: number): Promise<Uint8Array>;
 }
 
@@ -65,6 +66,7 @@ export type BeaconIntercepts = Pick<
   | "submitPoolAttestationsV2"
   | "publishBlockV2"
   | "publishBlindedBlockV2"
+  | "submitPoolVoluntaryExit"
 >;
 
 /**
@@ -310,6 +312,57 @@ export function createIntercepts(m: InterceptModules): {validator: ValidatorInte
       if (failures.length > 0) {
         throw new ApiError(400, failures.map((f) => `attestation ${f.index}: ${f.message}`).join("; "));
       }
+    },
+
+    // A partial exit signature: verified, exchanged and combined; the combined exit goes to the BN once t
+    // operators' VCs signed the same exit. Exits are not slashable: no consensus, no slashing DB.
+    async submitPoolVoluntaryExit({signedVoluntaryExit}) {
+      const {shares} = m;
+      if (!shares) throw new ApiError(501, "voluntary exits are not combined by this node");
+      const {message, signature} = signedVoluntaryExit;
+      let shareKeyHex = shareByIndex.get(message.validatorIndex);
+      if (!shareKeyHex) {
+        const v = (
+          await m.api.beacon.getStateValidator({stateId: "head", validatorId: message.validatorIndex})
+        ).value();
+        shareKeyHex = m.keys.shareOf(toHex(v.validator.pubkey));
+      }
+      const validatorKey = shareKeyHex ? m.keys.validatorOf(shareKeyHex) : undefined;
+      if (!shareKeyHex || !validatorKey) {
+        throw new VapiError(
+          {code: "VAPI_UNKNOWN_SHARE", pubkey: String(message.validatorIndex)},
+          `validator ${message.validatorIndex} is not one of the cluster's`,
+        );
+      }
+      const msg: SignableMessage = {type: "VOLUNTARY_EXIT", data: message};
+      const request: PendingSignature = {
+        shareKey: fromHex(shareKeyHex, 48),
+        shareKeyHex,
+        msg,
+        signingRoot: signingRootOnNetwork(m.config, msg),
+      };
+      if (!isValidPartialSignature(request, signature)) {
+        m.metrics?.partialSignatures.inc({type: "VOLUNTARY_EXIT", result: "invalid"});
+        throw new VapiError(
+          {code: "VAPI_INVALID_SIGNATURE", sharePubkey: shareKeyHex, type: "VOLUNTARY_EXIT"},
+          `the voluntary exit of validator ${message.validatorIndex} does not verify against its key share`,
+        );
+      }
+      m.metrics?.partialSignatures.inc({type: "VOLUNTARY_EXIT", result: "accepted"});
+      const ref = {slot: message.epoch * SLOTS_PER_EPOCH, dutyType: DutyType.voluntaryExit};
+      const expiresAtMs = m.clock.now() + 2 * SLOTS_PER_EPOCH * m.waitMs;
+      shares.publish(ref, [{validator: validatorKey, signingRoot: request.signingRoot, signature}], expiresAtMs);
+      void shares
+        .awaitCombined(ref, validatorKey, expiresAtMs)
+        .then(async (combined) => {
+          (
+            await m.api.beacon.submitPoolVoluntaryExit({signedVoluntaryExit: {message, signature: combined}})
+          ).assertOk();
+          m.logger.info("voluntary exit submitted", {validatorIndex: message.validatorIndex, epoch: message.epoch});
+        })
+        .catch((e: Error) =>
+          m.logger.warn("voluntary exit not submitted", {validatorIndex: message.validatorIndex, reason: e.message}),
+        );
     },
 
     publishBlockV2: ({signedBlockContents}) => publishFull(signedBlockContents),

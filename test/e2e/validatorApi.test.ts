@@ -10,7 +10,7 @@ import {type Misbehaviour, TestValidatorClient} from "../utils/validatorClient.j
 // Run with LODESTAR_PRESET=minimal: 8 slots per epoch.
 const SECONDS_PER_SLOT = 2;
 // The VCs start after their nodes: genesis leaves room for both.
-const GENESIS_DELAY_SEC = 8;
+const GENESIS_DELAY_SEC = 10;
 
 async function runEpochs(cluster: LocalCluster, epochs: number): Promise<void> {
   const lastSlot = epochs * SLOTS_PER_EPOCH - 1;

@@ -10,7 +10,7 @@ import {createSimChainConfig, SimulatedBeaconNode, ValidatorSet} from "../../../
 import {systemClock} from "../../../src/duties/clock.js";
 import {PROPOSER_DUTY_TYPE} from "../../../src/duties/proposer.js";
 import {encodeProposerValue} from "../../../src/duties/proposerValue.js";
-import type {DutyRef} from "../../../src/duties/shareExchange.js";
+import type {DutyRef, OwnShare} from "../../../src/duties/shareExchange.js";
 import {blockToSignable, type SignableMessage, signingRootOnNetwork} from "../../../src/eth/signing.js";
 import {fromHex, toHex} from "../../../src/util/hex.js";
 import {DecidedBlocks} from "../../../src/vapi/decidedBlocks.js";
@@ -59,7 +59,9 @@ for (const format of ["json", "ssz"] as const) {
     /** The share exchange's part: the cluster's combined signature per (duty, validator), as asked for. */
     const combinedAsked: {ref: DutyRef; validator: string}[] = [];
     const combinedProof = new Uint8Array(96).fill(0xc0);
+    const published: {ref: DutyRef; shares: OwnShare[]}[] = [];
     const combined: CombinedShares = {
+      publish: (ref, shares) => published.push({ref, shares}),
       awaitCombined: async (ref, validator) => {
         combinedAsked.push({ref, validator});
         return combinedProof;
@@ -242,6 +244,27 @@ for (const format of ["json", "ssz"] as const) {
         ref: {slot, dutyType: DutyType.prepareAggregator},
         validator: lock.validators[1].publicKey,
       });
+    });
+
+    it("voluntary exits: a partial signature is verified, then exchanged for combination (400 otherwise)", async () => {
+      const message = {epoch: beacon.chain.currentEpoch(), validatorIndex: 1};
+      const msg: SignableMessage = {type: "VOLUNTARY_EXIT", data: message};
+      const bad = await vc.beacon.submitPoolVoluntaryExit({
+        signedVoluntaryExit: {message, signature: sign(shareSecrets[0], msg)},
+      });
+      expect(bad.status).to.equal(400);
+      expect(published.filter((p) => p.ref.dutyType === DutyType.voluntaryExit)).to.deep.equal([]);
+      const partial = sign(shareSecrets[1], msg);
+      const res = await vc.beacon.submitPoolVoluntaryExit({signedVoluntaryExit: {message, signature: partial}});
+      expect(res.status).to.equal(200);
+      const exits = published.filter((p) => p.ref.dutyType === DutyType.voluntaryExit);
+      expect(exits).to.have.length(1);
+      expect(exits[0].ref.slot).to.equal(message.epoch * SLOTS_PER_EPOCH);
+      expect(exits[0].shares.map((x) => [x.validator, toHex(x.signature)])).to.deep.equal([
+        [lock.validators[1].publicKey, toHex(partial)],
+      ]);
+      expect(exits[0].shares[0].signingRoot).to.deep.equal(signingRootOnNetwork(config(), msg));
+      published.length = 0;
     });
 
     it("everything else is proxied to the BN unchanged, headers included (Eth-Consensus-Version for SSZ blocks)", async () => {
