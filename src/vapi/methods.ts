@@ -95,6 +95,8 @@ export function createIntercepts(m: InterceptModules): {validator: ValidatorInte
     anyForSlot: boolean,
     signature: Uint8Array,
   ): void => {
+    // The VC sent a signature it already sent (a retry): it was taken then.
+    if (candidates.length === 0 && m.signer.wasTaken(signature)) return;
     if (candidates.length === 0) {
       m.metrics?.partialSignatures.inc({type, result: "not_decided"});
       throw new VapiError(

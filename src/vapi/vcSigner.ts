@@ -50,6 +50,8 @@ export interface ValidatorClientSignerModules {
 export class ValidatorClientSigner implements ShareSigner {
   private readonly pendingRequests: PendingEntry[] = [];
   private readonly waiters: Waiter[] = [];
+  /** Recently taken partial signatures (0x-hex), oldest first: a VC sending one again is not an error. */
+  private readonly taken = new Set<string>();
   private readonly logger: Logger;
   private stopped = false;
 
@@ -149,12 +151,19 @@ export class ValidatorClientSigner implements ShareSigner {
       (p) => p.shareKeyHex === request.shareKeyHex && bytesEqual(p.signingRoot, request.signingRoot),
     );
     // None: already answered (e.g. the VC sent the same signature twice), nothing more to do.
+    this.taken.add(toHex(signature));
+    if (this.taken.size > MAX_REMEMBERED_SIGNATURES) this.taken.delete(this.taken.values().next().value as string);
     for (const entry of answered) {
       this.remove(entry);
       entry.cancelTimer();
       this.modules.metrics?.partialSignatures.inc({type: request.msg.type, result: "accepted"});
       entry.resolve(signature);
     }
+  }
+
+  /** Whether this exact partial signature was already taken (a repeated submission). */
+  wasTaken(signature: Uint8Array): boolean {
+    return this.taken.has(toHex(signature));
   }
 
   /** Fails every waiting request and waiter (the node stops). */
@@ -175,6 +184,8 @@ export class ValidatorClientSigner implements ShareSigner {
     if (i >= 0) this.pendingRequests.splice(i, 1);
   }
 }
+
+const MAX_REMEMBERED_SIGNATURES = 4096;
 
 /** Whether `signature` is a valid BLS signature of the request's key share over its signing root. */
 export function isValidPartialSignature(request: PendingSignature, signature: Uint8Array): boolean {

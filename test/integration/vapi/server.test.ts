@@ -164,6 +164,8 @@ for (const format of ["json", "ssz"] as const) {
       const good = sign(shareSecrets[0], msg);
       expect((await submit(data, good)).status).to.equal(200);
       expect(await signing).to.deep.equal(good);
+      // A retry of the same submission is not an error; nothing more is taken.
+      expect((await submit(data, good)).status).to.equal(200);
       const metrics = await register.getSingleMetricAsString("cohort_vapi_partial_signatures_total");
       expect(metrics).to.match(/type="ATTESTATION",result="accepted"\} [1-9]/);
     });
