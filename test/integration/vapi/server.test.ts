@@ -277,7 +277,7 @@ for (const format of ["json", "ssz"] as const) {
       expect(head.meta().version).to.equal("electra");
       const spec = (await vc.config.getSpec()).value();
       expect(spec.SECONDS_PER_SLOT).to.equal(String(SECONDS_PER_SLOT));
-      const missing = await vc.beacon.getBlockV2({blockId: "0x" + "ab".repeat(32)});
+      const missing = await vc.beacon.getBlockV2({blockId: `0x${"ab".repeat(32)}`});
       expect(missing.status).to.equal(404);
     });
   });
