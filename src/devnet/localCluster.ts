@@ -38,6 +38,8 @@ export interface LocalClusterOpts {
   monitoring?: boolean;
   /** Deliberate faults per operator index (see devnet/faults.ts). */
   faults?: Record<number, NodeFaults>;
+  /** Operators in validator-API mode (their VC holds the key shares, see `CohortNode.validatorApiUrl`). */
+  validatorApiNodes?: number[];
 }
 
 export interface LocalCluster {
@@ -72,7 +74,9 @@ export async function startLocalCluster(opts: LocalClusterOpts, logger: Logger =
         lock: loaded.lock,
         operatorIndex: loaded.operatorIndex,
         beaconNodeUrls: [beaconUrl],
-        remoteSignerUrl: signers[i].url,
+        ...(opts.validatorApiNodes?.includes(i)
+          ? {validatorApi: {address: "127.0.0.1", port: 0}}
+          : {remoteSignerUrl: signers[i].url}),
         dataDir: path.join(opts.dir, `data${i}`, "node"),
         p2pListen: [`/ip4/127.0.0.1/tcp/${ports[i]}`],
         // Δ scaled to fast slots: a dead leader costs a quarter slot, not a whole one.

@@ -6,6 +6,8 @@ export type NodeErrorType =
   | {code: "NODE_SIGNER_MISSING_SHARE"; validator: string; share: string}
   | {code: "NODE_NO_BEACON_NODE"}
   | {code: "NODE_NO_SIGNER"}
-  | {code: "NODE_ABORTED"};
+  | {code: "NODE_ABORTED"}
+  /** Exactly one of a remote signer and a validator API (validator-API mode) must be configured. */
+  | {code: "NODE_SIGNER_MODE"; remoteSigner: boolean; validatorApi: boolean};
 
 export class NodeError extends CohortError<NodeErrorType> {}

@@ -30,6 +30,7 @@ import {SlashingProtection} from "../slashing/index.js";
 import {createSlashingMetrics} from "../slashing/metrics.js";
 import {bytesEqual, fromHex, toHex} from "../util/hex.js";
 import {type Logger, nullLogger} from "../util/logger.js";
+import {ValidatorApiMode} from "../vapi/index.js";
 import {NodeError} from "./errors.js";
 import {MonitoringServer} from "./monitoring.js";
 
@@ -41,6 +42,8 @@ export interface CohortNodeOpts {
   beaconNodeUrls: string[];
   /** The Web3Signer-API remote signer holding this node's key shares; unused when `modules.signer` is given. */
   remoteSignerUrl?: string;
+  /** Validator-API mode: a validator client holding the key shares talks to this Beacon API instead of an RS. */
+  validatorApi?: {address: string; port: number};
   dataDir: string;
   /** libp2p listen addresses, e.g. ["/ip4/127.0.0.1/tcp/3610"]. */
   p2pListen: string[];
@@ -125,6 +128,8 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
   private stopped: Promise<void> | null = null;
   /** Base URL of the monitoring endpoints once started (when `opts.monitoring` is set). */
   monitoringUrl: string | null = null;
+  /** Base URL of the validator client's Beacon API once started (validator-API mode). */
+  validatorApiUrl: string | null = null;
 
   constructor(
     private readonly opts: CohortNodeOpts,
@@ -255,12 +260,29 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
       {config, logger: log.child({module: "bn"}), apiClients},
     );
 
-    // The RS must hold this node's key shares.
-    const signer = this.createSigner(config, log.child({module: "rs"}));
-    const held = new Set((await signer.publicKeys()).map((k) => toHex(k)));
-    const shareKeys = new Map<string, Uint8Array>();
+    const hasSigner = Boolean(this.opts.remoteSignerUrl) || this.modules.signer !== undefined;
+    if (this.opts.validatorApi && hasSigner) {
+      const ctx = {remoteSigner: true, validatorApi: true};
+      throw new NodeError(
+        {code: "NODE_SIGNER_MODE", ...ctx},
+        "configure either a signer (remote or in-process) or a validator API, not both",
+      );
+    }
+    // Validator-API mode: the VC holds the key shares and hands in partial signatures (src/vapi).
+    const vapi = this.opts.validatorApi
+      ? new ValidatorApiMode(
+          {lock, operatorIndex, beaconNodeUrls: this.opts.beaconNodeUrls, ...this.opts.validatorApi},
+          {config, clock: this.clock, register: this.register, logger: log.child({module: "vapi"})},
+        )
+      : null;
+    if (vapi) this.closers.push(() => vapi.stop());
+    // Otherwise the signer (the RS, or the host's) must hold this node's key shares.
+    const signer = vapi ? null : this.createSigner(config, log.child({module: "rs"}));
+    const held = new Set(signer ? (await signer.publicKeys()).map((k) => toHex(k)) : []);
+    const shareKeys = vapi?.shareKeys() ?? new Map<string, Uint8Array>();
     const myShares = publicKeySharesOf(lock, operatorIndex);
     lock.validators.forEach((v, i) => {
+      if (vapi) return;
       const share = myShares[i].publicKeyShare;
       if (!held.has(share)) {
         throw new NodeError(
@@ -371,9 +393,20 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
       this.emit("duty", o);
     };
     const dutyBn: DutyBeaconNode = faults.beaconNode?.(bn) ?? bn;
-    const dutySigner: ShareSigner = faults.signer?.(signer) ?? signer;
+    const baseSigner: ShareSigner = vapi?.signer ?? (signer as NodeSigner);
+    const dutySigner: ShareSigner = faults.signer?.(baseSigner) ?? baseSigner;
     const gate = new UndecidedGate();
-    const dutyModules = {config, consensus, slashing, signer: dutySigner, shares, slotClock, shareKeys, onOutcome};
+    const decider = vapi?.observe(consensus) ?? consensus;
+    const dutyModules = {
+      config,
+      consensus: decider,
+      slashing,
+      signer: dutySigner,
+      shares,
+      slotClock,
+      shareKeys,
+      onOutcome,
+    };
     const scheduler = new DutyScheduler(
       {validatorIndices: indices},
       {
@@ -444,9 +477,11 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
           checks.beacon_node = health.some((h) => h.state === "synced")
             ? true
             : `no synced beacon node (${health.map((h) => `${h.endpoint}: ${h.state}`).join(", ")})`;
-          checks.remote_signer = (await (signer.upcheck?.() ?? Promise.resolve(true)).catch(() => false))
-            ? true
-            : "remote signer does not answer its upcheck";
+          if (signer) {
+            checks.remote_signer = (await (signer.upcheck?.() ?? Promise.resolve(true)).catch(() => false))
+              ? true
+              : "remote signer does not answer its upcheck";
+          }
           const connected = network.peers().filter((p) => p.connected).length;
           checks.peers =
             connected + 1 >= lock.threshold ? true : `${connected} peers connected, ${lock.threshold - 1} needed`;
@@ -456,6 +491,7 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
       this.monitoringUrl = await monitoring.start();
       this.closers.push(() => monitoring.stop());
     }
+    if (vapi) this.validatorApiUrl = await vapi.start(shares);
     log.info("cohort node started", {
       operator: operatorIndex,
       validators: lock.validators.length,

@@ -10,7 +10,8 @@ interface RunArgs {
   "cluster-lock": string;
   "identity-key": string;
   "beacon-nodes": string[];
-  "remote-signer": string;
+  "remote-signer"?: string;
+  "validator-api"?: string;
   "data-dir": string;
   "p2p-listen"?: string[];
   "monitoring-address": string;
@@ -40,8 +41,23 @@ export const runCommand: CommandModule<object, RunArgs> = {
       })
       .option("remote-signer", {
         type: "string",
-        demandOption: true,
-        describe: "Web3Signer-API remote signer URL holding this node's key shares",
+        describe: "Web3Signer-API remote signer URL holding this node's key shares (signer mode)",
+      })
+      .option("validator-api", {
+        type: "string",
+        describe:
+          "Validator-API mode: serve the Beacon API to a validator client holding the key shares (e.g. `lodestar validator --distributed`) at ADDR[:PORT] (default 127.0.0.1:3600); instead of --remote-signer",
+      })
+      .conflicts("remote-signer", "validator-api")
+      .check((args) => {
+        if (args["remote-signer"] === undefined && args["validator-api"] === undefined) {
+          throw new CliError(
+            {code: "CLI_INVALID_ARGUMENT", argument: "remote-signer"},
+            "give --remote-signer (signer mode) or --validator-api (validator-API mode)",
+          );
+        }
+        if (args["validator-api"] !== undefined) parseListenAddress(args["validator-api"]);
+        return true;
       })
       .option("data-dir", {type: "string", demandOption: true, describe: "Data directory (slashing-protection DB)"})
       .option("p2p-listen", {
@@ -64,6 +80,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .example(
         "$0 run --cluster-lock node0/cluster-lock.json --identity-key node0/identity-key --beacon-nodes http://127.0.0.1:5052 --remote-signer http://127.0.0.1:9000 --data-dir ./data",
         "",
+      )
+      .example(
+        "$0 run --cluster-lock node0/cluster-lock.json --identity-key node0/identity-key --beacon-nodes http://127.0.0.1:5052 --validator-api 127.0.0.1:3600 --data-dir ./data",
+        "validator-API mode: then `lodestar validator --distributed --beaconNodes http://127.0.0.1:3600` with node0's key shares",
       ),
   handler: async (args) => {
     const logger = createLogger({level: args["log-level"] as LogLevel});
@@ -86,6 +106,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
           operatorIndex,
           beaconNodeUrls: args["beacon-nodes"],
           remoteSignerUrl: args["remote-signer"],
+          validatorApi: args["validator-api"] !== undefined ? parseListenAddress(args["validator-api"]) : undefined,
           dataDir: args["data-dir"],
           p2pListen: args["p2p-listen"] ?? lock.operators[operatorIndex].multiaddrs,
           monitoring:
@@ -114,3 +135,19 @@ export const runCommand: CommandModule<object, RunArgs> = {
     });
   },
 };
+
+export const DEFAULT_VALIDATOR_API_PORT = 3600;
+
+/** `ADDR[:PORT]` (an empty value: 127.0.0.1 on the default port); a bad value throws a user error. */
+export function parseListenAddress(value: string): {address: string; port: number} {
+  if (value === "") return {address: "127.0.0.1", port: DEFAULT_VALIDATOR_API_PORT};
+  const m = /^([^:]+)(?::(\d{1,5}))?$/.exec(value);
+  const port = m?.[2] === undefined ? DEFAULT_VALIDATOR_API_PORT : Number(m[2]);
+  if (!m || port > 65535) {
+    throw new CliError(
+      {code: "CLI_INVALID_ARGUMENT", argument: "validator-api"},
+      `--validator-api: expected ADDR[:PORT], e.g. 127.0.0.1:3600, got "${value}"`,
+    );
+  }
+  return {address: m[1], port};
+}

@@ -1,0 +1,380 @@
+import type {ApiClient, routes} from "@lodestar/api";
+import {ApiError, type ApplicationMethods} from "@lodestar/api/server";
+import type {BeaconConfig} from "@lodestar/config";
+import {ForkSeq, isForkPostElectra, SLOTS_PER_EPOCH} from "@lodestar/params";
+import {
+  type BeaconBlock,
+  type BlindedBeaconBlock,
+  ProducedBlockSource,
+  type SignedBeaconBlock,
+  type SignedBlindedBeaconBlock,
+  type SignedBlockContents,
+  type SingleAttestation,
+  ssz,
+} from "@lodestar/types";
+import {DutyType} from "../consensus/types.js";
+import type {Clock} from "../duties/clock.js";
+import type {DutyRef, OwnShare} from "../duties/shareExchange.js";
+import {blockToSignable, type SignableMessage, signingRootOnNetwork} from "../eth/signing.js";
+import {bytesEqual, fromHex, toHex} from "../util/hex.js";
+import type {Logger} from "../util/logger.js";
+import type {DecidedBlocks} from "./decidedBlocks.js";
+import {VapiError} from "./errors.js";
+import type {ShareKeyMap} from "./keyMap.js";
+import type {VapiMetrics} from "./metrics.js";
+import {isValidPartialSignature, type PendingSignature, type ValidatorClientSigner} from "./vcSigner.js";
+
+export interface InterceptModules {
+  config: BeaconConfig;
+  /** The real BN(s), for the calls answered from the BN's data with keys substituted. */
+  api: ApiClient;
+  signer: ValidatorClientSigner;
+  keys: ShareKeyMap;
+  blocks: DecidedBlocks;
+  /** How long a VC request waits for the pipeline (consensus decided, RANDAO requested), in ms. */
+  waitMs: number;
+  clock: Clock;
+  /** The node's share exchange, where the cluster's selection proofs are combined (absent: selections proxied). */
+  shares?: CombinedShares;
+  logger: Logger;
+  metrics?: VapiMetrics;
+}
+
+/** The validator-namespace routes cohort answers itself. */
+export type ValidatorIntercepts = Pick<
+  ApplicationMethods<routes.validator.Endpoints>,
+  | "getAttesterDuties"
+  | "getProposerDuties"
+  | "getSyncCommitteeDuties"
+  | "produceAttestationData"
+  | "produceBlockV3"
+  | "submitBeaconCommitteeSelections"
+>;
+
+/** Where this node's shares go and the cluster's combined signatures come from (the node's ShareExchange). */
+export interface CombinedShares {
+  publish(ref: DutyRef, shares: OwnShare[], expiresAtMs: number): void;
+  awaitCombined(ref: DutyRef, validator: string, expiresAtMs: number): Promise<Uint8Array>;
+}
+
+/** The beacon-namespace routes cohort answers itself. */
+export type BeaconIntercepts = Pick<
+  ApplicationMethods<routes.beacon.Endpoints>,
+  | "getStateValidator"
+  | "getStateValidators"
+  | "postStateValidators"
+  | "submitPoolAttestationsV2"
+  | "publishBlockV2"
+  | "publishBlindedBlockV2"
+  | "submitPoolVoluntaryExit"
+>;
+
+/**
+ * The Beacon API as the validator client sees it in validator-API mode: its keys are this node's key
+ * shares; its data is what the cluster decided; its signatures are partial and go to the pipeline.
+ */
+export function createIntercepts(m: InterceptModules): {validator: ValidatorIntercepts; beacon: BeaconIntercepts} {
+  /** Share key of each validator index seen in the BN's answers (narrows whose partial signature a submission is). */
+  const shareByIndex = new Map<number, string>();
+  const noteIndex = (index: number, shareKey: Uint8Array) => shareByIndex.set(index, toHex(shareKey));
+
+  const toShare = (pubkey: Uint8Array) => m.keys.toShareKey(pubkey);
+  const toValidatorId = (id: string | number): string | number =>
+    typeof id === "string" && id.startsWith("0x") ? (m.keys.validatorOf(id) ?? id) : id;
+  const mapValidator = (v: routes.beacon.ValidatorResponse): routes.beacon.ValidatorResponse => {
+    const pubkey = toShare(v.validator.pubkey);
+    if (m.keys.validatorOf(toHex(pubkey))) noteIndex(v.index, pubkey);
+    return {...v, validator: {...v.validator, pubkey}};
+  };
+
+  /** Feeds a partial signature to the pending request it answers; a typed 400 otherwise. */
+  const accept = (
+    type: SignableMessage["type"],
+    slot: number,
+    candidates: PendingSignature[],
+    anyForSlot: boolean,
+    signature: Uint8Array,
+  ): void => {
+    // The VC sent a signature it already sent (a retry): it was taken then.
+    if (candidates.length === 0 && m.signer.wasTaken(signature)) return;
+    if (candidates.length === 0) {
+      m.metrics?.partialSignatures.inc({type, result: "not_decided"});
+      throw new VapiError(
+        {code: "VAPI_NOT_DECIDED", type, slot},
+        anyForSlot
+          ? `the ${type} for slot ${slot} signs data other than the value the cluster decided`
+          : `no ${type} of slot ${slot} awaits a partial signature (not decided here, or already signed)`,
+      );
+    }
+    const match = candidates.find((c) => isValidPartialSignature(c, signature)) ?? candidates[0];
+    m.signer.provide(match, signature);
+  };
+
+  /** The share key whose RANDAO reveal was taken, by slot: a VC asking again for the block skips to it. */
+  const randaoGiven = new Map<number, string>();
+  const takeRandao = async (slot: number, randaoReveal: Uint8Array): Promise<string> => {
+    const epoch = Math.floor(slot / SLOTS_PER_EPOCH);
+    const isRandaoOf = (p: PendingSignature) => p.msg.type === "RANDAO_REVEAL" && p.msg.data.epoch === epoch;
+    let randao: PendingSignature;
+    try {
+      randao = await m.signer.awaitRequest((p) => isRandaoOf(p) && isValidPartialSignature(p, randaoReveal), m.waitMs, {
+        type: "RANDAO_REVEAL",
+        slot,
+      });
+    } catch (e) {
+      if (m.signer.pending(isRandaoOf).length > 0) {
+        m.metrics?.partialSignatures.inc({type: "RANDAO_REVEAL", result: "invalid"});
+        throw new VapiError(
+          {code: "VAPI_INVALID_SIGNATURE", sharePubkey: "", type: "RANDAO_REVEAL"},
+          `the RANDAO reveal for slot ${slot} does not verify against this node's key share of the proposer`,
+        );
+      }
+      throw e;
+    }
+    m.signer.provide(randao, randaoReveal);
+    randaoGiven.set(slot, randao.shareKeyHex);
+    for (const s of randaoGiven.keys()) if (s < slot - SLOTS_PER_EPOCH) randaoGiven.delete(s);
+    return randao.shareKeyHex;
+  };
+
+  const acceptBlock = (block: BeaconBlock | BlindedBeaconBlock, blinded: boolean, signature: Uint8Array) => {
+    const signingRoot = signingRootOnNetwork(m.config, {
+      type: "BLOCK_V2",
+      data: blockToSignable(m.config, block, blinded),
+    });
+    const forSlot = m.signer.pending((p) => p.msg.type === "BLOCK_V2" && blockSlot(p.msg) === block.slot);
+    accept(
+      "BLOCK_V2",
+      block.slot,
+      forSlot.filter((p) => bytesEqual(p.signingRoot, signingRoot)),
+      forSlot.length > 0,
+      signature,
+    );
+  };
+
+  /** One partial selection proof: handed to the pipeline's AGGREGATION_SLOT request, then the cluster's combined proof. */
+  const combineSelection = async (
+    shares: CombinedShares,
+    sel: routes.validator.BeaconCommitteeSelection,
+  ): Promise<routes.validator.BeaconCommitteeSelection> => {
+    const share = shareByIndex.get(sel.validatorIndex);
+    const isForSlot = (p: PendingSignature) =>
+      p.msg.type === "AGGREGATION_SLOT" &&
+      p.msg.data.slot === sel.slot &&
+      (share === undefined || p.shareKeyHex === share);
+    let request: PendingSignature;
+    try {
+      request = await m.signer.awaitRequest(
+        (p) => isForSlot(p) && isValidPartialSignature(p, sel.selectionProof),
+        m.waitMs,
+        {type: "AGGREGATION_SLOT", slot: sel.slot},
+      );
+    } catch (e) {
+      if (m.signer.pending(isForSlot).length > 0) {
+        m.metrics?.partialSignatures.inc({type: "AGGREGATION_SLOT", result: "invalid"});
+        throw new VapiError(
+          {code: "VAPI_INVALID_SIGNATURE", sharePubkey: share ?? "", type: "AGGREGATION_SLOT"},
+          `the selection proof of validator ${sel.validatorIndex} for slot ${sel.slot} does not verify against its key share`,
+        );
+      }
+      throw e;
+    }
+    m.signer.provide(request, sel.selectionProof);
+    const validatorKey = m.keys.validatorOf(request.shareKeyHex) as string;
+    const selectionProof = await shares.awaitCombined(
+      {slot: sel.slot, dutyType: DutyType.prepareAggregator},
+      validatorKey,
+      m.clock.now() + 2 * m.waitMs,
+    );
+    return {validatorIndex: sel.validatorIndex, slot: sel.slot, selectionProof};
+  };
+
+  const validator: ValidatorIntercepts = {
+    // Lodestar's --distributed flow: partial selection proofs in, the cluster's combined proofs out.
+    async submitBeaconCommitteeSelections({selections}) {
+      const {shares} = m;
+      if (!shares) throw new ApiError(501, "selection proofs are not combined by this node");
+      return {data: await Promise.all(selections.map((sel) => combineSelection(shares, sel)))};
+    },
+
+    async getAttesterDuties({epoch, indices}) {
+      const res = await m.api.validator.getAttesterDuties({epoch, indices});
+      const data = res.value().map((d) => {
+        const pubkey = toShare(d.pubkey);
+        noteIndex(d.validatorIndex, pubkey);
+        return {...d, pubkey};
+      });
+      return {data, meta: res.meta()};
+    },
+
+    async getProposerDuties({epoch}) {
+      const res = await m.api.validator.getProposerDuties({epoch});
+      return {data: res.value().map((d) => ({...d, pubkey: toShare(d.pubkey)})), meta: res.meta()};
+    },
+
+    async getSyncCommitteeDuties({epoch, indices}) {
+      const res = await m.api.validator.getSyncCommitteeDuties({epoch, indices});
+      return {data: res.value().map((d) => ({...d, pubkey: toShare(d.pubkey)})), meta: res.meta()};
+    },
+
+    // The decided attestation data, once recorded in the slashing DB: the pipeline asks for its partial
+    // signature only after that, so data the DB refused is never handed out.
+    async produceAttestationData({slot, committeeIndex}) {
+      const postElectra = isForkPostElectra(m.config.getForkName(slot));
+      const request = await m.signer.awaitRequest(
+        (p) =>
+          p.msg.type === "ATTESTATION" &&
+          p.msg.data.slot === slot &&
+          (postElectra || p.msg.data.index === (committeeIndex ?? 0)),
+        m.waitMs,
+        {type: "ATTESTATION", slot},
+      );
+      return {data: (request.msg as Extract<SignableMessage, {type: "ATTESTATION"}>).data};
+    },
+
+    // The RANDAO reveal is this node's share: it answers the proposer duty's RANDAO request; the block
+    // returned is the decided one, once its own signing request (after the slashing-DB record) is made.
+    async produceBlockV3({slot, randaoReveal}) {
+      const proposer = randaoGiven.get(slot) ?? (await takeRandao(slot, randaoReveal));
+      await m.signer.awaitRequest(
+        (p) => p.msg.type === "BLOCK_V2" && blockSlot(p.msg) === slot && p.shareKeyHex === proposer,
+        2 * m.waitMs,
+        {type: "BLOCK_V2", slot},
+      );
+      const decided = m.blocks.get(slot);
+      if (!decided) throw new VapiError({code: "VAPI_NOT_DECIDED", type: "BLOCK_V2", slot});
+      const meta = {
+        version: m.config.getForkName(slot),
+        // The decided block may be another operator's BN's: its values are not known here.
+        executionPayloadValue: BigInt(0),
+        consensusBlockValue: BigInt(0),
+      };
+      if (decided.blinded) {
+        return {
+          data: decided.block,
+          meta: {...meta, executionPayloadBlinded: true, executionPayloadSource: ProducedBlockSource.builder},
+        };
+      }
+      const data = m.config.getForkSeq(slot) >= ForkSeq.deneb && decided.contents ? decided.contents : decided.block;
+      return {
+        data: data as never,
+        meta: {...meta, executionPayloadBlinded: false, executionPayloadSource: ProducedBlockSource.engine},
+      };
+    },
+  };
+
+  const publishFull = async (contents: SignedBlockContents | SignedBeaconBlock) => {
+    const signed = "signedBlock" in contents ? contents.signedBlock : contents;
+    acceptBlock(signed.message, false, signed.signature);
+  };
+  const publishBlinded = async (signed: SignedBlindedBeaconBlock) => {
+    acceptBlock(signed.message, true, signed.signature);
+  };
+
+  const beacon: BeaconIntercepts = {
+    async getStateValidator({stateId, validatorId}) {
+      const res = await m.api.beacon.getStateValidator({stateId, validatorId: toValidatorId(validatorId)});
+      return {data: mapValidator(res.value()), meta: res.meta()};
+    },
+
+    async getStateValidators({stateId, validatorIds, statuses}) {
+      const ids = validatorIds?.map(toValidatorId);
+      const res = await m.api.beacon.getStateValidators({stateId, validatorIds: ids, statuses});
+      return {data: res.value().map(mapValidator), meta: res.meta()};
+    },
+
+    async postStateValidators({stateId, validatorIds, statuses}) {
+      const ids = validatorIds?.map(toValidatorId);
+      const res = await m.api.beacon.postStateValidators({stateId, validatorIds: ids, statuses});
+      return {data: res.value().map(mapValidator), meta: res.meta()};
+    },
+
+    // Partial attestation signatures: each must sign the decided data and verify against a key share
+    // awaiting it. Valid ones are taken even when others in the batch fail (the batch then answers 400).
+    async submitPoolAttestationsV2({signedAttestations}) {
+      const failures: {index: number; message: string}[] = [];
+      signedAttestations.forEach((att: SingleAttestation, index) => {
+        try {
+          const root = ssz.phase0.AttestationData.hashTreeRoot(att.data);
+          const forSlot = m.signer.pending((p) => p.msg.type === "ATTESTATION" && p.msg.data.slot === att.data.slot);
+          const share = "attesterIndex" in att ? shareByIndex.get(att.attesterIndex) : undefined;
+          const candidates = forSlot.filter(
+            (p) =>
+              p.msg.type === "ATTESTATION" &&
+              bytesEqual(ssz.phase0.AttestationData.hashTreeRoot(p.msg.data), root) &&
+              (share === undefined || p.shareKeyHex === share),
+          );
+          accept("ATTESTATION", att.data.slot, candidates, forSlot.length > 0, att.signature);
+        } catch (e) {
+          if (!(e instanceof VapiError)) throw e;
+          m.logger.warn("validator client attestation refused", {index, ...e.getMetadata()});
+          failures.push({index, message: e.message});
+        }
+      });
+      if (failures.length > 0) {
+        throw new ApiError(400, failures.map((f) => `attestation ${f.index}: ${f.message}`).join("; "));
+      }
+    },
+
+    // A partial exit signature: verified, exchanged and combined; the combined exit goes to the BN once t
+    // operators' VCs signed the same exit. Exits are not slashable: no consensus, no slashing DB.
+    async submitPoolVoluntaryExit({signedVoluntaryExit}) {
+      const {shares} = m;
+      if (!shares) throw new ApiError(501, "voluntary exits are not combined by this node");
+      const {message, signature} = signedVoluntaryExit;
+      let shareKeyHex = shareByIndex.get(message.validatorIndex);
+      if (!shareKeyHex) {
+        const v = (
+          await m.api.beacon.getStateValidator({stateId: "head", validatorId: message.validatorIndex})
+        ).value();
+        shareKeyHex = m.keys.shareOf(toHex(v.validator.pubkey));
+      }
+      const validatorKey = shareKeyHex ? m.keys.validatorOf(shareKeyHex) : undefined;
+      if (!shareKeyHex || !validatorKey) {
+        throw new VapiError(
+          {code: "VAPI_UNKNOWN_SHARE", pubkey: String(message.validatorIndex)},
+          `validator ${message.validatorIndex} is not one of the cluster's`,
+        );
+      }
+      const msg: SignableMessage = {type: "VOLUNTARY_EXIT", data: message};
+      const request: PendingSignature = {
+        shareKey: fromHex(shareKeyHex, 48),
+        shareKeyHex,
+        msg,
+        signingRoot: signingRootOnNetwork(m.config, msg),
+      };
+      if (!isValidPartialSignature(request, signature)) {
+        m.metrics?.partialSignatures.inc({type: "VOLUNTARY_EXIT", result: "invalid"});
+        throw new VapiError(
+          {code: "VAPI_INVALID_SIGNATURE", sharePubkey: shareKeyHex, type: "VOLUNTARY_EXIT"},
+          `the voluntary exit of validator ${message.validatorIndex} does not verify against its key share`,
+        );
+      }
+      m.metrics?.partialSignatures.inc({type: "VOLUNTARY_EXIT", result: "accepted"});
+      const ref = {slot: message.epoch * SLOTS_PER_EPOCH, dutyType: DutyType.voluntaryExit};
+      const expiresAtMs = m.clock.now() + 2 * SLOTS_PER_EPOCH * m.waitMs;
+      shares.publish(ref, [{validator: validatorKey, signingRoot: request.signingRoot, signature}], expiresAtMs);
+      void shares
+        .awaitCombined(ref, validatorKey, expiresAtMs)
+        .then(async (combined) => {
+          (
+            await m.api.beacon.submitPoolVoluntaryExit({signedVoluntaryExit: {message, signature: combined}})
+          ).assertOk();
+          m.logger.info("voluntary exit submitted", {validatorIndex: message.validatorIndex, epoch: message.epoch});
+        })
+        .catch((e: Error) =>
+          m.logger.warn("voluntary exit not submitted", {validatorIndex: message.validatorIndex, reason: e.message}),
+        );
+    },
+
+    publishBlockV2: ({signedBlockContents}) => publishFull(signedBlockContents),
+    publishBlindedBlockV2: ({signedBlindedBlock}) => publishBlinded(signedBlindedBlock),
+  };
+
+  return {validator, beacon};
+}
+
+function blockSlot(msg: SignableMessage): number {
+  if (msg.type !== "BLOCK_V2") return -1;
+  return "block" in msg.data ? msg.data.block.slot : msg.data.blockHeader.slot;
+}

@@ -1,0 +1,284 @@
+import {SecretKey} from "@chainsafe/blst";
+import {type ApiClient, getClient} from "@lodestar/api";
+import {SLOTS_PER_EPOCH} from "@lodestar/params";
+import {type BeaconBlock, ssz} from "@lodestar/types";
+import {expect} from "chai";
+import {Registry} from "prom-client";
+import {planCluster, seededRandom} from "../../../src/cluster/index.js";
+import {DutyType} from "../../../src/consensus/types.js";
+import {createSimChainConfig, SimulatedBeaconNode, ValidatorSet} from "../../../src/devnet/beacon/index.js";
+import {systemClock} from "../../../src/duties/clock.js";
+import {PROPOSER_DUTY_TYPE} from "../../../src/duties/proposer.js";
+import {encodeProposerValue} from "../../../src/duties/proposerValue.js";
+import type {DutyRef, OwnShare} from "../../../src/duties/shareExchange.js";
+import {blockToSignable, type SignableMessage, signingRootOnNetwork} from "../../../src/eth/signing.js";
+import {fromHex, toHex} from "../../../src/util/hex.js";
+import {DecidedBlocks} from "../../../src/vapi/decidedBlocks.js";
+import {ShareKeyMap} from "../../../src/vapi/keyMap.js";
+import type {CombinedShares} from "../../../src/vapi/methods.js";
+import {createVapiMetrics} from "../../../src/vapi/metrics.js";
+import {ValidatorApiServer} from "../../../src/vapi/server.js";
+import {ValidatorClientSigner} from "../../../src/vapi/vcSigner.js";
+
+const SECONDS_PER_SLOT = 12;
+const WAIT_MS = 300;
+
+/** A 4-operator cluster of 2 validators (keys from a seed), seen from operator 0. */
+function plan() {
+  const chainConfig = createSimChainConfig({secondsPerSlot: SECONDS_PER_SLOT});
+  const network = (gvr: Uint8Array) => ({
+    name: "devnet",
+    genesisForkVersion: toHex(chainConfig.GENESIS_FORK_VERSION),
+    genesisValidatorsRoot: toHex(gvr),
+  });
+  const first = planCluster(
+    {nodes: 4, validators: 2, network: network(new Uint8Array(32))},
+    {random: seededRandom("vapi-int")},
+  );
+  const validatorKeys = first.lock.validators.map((v) => fromHex(v.publicKey, 48));
+  const gvr = new ValidatorSet(validatorKeys).genesisValidatorsRoot;
+  const {lock, shares} = planCluster(
+    {nodes: 4, validators: 2, network: network(gvr)},
+    {random: seededRandom("vapi-int")},
+  );
+  return {lock, validatorKeys, shareSecrets: shares.map((s) => SecretKey.fromBytes(s[0]))};
+}
+
+for (const format of ["json", "ssz"] as const) {
+  describe(`vapi: the validator client's Beacon API (${format.toUpperCase()}, @lodestar/api client against Lodestar's route definitions)`, function () {
+    this.timeout(20_000);
+    const {lock, validatorKeys, shareSecrets} = plan();
+    const shareKeys = shareSecrets.map((s) => s.toPublicKey().toBytes());
+    let beacon: SimulatedBeaconNode;
+    let server: ValidatorApiServer;
+    let signer: ValidatorClientSigner;
+    let blocks: DecidedBlocks;
+    let vc: ApiClient;
+    let bn: ApiClient;
+    let register: Registry;
+    /** The share exchange's part: the cluster's combined signature per (duty, validator), as asked for. */
+    const combinedAsked: {ref: DutyRef; validator: string}[] = [];
+    const combinedProof = new Uint8Array(96).fill(0xc0);
+    const published: {ref: DutyRef; shares: OwnShare[]}[] = [];
+    const combined: CombinedShares = {
+      publish: (ref, shares) => published.push({ref, shares}),
+      awaitCombined: async (ref, validator) => {
+        combinedAsked.push({ref, validator});
+        return combinedProof;
+      },
+    };
+
+    before(async () => {
+      beacon = new SimulatedBeaconNode({
+        port: 0,
+        validators: validatorKeys,
+        secondsPerSlot: SECONDS_PER_SLOT,
+        // Two slots in: the head is a block of the chain.
+        genesisTime: Math.floor(Date.now() / 1000) - 2 * SECONDS_PER_SLOT,
+      });
+      const beaconUrl = await beacon.start();
+      const config = beacon.chain.config;
+      register = new Registry();
+      const metrics = createVapiMetrics(register);
+      signer = new ValidatorClientSigner({requestTimeoutMs: () => 10_000}, {config, clock: systemClock, metrics});
+      blocks = new DecidedBlocks(config);
+      server = new ValidatorApiServer(
+        {port: 0, beaconNodeUrls: [beaconUrl], waitMs: WAIT_MS},
+        {config, signer, keys: new ShareKeyMap(lock, 0), blocks, clock: systemClock, shares: combined, metrics},
+      );
+      const url = await server.start();
+      bn = getClient({baseUrl: beaconUrl}, {config});
+      vc = getClient({baseUrl: url, globalInit: {requestWireFormat: format, responseWireFormat: format}}, {config});
+    });
+    after(async () => {
+      signer.stop();
+      await server.stop();
+      await beacon.stop();
+    });
+
+    const config = () => beacon.chain.config;
+    const sign = (sk: SecretKey, msg: SignableMessage) => sk.sign(signingRootOnNetwork(config(), msg)).toBytes();
+
+    it("state validators: asked by key share, answered with the validator's index and the key share", async () => {
+      const byPost = (
+        await vc.beacon.postStateValidators({stateId: "head", validatorIds: shareKeys.map(toHex)})
+      ).value();
+      expect(byPost.map((v) => toHex(v.validator.pubkey))).to.deep.equal(shareKeys.map(toHex));
+      expect(byPost.map((v) => v.index)).to.deep.equal([0, 1]);
+      const byGet = (
+        await vc.beacon.getStateValidators({stateId: "head", validatorIds: [toHex(shareKeys[1])]})
+      ).value();
+      expect(byGet.map((v) => [v.index, toHex(v.validator.pubkey)])).to.deep.equal([[1, toHex(shareKeys[1])]]);
+      const one = (await vc.beacon.getStateValidator({stateId: "head", validatorId: toHex(shareKeys[0])})).value();
+      expect(one.index).to.equal(0);
+      expect(toHex(one.validator.pubkey)).to.equal(toHex(shareKeys[0]));
+    });
+
+    it("duties (attester, proposer, sync) name the key shares where the BN names the cluster's validators", async () => {
+      const epoch = beacon.chain.currentEpoch();
+      const attester = await vc.validator.getAttesterDuties({epoch, indices: [0, 1]});
+      expect(
+        attester
+          .value()
+          .map((d) => toHex(d.pubkey))
+          .sort(),
+      ).to.deep.equal(shareKeys.map(toHex).sort());
+      expect(attester.meta().dependentRoot).to.match(/^0x[0-9a-f]{64}$/);
+      const proposer = (await vc.validator.getProposerDuties({epoch})).value();
+      expect(proposer.length).to.be.greaterThan(0);
+      for (const d of proposer) expect(toHex(d.pubkey)).to.equal(toHex(shareKeys[d.validatorIndex]));
+      // Sync duties: mapped like the others; a BN error (the simulated chain has no sync committees yet)
+      // reaches the VC with the BN's status.
+      const sync = await vc.validator.getSyncCommitteeDuties({epoch, indices: [0, 1]});
+      const direct = await bn.validator.getSyncCommitteeDuties({epoch, indices: [0, 1]});
+      expect(sync.status).to.equal(direct.status);
+      if (sync.ok) {
+        for (const d of sync.value()) expect(toHex(d.pubkey)).to.equal(toHex(shareKeys[d.validatorIndex]));
+      }
+    });
+
+    it("attestation data: the decided value once the pipeline asks for its signature; the partial signature goes to the pipeline", async () => {
+      const slot = beacon.chain.currentSlot() + 3;
+      const data = {
+        ...ssz.phase0.AttestationData.defaultValue(),
+        slot,
+        beaconBlockRoot: new Uint8Array(32).fill(5),
+        target: {epoch: Math.floor(slot / SLOTS_PER_EPOCH), root: new Uint8Array(32).fill(6)},
+      };
+      const msg: SignableMessage = {type: "ATTESTATION", data};
+      // The VC asks first (it waits); the pipeline's request comes after the decision.
+      const asked = vc.validator.produceAttestationData({slot, committeeIndex: 1});
+      const signing = signer.sign(shareKeys[0], msg);
+      const got = (await asked).value();
+      expect(ssz.phase0.AttestationData.equals(got, data)).to.equal(true);
+
+      const submit = (d: typeof data, signature: Uint8Array) =>
+        vc.beacon.submitPoolAttestationsV2({
+          signedAttestations: [{committeeIndex: 1, attesterIndex: 0, data: d, signature}],
+        });
+      const badSig = await submit(data, sign(shareSecrets[1], msg));
+      expect(badSig.status).to.equal(400);
+      const other = {...data, beaconBlockRoot: new Uint8Array(32).fill(7)};
+      const otherData = await submit(other, sign(shareSecrets[0], {type: "ATTESTATION", data: other}));
+      expect(otherData.status).to.equal(400);
+      const good = sign(shareSecrets[0], msg);
+      expect((await submit(data, good)).status).to.equal(200);
+      expect(await signing).to.deep.equal(good);
+      // A retry of the same submission is not an error; nothing more is taken.
+      expect((await submit(data, good)).status).to.equal(200);
+      const metrics = await register.getSingleMetricAsString("cohort_vapi_partial_signatures_total");
+      expect(metrics).to.match(/type="ATTESTATION",result="accepted"\} [1-9]/);
+    });
+
+    it("attestation data nobody decided: 503 after the wait, nothing invented", async () => {
+      const res = await vc.validator.produceAttestationData({slot: beacon.chain.currentSlot() + 20, committeeIndex: 0});
+      expect(res.status).to.equal(503);
+    });
+
+    it("block v3: the RANDAO share goes to the pipeline, the decided block comes back; the signed block is a verified share", async () => {
+      const slot = beacon.chain.currentSlot() + 4;
+      const epoch = Math.floor(slot / SLOTS_PER_EPOCH);
+      const randaoMsg: SignableMessage = {type: "RANDAO_REVEAL", data: {epoch}};
+      const block = {...ssz.electra.BeaconBlock.defaultValue(), slot, proposerIndex: 0} as BeaconBlock;
+      block.body.randaoReveal = new Uint8Array(96).fill(1);
+      const contents = {block, kzgProofs: [], blobs: []};
+      const blockMsg: SignableMessage = {type: "BLOCK_V2", data: blockToSignable(config(), block, false)};
+
+      // The pipeline: RANDAO share, then (after consensus) the block share.
+      const pipeline = (async () => {
+        const reveal = await signer.sign(shareKeys[0], randaoMsg);
+        const decider = blocks.observe({
+          decide: async () => ({
+            value: encodeProposerValue(config(), slot, {blinded: false, block, contents}),
+            round: 1,
+          }),
+        });
+        await decider.decide(slot, PROPOSER_DUTY_TYPE, {
+          propose: async () => new Uint8Array(),
+          isValid: () => true,
+          deadlineMs: 0,
+        });
+        return {reveal, blockSignature: await signer.sign(shareKeys[0], blockMsg)};
+      })();
+
+      // A RANDAO reveal that does not verify is refused.
+      const badRandao = await vc.validator.produceBlockV3({slot, randaoReveal: sign(shareSecrets[1], randaoMsg)});
+      expect(badRandao.status).to.equal(400);
+
+      const reveal = sign(shareSecrets[0], randaoMsg);
+      const produced = await vc.validator.produceBlockV3({slot, randaoReveal: reveal});
+      expect(produced.status).to.equal(200);
+      expect(produced.meta().executionPayloadBlinded).to.equal(false);
+      expect(produced.meta().version).to.equal("electra");
+      const got = produced.value() as typeof contents;
+      expect(ssz.electra.BeaconBlock.equals(got.block as never, block as never)).to.equal(true);
+
+      const publish = (message: BeaconBlock, signature: Uint8Array) =>
+        vc.beacon.publishBlockV2({
+          signedBlockContents: {signedBlock: {message, signature}, kzgProofs: [], blobs: []} as never,
+        });
+      expect((await publish(block, sign(shareSecrets[1], blockMsg))).status).to.equal(400);
+      const other = {...block, body: {...block.body, graffiti: new Uint8Array(32).fill(9)}} as BeaconBlock;
+      const otherMsg: SignableMessage = {type: "BLOCK_V2", data: blockToSignable(config(), other, false)};
+      expect((await publish(other, sign(shareSecrets[0], otherMsg))).status).to.equal(400);
+      const good = sign(shareSecrets[0], blockMsg);
+      expect((await publish(block, good)).status).to.equal(200);
+      const done = await pipeline;
+      expect(done.reveal).to.deep.equal(reveal);
+      expect(done.blockSignature).to.deep.equal(good);
+    });
+
+    it("beacon committee selections: partial proofs go to the pipeline, the cluster's combined proofs come back", async () => {
+      const slot = beacon.chain.currentSlot() + 5;
+      const msg: SignableMessage = {type: "AGGREGATION_SLOT", data: {slot}};
+      const signing = signer.sign(shareKeys[1], msg);
+      const bad = await vc.validator.submitBeaconCommitteeSelections({
+        selections: [{validatorIndex: 1, slot, selectionProof: sign(shareSecrets[0], msg)}],
+      });
+      expect(bad.status).to.equal(400);
+      const partial = sign(shareSecrets[1], msg);
+      const res = await vc.validator.submitBeaconCommitteeSelections({
+        selections: [{validatorIndex: 1, slot, selectionProof: partial}],
+      });
+      expect(res.value()).to.deep.equal([{validatorIndex: 1, slot, selectionProof: combinedProof}]);
+      expect(await signing).to.deep.equal(partial);
+      expect(combinedAsked.at(-1)).to.deep.equal({
+        ref: {slot, dutyType: DutyType.prepareAggregator},
+        validator: lock.validators[1].publicKey,
+      });
+    });
+
+    it("voluntary exits: a partial signature is verified, then exchanged for combination (400 otherwise)", async () => {
+      const message = {epoch: beacon.chain.currentEpoch(), validatorIndex: 1};
+      const msg: SignableMessage = {type: "VOLUNTARY_EXIT", data: message};
+      const bad = await vc.beacon.submitPoolVoluntaryExit({
+        signedVoluntaryExit: {message, signature: sign(shareSecrets[0], msg)},
+      });
+      expect(bad.status).to.equal(400);
+      expect(published.filter((p) => p.ref.dutyType === DutyType.voluntaryExit)).to.deep.equal([]);
+      const partial = sign(shareSecrets[1], msg);
+      const res = await vc.beacon.submitPoolVoluntaryExit({signedVoluntaryExit: {message, signature: partial}});
+      expect(res.status).to.equal(200);
+      const exits = published.filter((p) => p.ref.dutyType === DutyType.voluntaryExit);
+      expect(exits).to.have.length(1);
+      expect(exits[0].ref.slot).to.equal(message.epoch * SLOTS_PER_EPOCH);
+      expect(exits[0].shares.map((x) => [x.validator, toHex(x.signature)])).to.deep.equal([
+        [lock.validators[1].publicKey, toHex(partial)],
+      ]);
+      expect(exits[0].shares[0].signingRoot).to.deep.equal(signingRootOnNetwork(config(), msg));
+      published.length = 0;
+    });
+
+    it("everything else is proxied to the BN unchanged, headers included (Eth-Consensus-Version for SSZ blocks)", async () => {
+      const genesis = (await vc.beacon.getGenesis()).value();
+      expect(genesis.genesisTime).to.equal(beacon.chain.genesisTime);
+      const head = await vc.beacon.getBlockV2({blockId: "head"});
+      expect(head.status).to.equal(200);
+      expect(head.meta().version).to.equal("electra");
+      const spec = (await vc.config.getSpec()).value();
+      expect(spec.SECONDS_PER_SLOT).to.equal(String(SECONDS_PER_SLOT));
+      const missing = await vc.beacon.getBlockV2({blockId: `0x${"ab".repeat(32)}`});
+      expect(missing.status).to.equal(404);
+    });
+  });
+}
