@@ -8,10 +8,13 @@ export type DutyFailureReason =
   | "bn_rejected"
   | "stopped";
 
+/** The duty types that report outcomes. */
+export type DutyOutcomeType = "attester" | "proposer" | "aggregator";
+
 export type DutyOutcome =
   | {
       status: "submitted";
-      type: "attester" | "proposer";
+      type: DutyOutcomeType;
       slot: number;
       validator: string;
       /** From the duty's trigger to the BN's acceptance. */
@@ -20,7 +23,7 @@ export type DutyOutcome =
     }
   | {
       status: "failed";
-      type: "attester" | "proposer";
+      type: DutyOutcomeType;
       slot: number;
       validator: string;
       reason: DutyFailureReason;

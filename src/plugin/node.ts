@@ -7,6 +7,7 @@ import {Combiner, createCombineMetrics, initHerumi} from "../combine/index.js";
 import {identityAuth} from "../consensus/auth.js";
 import {createConsensusMetrics} from "../consensus/metrics.js";
 import {ConsensusService} from "../consensus/service.js";
+import {AggregationDuties} from "../duties/aggregator.js";
 import {type AttesterBeaconNode, runAttesterDuty, type ShareSigner} from "../duties/attester.js";
 import {type Clock, SlotClock, systemClock} from "../duties/clock.js";
 import type {Network} from "../duties/interfaces.js";
@@ -256,10 +257,10 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
         combiner,
         clock: this.clock,
         logger: log.child({module: "shares"}),
-        // Duties live at most an epoch past their slot; peers run at most a couple of slots ahead.
+        // Duties live at most an epoch past their slot; selection proofs are made up to an epoch ahead.
         isRelevantSlot: (slot) => {
           const now = slotClock.currentSlot();
-          return slot >= now - 2 * slotClock.opts.slotsPerEpoch && slot <= now + 2;
+          return slot >= now - 2 * slotClock.opts.slotsPerEpoch && slot <= now + 2 * slotClock.opts.slotsPerEpoch;
         },
       },
     );
@@ -275,9 +276,17 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
     const dutySigner: ShareSigner = faults.signer?.(signer) ?? signer;
     const gate = new UndecidedGate();
     const dutyModules = {config, consensus, slashing, signer: dutySigner, shares, slotClock, shareKeys, onOutcome};
+    // Aggregation (faults do not wrap its BN calls): selection proofs as duties arrive, aggregates at 2/3.
+    const aggregation = new AggregationDuties({
+      ...dutyModules,
+      beaconNode: bn,
+      logger: log.child({duty: "aggregator"}),
+    });
+    this.closers.push(() => aggregation.stop());
     const scheduler = new DutyScheduler(
-      {validatorIndices: indices},
+      {validatorIndices: indices, aggregation: true},
       {
+        onAttesterDuties: (_epoch, duties) => void aggregation.prepare(duties),
         slotClock,
         logger: log.child({module: "scheduler"}),
         source: {
@@ -286,23 +295,26 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
         },
         onDuty: (trigger: DutyTrigger) => {
           const run =
-            trigger.type === "attester"
-              ? runAttesterDuty(trigger.slot, trigger.duties, {
-                  ...dutyModules,
-                  gate,
-                  beaconNode: dutyBn,
-                  logger: log.child({duty: "attester", slot: trigger.slot}),
-                })
-              : Promise.all(
-                  trigger.duties.map((d) =>
-                    runProposerDuty(trigger.slot, d, {
-                      ...dutyModules,
-                      beaconNode: dutyBn,
-                      graffiti: this.opts.graffiti,
-                      logger: log.child({duty: "proposer", slot: trigger.slot}),
-                    }),
-                  ),
-                ).then(() => undefined);
+            trigger.type === "aggregator"
+              ? aggregation.run(trigger.slot, trigger.duties)
+              : trigger.type === "attester"
+                ? runAttesterDuty(trigger.slot, trigger.duties, {
+                    ...dutyModules,
+                    gate,
+                    onDecided: (slot, entries) => aggregation.decided.set(slot, entries),
+                    beaconNode: dutyBn,
+                    logger: log.child({duty: "attester", slot: trigger.slot}),
+                  })
+                : Promise.all(
+                    trigger.duties.map((d) =>
+                      runProposerDuty(trigger.slot, d, {
+                        ...dutyModules,
+                        beaconNode: dutyBn,
+                        graffiti: this.opts.graffiti,
+                        logger: log.child({duty: "proposer", slot: trigger.slot}),
+                      }),
+                    ),
+                  ).then(() => undefined);
           const tracked = run.catch((e: unknown) =>
             log.error("duty crashed", {type: trigger.type, slot: trigger.slot}, e),
           );
