@@ -1,5 +1,5 @@
 /** What the simulated chain saw of each duty, for tests and the devnet summary. */
-export type DutyType = "attester" | "proposer";
+export type DutyType = "attester" | "proposer" | "aggregator";
 
 export interface DutyRejection {
   code: string;
@@ -16,7 +16,10 @@ export interface DutyRecord {
   submissions: number;
   acceptedAtMs: number | null;
   rejections: DutyRejection[];
-  /** Attester: slot of the canonical block that included it. Proposer: the slot, when the block became canonical. */
+  /**
+   * Attester: slot of the canonical block that included it. Proposer: the slot, when the block became
+   * canonical. Aggregator: not tracked (null).
+   */
   inclusionSlot: number | null;
 }
 
@@ -91,7 +94,11 @@ export class DutyBook {
   }
 
   counts(currentSlot: number, deadlineSlot: (r: DutyRecord) => number): Record<DutyType, DutyCounts> {
-    const out: Record<DutyType, DutyCounts> = {attester: emptyCounts(), proposer: emptyCounts()};
+    const out: Record<DutyType, DutyCounts> = {
+      attester: emptyCounts(),
+      proposer: emptyCounts(),
+      aggregator: emptyCounts(),
+    };
     for (const r of this.records.values()) {
       const c = out[r.type];
       if (r.expected) c.expected++;
