@@ -22,6 +22,8 @@ import {isAggregator} from "./selection.js";
 export const AGGREGATOR_DUTY_TYPE = 2;
 /** Share-exchange duty type of the selection proofs (`AGGREGATION_SLOT` signatures). */
 export const SELECTION_PROOF_DUTY_TYPE = 6;
+/** Interval of the aggregate's re-fetches while the BN lacks it (see fetchAggregate). */
+export const AGGREGATE_RETRY_MS = 200;
 
 export interface AggregatorBeaconNode {
   getAggregatedAttestation(slot: number, attestationDataRoot: Uint8Array, committeeIndex: number): Promise<Attestation>;
@@ -54,20 +56,30 @@ export class AggregationDuties {
   private readonly proofs = new Map<string, Promise<Uint8Array>>();
   readonly decided: DecidedAttestations;
   private stopped = false;
+  /** Selection proofs waiting for their start time (started at once on stop, so nothing waits forever). */
+  private readonly pendingStarts = new Set<() => void>();
 
   constructor(private readonly m: AggregationDutiesModules) {
     this.decided = new DecidedAttestations(m.slotClock.clock);
   }
 
-  /** Starts the selection proofs of duties not started yet (slots not past) and subscribes the BN once they settle. */
+  /**
+   * Starts the selection proofs of duties not started yet (slots not past) and subscribes the BN once they
+   * settle. A slot's proofs start one epoch before it (at once when that is past): the BN learns of its
+   * aggregators an epoch ahead, and the signing load spreads over the epoch instead of one burst.
+   */
   prepare(duties: AttesterDuty[]): Promise<void> {
-    const current = this.m.slotClock.currentSlot();
+    const {slotClock} = this.m;
+    const current = slotClock.currentSlot();
     const bySlot = new Map<number, AttesterDuty[]>();
     for (const d of duties) {
       if (d.slot < current || this.proofs.has(proofKey(d.slot, toHex(d.pubkey)))) continue;
       bySlot.set(d.slot, [...(bySlot.get(d.slot) ?? []), d]);
     }
-    return Promise.all([...bySlot].map(([slot, ds]) => this.prepareSlot(slot, ds))).then(() => undefined);
+    const startAt = (slot: number) => slotClock.timeInSlot(Math.max(0, slot - slotClock.opts.slotsPerEpoch));
+    return Promise.all([...bySlot].map(([slot, ds]) => this.prepareSlot(slot, ds, startAt(slot)))).then(
+      () => undefined,
+    );
   }
 
   /** The aggregator duty of a slot (at 2/3 of it). */
@@ -81,7 +93,7 @@ export class AggregationDuties {
 
     // 1. Who aggregates: the spec rule on each combined selection proof.
     const missing = duties.filter((d) => !this.proofs.has(proofKey(slot, toHex(d.pubkey))));
-    if (missing.length > 0) void this.prepareSlot(slot, missing);
+    if (missing.length > 0) void this.prepareSlot(slot, missing, triggerMs);
     const aggregators: Aggregator[] = [];
     await Promise.all(
       duties.map(async (duty) => {
@@ -125,7 +137,10 @@ export class AggregationDuties {
             committees.map(async (committeeIndex) => {
               const root = dataRootOf(committeeIndex);
               if (root === null) throw new Error(`no decided attestation data for committee ${committeeIndex}`);
-              const aggregate = await m.beaconNode.getAggregatedAttestation(slot, root, committeeIndex);
+              const positions = aggregators
+                .filter((a) => a.duty.committeeIndex === committeeIndex)
+                .map((a) => a.duty.validatorCommitteeIndex);
+              const aggregate = await this.fetchAggregate(slot, root, committeeIndex, positions);
               return {committeeIndex, aggregate};
             }),
           );
@@ -213,6 +228,39 @@ export class AggregationDuties {
   stop(): void {
     this.stopped = true;
     this.decided.stop();
+    for (const start of [...this.pendingStarts]) start();
+  }
+
+  /**
+   * The BN's aggregate for the committee. The cluster's own attestations reach the BN only after their
+   * shares combine, which may be after 2/3 of the slot: until the slot ends, the aggregate is asked again
+   * (every AGGREGATE_RETRY_MS) while the BN has none or it lacks the aggregators' own attestations.
+   */
+  private async fetchAggregate(
+    slot: number,
+    dataRoot: Uint8Array,
+    committeeIndex: number,
+    ownPositions: number[],
+  ): Promise<Attestation> {
+    const {m} = this;
+    const untilMs = m.slotClock.timeInSlot(slot + 1);
+    for (;;) {
+      let aggregate: Attestation | null = null;
+      let error: unknown = null;
+      try {
+        aggregate = await m.beaconNode.getAggregatedAttestation(slot, dataRoot, committeeIndex);
+      } catch (e) {
+        error = e;
+      }
+      const complete = aggregate !== null && ownPositions.every((p) => aggregate.aggregationBits.get(p));
+      if (complete || this.stopped || m.slotClock.clock.now() + AGGREGATE_RETRY_MS > untilMs) {
+        if (aggregate !== null) return aggregate;
+        throw error;
+      }
+      await new Promise<void>((resolve) =>
+        m.slotClock.clock.setTimer(m.slotClock.clock.now() + AGGREGATE_RETRY_MS, resolve),
+      );
+    }
   }
 
   /** Aggregates count until the end of the next epoch (the attestation's inclusion window). */
@@ -221,32 +269,45 @@ export class AggregationDuties {
   }
 
   /** Selection proofs of one slot's duties: one batch of shares, one combined proof per validator. */
-  private prepareSlot(slot: number, duties: AttesterDuty[]): Promise<void> {
+  private prepareSlot(slot: number, duties: AttesterDuty[], startAtMs: number): Promise<void> {
     const {m} = this;
+    const started = new Promise<void>((resolve) => {
+      const start = () => {
+        cancel();
+        this.pendingStarts.delete(start);
+        resolve();
+      };
+      const cancel = m.slotClock.clock.setTimer(startAtMs, start);
+      this.pendingStarts.add(start);
+    });
     const deadlineMs = this.deadlineOf(slot);
     const msg: SignableMessage = {type: "AGGREGATION_SLOT", data: {slot}};
     const signingRoot = signingRootOnNetwork(m.config, msg);
     const ref = {slot, dutyType: SELECTION_PROOF_DUTY_TYPE};
-    const published = Promise.all(
-      duties.map(async (d) => {
-        const validator = toHex(d.pubkey);
-        const shareKey = m.shareKeys.get(validator);
-        if (!shareKey) return null;
-        try {
-          return {validator, signingRoot, signature: await m.signer.sign(shareKey, msg)};
-        } catch (e) {
-          // The peers' shares may still combine the proof without this node's.
-          m.logger.warn("selection proof share not signed", {slot, validator, reason: (e as Error).message});
-          return null;
-        }
-      }),
-    ).then((shares) =>
-      m.shares.publish(
-        ref,
-        shares.filter((s) => s !== null),
-        deadlineMs,
-      ),
-    );
+    const published = started
+      .then(() =>
+        Promise.all(
+          duties.map(async (d) => {
+            const validator = toHex(d.pubkey);
+            const shareKey = m.shareKeys.get(validator);
+            if (!shareKey) return null;
+            try {
+              return {validator, signingRoot, signature: await m.signer.sign(shareKey, msg)};
+            } catch (e) {
+              // The peers' shares may still combine the proof without this node's.
+              m.logger.warn("selection proof share not signed", {slot, validator, reason: (e as Error).message});
+              return null;
+            }
+          }),
+        ),
+      )
+      .then((shares) =>
+        m.shares.publish(
+          ref,
+          shares.filter((s) => s !== null),
+          deadlineMs,
+        ),
+      );
     const proofs = duties.map((d) => {
       const validator = toHex(d.pubkey);
       const proof = published.then(() => m.shares.awaitCombined(ref, validator, deadlineMs));
