@@ -5,11 +5,13 @@ export function isAccepted(record: {status: string}): boolean {
   return record.status === "accepted" || record.status === "included";
 }
 
+export type SummaryDutyType = "attester" | "proposer" | "aggregator";
+
 export interface DevnetSummary {
   slots: {from: number; to: number};
-  duties: Record<"attester" | "proposer", {expected: number; submitted: number; accepted: number}>;
+  duties: Record<SummaryDutyType, {expected: number; submitted: number; accepted: number}>;
   /** Trigger → submitted, over every node's submissions. */
-  latencyMs: Record<"attester" | "proposer", {median: number | null; p99: number | null}>;
+  latencyMs: Record<SummaryDutyType, {median: number | null; p99: number | null}>;
   /** Submitted outcomes (per node and validator) by the consensus round that decided them. */
   consensusRounds: Record<string, number>;
   failuresByReason: Record<string, number>;
@@ -31,7 +33,7 @@ export function summarize(
   const inRange = <T extends {slot: number}>(xs: T[]) => xs.filter((x) => x.slot >= range.from && x.slot <= range.to);
   const recs = inRange(records);
   const outs = inRange(outcomes);
-  const duties = {attester: count("attester"), proposer: count("proposer")};
+  const duties = {attester: count("attester"), proposer: count("proposer"), aggregator: count("aggregator")};
   function count(type: string) {
     const mine = recs.filter((r) => r.type === type);
     return {
@@ -54,12 +56,11 @@ export function summarize(
     if (o.status === "submitted") consensusRounds[o.consensusRound] = (consensusRounds[o.consensusRound] ?? 0) + 1;
     else failuresByReason[o.reason] = (failuresByReason[o.reason] ?? 0) + 1;
   }
-  const allAccepted =
-    duties.attester.accepted === duties.attester.expected && duties.proposer.accepted === duties.proposer.expected;
+  const allAccepted = Object.values(duties).every((d) => d.accepted === d.expected);
   return {
     slots: range,
     duties,
-    latencyMs: {attester: latency("attester"), proposer: latency("proposer")},
+    latencyMs: {attester: latency("attester"), proposer: latency("proposer"), aggregator: latency("aggregator")},
     consensusRounds,
     failuresByReason,
     slashable,
