@@ -17,6 +17,7 @@ import type {Clock} from "./clock.js";
 import {type DutyFailureReason, failureReason} from "./outcome.js";
 import type {AttesterDuty} from "./scheduler.js";
 import {isAggregator} from "./selection.js";
+import {ShareExchangeError} from "./shareExchange.js";
 
 /** QBFT / share-exchange duty types (wire constants of src/consensus). */
 export const AGGREGATOR_DUTY_TYPE = 2;
@@ -285,6 +286,9 @@ export class AggregationDuties {
     const signingRoot = signingRootOnNetwork(m.config, msg);
     const ref = {slot, dutyType: SELECTION_PROOF_DUTY_TYPE};
     const published = started
+      .then(() => {
+        if (this.stopped) throw new ShareExchangeError("SHARES_STOPPED", "node stopping");
+      })
       .then(() =>
         Promise.all(
           duties.map(async (d) => {
