@@ -234,8 +234,10 @@ export class AggregationDuties {
 
   /**
    * The BN's aggregate for the committee. The cluster's own attestations reach the BN only after their
-   * shares combine, which may be after 2/3 of the slot: until the slot ends, the aggregate is asked again
-   * (every AGGREGATE_RETRY_MS) while the BN has none or it lacks the aggregators' own attestations.
+   * shares combine, which may be after 2/3 of the slot (or, on a loaded machine, after the slot): until
+   * the slot ends the aggregate is asked again every AGGREGATE_RETRY_MS while the BN has none or it lacks
+   * the aggregators' own attestations; after that, any aggregate will do, asked until the duty's deadline.
+   * A proposal is computed once per instance, so giving up early would leave this node without a value.
    */
   private async fetchAggregate(
     slot: number,
@@ -244,7 +246,9 @@ export class AggregationDuties {
     ownPositions: number[],
   ): Promise<Attestation> {
     const {m} = this;
-    const untilMs = m.slotClock.timeInSlot(slot + 1);
+    const {clock} = m.slotClock;
+    const slotEndMs = m.slotClock.timeInSlot(slot + 1);
+    const deadlineMs = this.deadlineOf(slot);
     for (;;) {
       let aggregate: Attestation | null = null;
       let error: unknown = null;
@@ -253,14 +257,14 @@ export class AggregationDuties {
       } catch (e) {
         error = e;
       }
+      const now = clock.now();
       const complete = aggregate !== null && ownPositions.every((p) => aggregate.aggregationBits.get(p));
-      if (complete || this.stopped || m.slotClock.clock.now() + AGGREGATE_RETRY_MS > untilMs) {
+      if (complete || (aggregate !== null && now >= slotEndMs)) return aggregate as Attestation;
+      if (this.stopped || now + AGGREGATE_RETRY_MS > deadlineMs) {
         if (aggregate !== null) return aggregate;
         throw error;
       }
-      await new Promise<void>((resolve) =>
-        m.slotClock.clock.setTimer(m.slotClock.clock.now() + AGGREGATE_RETRY_MS, resolve),
-      );
+      await new Promise<void>((resolve) => clock.setTimer(now + AGGREGATE_RETRY_MS, resolve));
     }
   }
 

@@ -226,6 +226,28 @@ describe("duties/aggregator", () => {
       expect(submitted[0].message.aggregate.aggregationBits.get(2)).to.equal(true);
     });
 
+    it("keeps asking after the slot ends while the BN has no aggregate at all (its proposal is made once)", async () => {
+      let calls = 0;
+      const duties = setup({
+        getAggregatedAttestation: async () => {
+          calls++;
+          if (calls <= 8) throw new Error("404: no aggregate yet"); // 8 × 200 ms: past the slot's end
+          return aggregate({aggregationBits: BitArray.fromSingleBit(4, 0)}); // not ours: fine after the slot
+        },
+      });
+      duties.decided.set(slot, [{committeeIndex: 0, data: attestationData()}]);
+      clock.advance(slotClock.timeInSlot(slot, 2 / 3) - clock.now());
+      const run = duties.run(slot, [duty()]);
+      for (let i = 0; i < 20 && submitted.length === 0; i++) {
+        await new Promise((r) => setImmediate(r));
+        clock.advance(200);
+      }
+      await run;
+      expect(calls).to.equal(9);
+      expect(clock.now()).to.be.above(slotClock.timeInSlot(slot + 1));
+      expect(outcomes.map((o) => o.status)).to.deep.equal(["submitted"]);
+    });
+
     it("a non-aggregator (large committee, proof does not select) does nothing and reports nothing", async () => {
       const duties = setup();
       const large = duty({committeeLength: 160});
