@@ -294,27 +294,33 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
           proposerDuties: (epoch) => bn.getProposerDuties(epoch),
         },
         onDuty: (trigger: DutyTrigger) => {
+          if (trigger.type === "aggregator") {
+            const tracked = aggregation
+              .run(trigger.slot, trigger.duties)
+              .catch((e: unknown) => log.error("duty crashed", {type: trigger.type, slot: trigger.slot}, e));
+            this.inFlight.add(tracked);
+            void tracked.finally(() => this.inFlight.delete(tracked));
+            return;
+          }
           const run =
-            trigger.type === "aggregator"
-              ? aggregation.run(trigger.slot, trigger.duties)
-              : trigger.type === "attester"
-                ? runAttesterDuty(trigger.slot, trigger.duties, {
-                    ...dutyModules,
-                    gate,
-                    onDecided: (slot, entries) => aggregation.decided.set(slot, entries),
-                    beaconNode: dutyBn,
-                    logger: log.child({duty: "attester", slot: trigger.slot}),
-                  })
-                : Promise.all(
-                    trigger.duties.map((d) =>
-                      runProposerDuty(trigger.slot, d, {
-                        ...dutyModules,
-                        beaconNode: dutyBn,
-                        graffiti: this.opts.graffiti,
-                        logger: log.child({duty: "proposer", slot: trigger.slot}),
-                      }),
-                    ),
-                  ).then(() => undefined);
+            trigger.type === "attester"
+              ? runAttesterDuty(trigger.slot, trigger.duties, {
+                  ...dutyModules,
+                  gate,
+                  beaconNode: dutyBn,
+                  logger: log.child({duty: "attester", slot: trigger.slot}),
+                  onDecided: (slot, entries) => aggregation.decided.set(slot, entries),
+                })
+              : Promise.all(
+                  trigger.duties.map((d) =>
+                    runProposerDuty(trigger.slot, d, {
+                      ...dutyModules,
+                      beaconNode: dutyBn,
+                      graffiti: this.opts.graffiti,
+                      logger: log.child({duty: "proposer", slot: trigger.slot}),
+                    }),
+                  ),
+                ).then(() => undefined);
           const tracked = run.catch((e: unknown) =>
             log.error("duty crashed", {type: trigger.type, slot: trigger.slot}, e),
           );
