@@ -23,6 +23,8 @@ import {ShareExchangeError} from "./shareExchange.js";
 export const AGGREGATOR_DUTY_TYPE = 2;
 /** Share-exchange duty type of the selection proofs (`AGGREGATION_SLOT` signatures). */
 export const SELECTION_PROOF_DUTY_TYPE = 6;
+/** The aggregator duty's deadline, in slots after its slot. */
+export const AGGREGATION_DEADLINE_SLOTS = 2;
 /** Interval of the aggregate's re-fetches while the BN lacks it (see fetchAggregate). */
 export const AGGREGATE_RETRY_MS = 200;
 
@@ -268,9 +270,12 @@ export class AggregationDuties {
     }
   }
 
-  /** Aggregates count until the end of the next epoch (the attestation's inclusion window). */
+  /**
+   * An aggregate is worth most in the next block or two: the duty (and its selection proof) ends two
+   * slots after its slot, so a failing instance does not run round changes for a whole epoch.
+   */
   private deadlineOf(slot: number): number {
-    return this.m.slotClock.timeInSlot(slot + this.m.slotClock.opts.slotsPerEpoch);
+    return this.m.slotClock.timeInSlot(slot + AGGREGATION_DEADLINE_SLOTS);
   }
 
   /** Selection proofs of one slot's duties: one batch of shares, one combined proof per validator. */

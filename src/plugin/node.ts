@@ -44,6 +44,8 @@ export interface CohortNodeOpts {
   /** Own shares of an uncombined duty are re-sent at this interval. */
   shareRebroadcastMs?: number;
   graffiti?: string;
+  /** Attestation aggregation duties (selection proofs, subscriptions, aggregates); on by default. */
+  aggregation?: boolean;
   /** Serve /metrics, /livez and /readyz here (port 0: any free port); none when absent. */
   monitoring?: {address: string; port: number};
 }
@@ -284,9 +286,11 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
     });
     this.closers.push(() => aggregation.stop());
     const scheduler = new DutyScheduler(
-      {validatorIndices: indices, aggregation: true},
+      {validatorIndices: indices, aggregation: this.opts.aggregation !== false},
       {
-        onAttesterDuties: (_epoch, duties) => void aggregation.prepare(duties),
+        onAttesterDuties: (_epoch, duties) => {
+          if (this.opts.aggregation !== false) void aggregation.prepare(duties);
+        },
         slotClock,
         logger: log.child({module: "scheduler"}),
         source: {
