@@ -6,7 +6,7 @@ export function isAccepted(record: {status: string}): boolean {
 }
 
 /** The duty types the summary counts (the chain's record types). */
-export const SUMMARY_DUTY_TYPES = ["attester", "proposer", "syncMessage", "syncContribution"] as const;
+export const SUMMARY_DUTY_TYPES = ["attester", "proposer", "aggregator", "syncMessage", "syncContribution"] as const;
 export type SummaryDutyType = (typeof SUMMARY_DUTY_TYPES)[number];
 
 export interface DevnetSummary {

@@ -53,6 +53,8 @@ export interface AttesterDutyModules extends DutyModules {
   beaconNode: AttesterBeaconNode;
   /** One undecided attestation instance per validator at a time (safety rule 2), shared by all duties. */
   gate: UndecidedGate;
+  /** Told the decided attestation data of each slot (the slot's aggregators aggregate over it). */
+  onDecided?(slot: number, entries: AttesterValueEntry[]): void;
 }
 
 /**
@@ -95,6 +97,7 @@ export async function runAttesterDuty(slot: number, duties: AttesterDuty[], m: A
   }
 
   const entries = decodeAttesterValue(decided.value) as AttesterValueEntry[];
+  m.onDecided?.(slot, entries);
   const dataOf = (duty: AttesterDuty) =>
     (entries.find((e) => e.committeeIndex === (postElectra ? 0 : duty.committeeIndex)) as AttesterValueEntry).data;
   const signingRoots = new Map(entries.map((e) => [e.committeeIndex, attestationSigningRoot(m.config, e.data)]));

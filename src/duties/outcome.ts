@@ -9,7 +9,7 @@ export type DutyFailureReason =
   | "stopped";
 
 /** The duty types of the pipeline (outcome label, metrics label). */
-export type DutyOutcomeType = "attester" | "proposer" | "syncMessage" | "syncContribution";
+export type DutyOutcomeType = "attester" | "proposer" | "aggregator" | "syncMessage" | "syncContribution";
 
 export type DutyOutcome =
   | {

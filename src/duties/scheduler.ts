@@ -14,7 +14,9 @@ export interface DutiesSource {
 /** A duty that is due: every validator of the cluster with that duty in that slot, together. */
 export type DutyTrigger =
   | {type: "proposer"; slot: number; duties: ProposerDuty[]}
-  | {type: "attester"; slot: number; duties: AttesterDuty[]};
+  | {type: "attester"; slot: number; duties: AttesterDuty[]}
+  /** The slot's attester duties again at 2/3 of the slot: those whose selection proof selects them aggregate. */
+  | {type: "aggregator"; slot: number; duties: AttesterDuty[]};
 
 /** The head event's dependent roots (Beacon API `head` topic). */
 export interface HeadEvent {
@@ -26,6 +28,8 @@ export interface HeadEvent {
 export interface DutySchedulerOpts {
   /** The cluster's validator indices. */
   validatorIndices: number[];
+  /** Fire "aggregator" triggers at 2/3 of each slot with attester duties. */
+  aggregation?: boolean;
 }
 
 export interface DutySchedulerModules {
@@ -34,6 +38,8 @@ export interface DutySchedulerModules {
   logger: Logger;
   /** Called when a duty is due: proposers at the start of their slot, attesters at 1/3 of it. */
   onDuty(trigger: DutyTrigger): void;
+  /** Called with an epoch's attester duties whenever they are (re)fetched: selection proofs start here. */
+  onAttesterDuties?(epoch: number, duties: AttesterDuty[]): void;
 }
 
 interface EpochDuties<T> {
@@ -103,6 +109,11 @@ export class DutyScheduler {
     try {
       const res = await this.modules.source.attesterDuties(epoch, this.opts.validatorIndices);
       this.attester.set(epoch, res);
+      try {
+        this.modules.onAttesterDuties?.(epoch, res.duties);
+      } catch (e) {
+        this.modules.logger.error("attester duties handler failed", {epoch}, e);
+      }
     } catch (e) {
       this.modules.logger.warn("attester duties fetch failed, will retry", {epoch, reason: (e as Error).message});
     }
@@ -129,6 +140,7 @@ export class DutyScheduler {
     // a late duty still earns more than a missed one.
     this.at(slotClock.timeInSlot(slot, 0), () => this.fire("proposer", slot));
     this.at(slotClock.timeInSlot(slot, 1 / 3), () => this.fire("attester", slot));
+    if (this.opts.aggregation) this.at(slotClock.timeInSlot(slot, 2 / 3), () => this.fire("aggregator", slot));
     this.at(slotClock.timeInSlot(slot + 1, 0), () => {
       // After a stall longer than a slot, resume at the current slot: the skipped ones are missed.
       const next = Math.max(slot + 1, slotClock.currentSlot());

@@ -9,6 +9,7 @@ import {Combiner, createCombineMetrics, initHerumi, VerifyPool} from "../combine
 import {identityAuth} from "../consensus/auth.js";
 import {createConsensusMetrics} from "../consensus/metrics.js";
 import {ConsensusService} from "../consensus/service.js";
+import {AggregationDuties} from "../duties/aggregator.js";
 import {type AttesterBeaconNode, runAttesterDuty, type ShareSigner} from "../duties/attester.js";
 import {type Clock, SlotClock, systemClock} from "../duties/clock.js";
 import type {Network} from "../duties/interfaces.js";
@@ -52,6 +53,8 @@ export interface CohortNodeOpts {
   /** Own shares of an uncombined duty are re-sent at this interval. */
   shareRebroadcastMs?: number;
   graffiti?: string;
+  /** Attestation aggregation duties (selection proofs, subscriptions, aggregates); on by default. */
+  aggregation?: boolean;
   /** Serve /metrics, /livez and /readyz here (port 0: any free port); none when absent. */
   monitoring?: {address: string; port: number};
   /** Worker threads verifying signature shares off the event loop; default 1 with ≥ 4 cores, else 0 (main thread). */
@@ -377,10 +380,10 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
         combiner,
         clock: this.clock,
         logger: log.child({module: "shares"}),
-        // Duties live at most an epoch past their slot; peers run at most a couple of slots ahead.
+        // Duties live at most an epoch past their slot; selection proofs are made up to an epoch ahead.
         isRelevantSlot: (slot) => {
           const now = slotClock.currentSlot();
-          return slot >= now - 2 * slotClock.opts.slotsPerEpoch && slot <= now + 2;
+          return slot >= now - 2 * slotClock.opts.slotsPerEpoch && slot <= now + 2 * slotClock.opts.slotsPerEpoch;
         },
       },
     );
@@ -407,9 +410,19 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
       shareKeys,
       onOutcome,
     };
+    // Aggregation (faults do not wrap its BN calls): selection proofs as duties arrive, aggregates at 2/3.
+    const aggregation = new AggregationDuties({
+      ...dutyModules,
+      beaconNode: bn,
+      logger: log.child({duty: "aggregator"}),
+    });
+    this.closers.push(() => aggregation.stop());
     const scheduler = new DutyScheduler(
-      {validatorIndices: indices},
+      {validatorIndices: indices, aggregation: this.opts.aggregation !== false},
       {
+        onAttesterDuties: (_epoch, duties) => {
+          if (this.opts.aggregation !== false) void aggregation.prepare(duties);
+        },
         slotClock,
         logger: log.child({module: "scheduler"}),
         source: {
@@ -417,6 +430,14 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
           proposerDuties: (epoch) => bn.getProposerDuties(epoch),
         },
         onDuty: (trigger: DutyTrigger) => {
+          if (trigger.type === "aggregator") {
+            const tracked = aggregation
+              .run(trigger.slot, trigger.duties)
+              .catch((e: unknown) => log.error("duty crashed", {type: trigger.type, slot: trigger.slot}, e));
+            this.inFlight.add(tracked);
+            void tracked.finally(() => this.inFlight.delete(tracked));
+            return;
+          }
           const run =
             trigger.type === "attester"
               ? runAttesterDuty(trigger.slot, trigger.duties, {
@@ -424,6 +445,7 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
                   gate,
                   beaconNode: dutyBn,
                   logger: log.child({duty: "attester", slot: trigger.slot}),
+                  onDecided: (slot, entries) => aggregation.decided.set(slot, entries),
                 })
               : Promise.all(
                   trigger.duties.map((d) =>

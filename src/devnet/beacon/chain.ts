@@ -1,8 +1,10 @@
 import {type BeaconConfig, type ChainConfig, createBeaconConfig} from "@lodestar/config";
 import {SLOTS_PER_EPOCH} from "@lodestar/params";
 import {type altair, type electra, type phase0, ssz} from "@lodestar/types";
+import {aggregatorModulo} from "../../duties/selection.js";
 import {toHex} from "../../util/hex.js";
 import {type Logger, nullLogger} from "../../util/logger.js";
+import {type CommitteeSubscription, checkAggregateAndProof, checkCommitteeSubscription} from "./aggregation.js";
 import {
   buildBlock,
   type ChainBlock,
@@ -94,6 +96,10 @@ export class SimulatedChain {
   /** "slot:validator" → "data root:signature" accepted, to answer an identical resubmission without re-verifying. */
   private readonly acceptedAttestations = new Map<string, string>();
   private readonly feeRecipients = new Map<number, Uint8Array>();
+  /** "slot:aggregator" → signature of its accepted SignedAggregateAndProof. */
+  private readonly acceptedAggregates = new Map<string, string>();
+  /** "slot:validator" → its latest beacon committee subscription. */
+  private readonly subscriptions = new Map<string, CommitteeSubscription>();
   private readonly headListeners = new Set<(e: HeadEvent) => void>();
   private proposedBlocks = 0;
   private fillerBlocks = 0;
@@ -166,8 +172,13 @@ export class SimulatedChain {
     const proposer = this.schedule.proposer(slot);
     if (proposer !== null) this.book.expect("proposer", slot, proposer);
     for (let ci = 0; ci < this.schedule.committeesPerSlot; ci++) {
-      for (const v of this.schedule.committee(slot, ci)) this.book.expect("attester", slot, v);
+      const committee = this.schedule.committee(slot, ci);
+      for (const v of committee) this.book.expect("attester", slot, v);
+      // With modulo 1 (committees below 2 × TARGET_AGGREGATORS_PER_COMMITTEE) every member aggregates,
+      // whatever its selection proof: the chain knows it without the proof.
+      if (aggregatorModulo(committee.length) === 1) for (const v of committee) this.book.expect("aggregator", slot, v);
     }
+    this.pruneAggregation(slot);
     this.pool.prune(slot);
     this.sync.expectSlot(slot);
   }
@@ -429,6 +440,79 @@ export class SimulatedChain {
     };
   }
 
+  /**
+   * `aggregate_and_proofs` v2: checks a SignedAggregateAndProof as a BN's gossip validation does (see
+   * checkAggregateAndProof); once valid, the aggregator's duty is expected (its proof selects it) and accepted.
+   */
+  submitAggregateAndProof(signed: electra.SignedAggregateAndProof): void {
+    this.update();
+    const now = this.clock.now();
+    const {aggregatorIndex, aggregate} = signed.message;
+    const slot = aggregate.data.slot;
+    const known = aggregatorIndex < this.validators.size;
+    if (known) this.book.submitted("aggregator", slot, aggregatorIndex);
+    const seenKey = `${slot}:${aggregatorIndex}`;
+    // Every node of a cluster submits the same combined message; gossip ignores an aggregator's second one.
+    if (this.acceptedAggregates.has(seenKey)) return;
+    try {
+      checkAggregateAndProof(signed, {
+        currentSlot: this.clockSlot(now + CLOCK_DISPARITY_MS),
+        config: this.config,
+        schedule: this.schedule,
+        validators: this.validators,
+        roots: this.roots,
+        blocks: this.tree.all,
+      });
+      this.acceptedAggregates.set(seenKey, toHex(signed.signature));
+      this.book.expect("aggregator", slot, aggregatorIndex);
+      this.book.accepted("aggregator", slot, aggregatorIndex, now);
+    } catch (e) {
+      if (known && e instanceof SimChainError) {
+        this.book.rejected("aggregator", slot, aggregatorIndex, {code: e.code, reason: e.message, atMs: now});
+      }
+      throw e;
+    }
+  }
+
+  /** `beacon_committee_subscriptions`: validated and remembered (no gossip subnets to join in the simulator). */
+  subscribeCommittees(
+    subs: {
+      validatorIndex: number;
+      committeeIndex: number;
+      committeesAtSlot: number;
+      slot: number;
+      isAggregator: boolean;
+    }[],
+  ): void {
+    this.update();
+    const ctx = {
+      currentSlot: this.currentSlot(),
+      validatorCount: this.validators.size,
+      committeesPerSlot: this.schedule.committeesPerSlot,
+    };
+    for (const s of subs) checkCommitteeSubscription(s, ctx);
+    const atMs = this.clock.now();
+    for (const s of subs) {
+      this.subscriptions.set(`${s.slot}:${s.validatorIndex}`, {
+        committeeIndex: s.committeeIndex,
+        isAggregator: s.isAggregator,
+        atMs,
+      });
+    }
+  }
+
+  /** The latest committee subscription of a validator for a slot (for tests and the devnet). */
+  committeeSubscription(slot: number, validatorIndex: number): CommitteeSubscription | undefined {
+    return this.subscriptions.get(`${slot}:${validatorIndex}`);
+  }
+
+  private pruneAggregation(slot: number): void {
+    const minSlot = slot - 2 * SLOTS_PER_EPOCH;
+    for (const map of [this.acceptedAggregates, this.subscriptions]) {
+      for (const k of map.keys()) if (Number(k.split(":")[0]) < minSlot) map.delete(k);
+    }
+  }
+
   // --- blocks --------------------------------------------------------------------------------------
 
   /** `produceBlockV3`: an Electra block on the head with the given reveal (checked against the proposer). */
@@ -586,6 +670,7 @@ export class SimulatedChain {
   /** Last slot in which a duty can still be done: a proposal in its slot, an attestation until the next epoch ends. */
   deadlineSlot(r: DutyRecord): number {
     if (r.type === "proposer" || r.type === "syncMessage" || r.type === "syncContribution") return r.slot;
+    // Attestations and their aggregates: until the next epoch ends.
     return (Math.floor(r.slot / SLOTS_PER_EPOCH) + 2) * SLOTS_PER_EPOCH - 1;
   }
 

@@ -12,6 +12,8 @@ export type SimChainErrorType =
   | {code: "SIMCHAIN_INVALID_COMMITTEE"; slot: number; committeeIndex: number}
   | {code: "SIMCHAIN_INVALID_SIGNATURE"; what: string}
   | {code: "SIMCHAIN_INVALID_ATTESTATION"; reason: string}
+  | {code: "SIMCHAIN_INVALID_AGGREGATE"; reason: string}
+  | {code: "SIMCHAIN_NOT_AGGREGATOR"; validatorIndex: number; slot: number}
   | {code: "SIMCHAIN_INVALID_BLOCK"; reason: string}
   | {code: "SIMCHAIN_SLASHABLE"; what: string}
   | {code: "SIMCHAIN_UNSUPPORTED"; what: string}

@@ -1,6 +1,12 @@
 /** What the simulated chain saw of each duty, for tests and the devnet summary. */
-export type DutyType = "attester" | "proposer" | "syncMessage" | "syncContribution";
-export const DUTY_TYPES: readonly DutyType[] = ["attester", "proposer", "syncMessage", "syncContribution"];
+export type DutyType = "attester" | "proposer" | "aggregator" | "syncMessage" | "syncContribution";
+export const DUTY_TYPES: readonly DutyType[] = [
+  "attester",
+  "proposer",
+  "aggregator",
+  "syncMessage",
+  "syncContribution",
+];
 
 export interface DutyRejection {
   code: string;
@@ -21,7 +27,8 @@ export interface DutyRecord {
   rejections: DutyRejection[];
   /**
    * Attester: slot of the canonical block that included it. Proposer: the slot, when the block became
-   * canonical. Sync message: the slot of the canonical block whose sync aggregate carries it.
+   * canonical. Sync message: the slot of the canonical block whose sync aggregate carries it. Aggregator:
+   * not tracked (null).
    */
   inclusionSlot: number | null;
 }

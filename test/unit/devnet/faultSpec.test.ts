@@ -68,6 +68,7 @@ describe("devnet/faultSpec and summary", () => {
     expect(s.duties).to.deep.equal({
       attester: {expected: 1, submitted: 1, accepted: 1},
       proposer: {expected: 2, submitted: 1, accepted: 1},
+      aggregator: {expected: 0, submitted: 0, accepted: 0},
       syncMessage: {expected: 0, submitted: 0, accepted: 0},
       syncContribution: {expected: 0, submitted: 0, accepted: 0},
     });

@@ -106,6 +106,40 @@ describe("duties/scheduler", () => {
     expect(triggers[1].trigger.duties.map((d) => d.validatorIndex)).to.deep.equal([1]);
   });
 
+  it("with aggregation: fires the slot's attester duties again at 2/3 as an aggregator trigger; reports each epoch's attester duties", async () => {
+    clock = new ManualClock(genesisTimeSec * 1000);
+    source = new FakeSource();
+    triggers = [];
+    const reported: [number, number[]][] = [];
+    const slotClock = new SlotClock(
+      {genesisTimeSec, secondsPerSlot: SECONDS_PER_SLOT, slotsPerEpoch: SLOTS_PER_EPOCH},
+      clock,
+    );
+    scheduler = new DutyScheduler(
+      {validatorIndices: [1, 2], aggregation: true},
+      {
+        slotClock,
+        source,
+        logger: nullLogger(),
+        onDuty: (trigger) => triggers.push({trigger, atMs: clock.now()}),
+        onAttesterDuties: (epoch, duties) => reported.push([epoch, duties.map((d) => d.validatorIndex)]),
+      },
+    );
+    await scheduler.start();
+    expect(reported.sort()).to.deep.equal([
+      [0, [1, 2]],
+      [1, [1, 2]],
+    ]);
+    clock.advance(SLOTS_PER_EPOCH * SECONDS_PER_SLOT * 1000 - 1);
+    const slotStart = (slot: number) => (genesisTimeSec + slot * SECONDS_PER_SLOT) * 1000;
+    expect(triggers.map((t) => [t.trigger.type, t.trigger.slot, t.atMs])).to.deep.equal([
+      ["attester", 2, slotStart(2) + 2000],
+      ["aggregator", 2, slotStart(2) + 4000],
+      ["proposer", 5, slotStart(5)],
+    ]);
+    expect(triggers[1].trigger.duties.map((d) => d.validatorIndex)).to.deep.equal([1, 2]);
+  });
+
   it("refetches duties whose dependent root changed (re-org) and fires the moved duty", async () => {
     setup(genesisTimeSec * 1000);
     await scheduler.start();

@@ -1,7 +1,7 @@
 import {routes} from "@lodestar/api";
 import type {ApplicationMethods} from "@lodestar/api/server";
 import {ForkName} from "@lodestar/params";
-import {ProducedBlockSource} from "@lodestar/types";
+import {type electra, ProducedBlockSource} from "@lodestar/types";
 import {fromHex, isHex, toHex} from "../../../util/hex.js";
 import type {SimulatedChain} from "../chain.js";
 import {SimChainError} from "../errors.js";
@@ -90,8 +90,24 @@ export function validatorMethods(chain: SimulatedChain): ApplicationMethods<Endp
     async prepareSyncCommitteeSubnets() {
       // No gossip subnets in the simulator: nothing to subscribe to.
     },
-    async prepareBeaconCommitteeSubnet() {
-      // No gossip subnets in the simulator: nothing to subscribe to.
+    async prepareBeaconCommitteeSubnet({subscriptions}) {
+      chain.subscribeCommittees(subscriptions);
+    },
+    async publishAggregateAndProofsV2({signedAggregateAndProofs}) {
+      const failures: {index: number; message: string}[] = [];
+      signedAggregateAndProofs.forEach((signed, index) => {
+        if (!("committeeBits" in signed.message.aggregate)) {
+          failures.push({index, message: "from Electra on, submit Electra SignedAggregateAndProof (committee_bits)"});
+          return;
+        }
+        try {
+          chain.submitAggregateAndProof(signed as electra.SignedAggregateAndProof);
+        } catch (e) {
+          if (!(e instanceof SimChainError)) throw e;
+          failures.push({index, message: e.message});
+        }
+      });
+      if (failures.length > 0) throw new IndexedApiError("error processing aggregate and proofs", failures);
     },
   };
   return withNotImplemented<Endpoints>("validator", routes.validator.getDefinitions(chain.config), implemented);

@@ -204,10 +204,10 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     if (args.json) {
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     } else {
-      const {attester, proposer, syncMessage, syncContribution} = summary.duties;
+      const {attester, proposer, aggregator, syncMessage, syncContribution} = summary.duties;
       out("");
       out(
-        `summary (slots 0..${reported}): attestations ${attester.accepted}/${attester.expected} accepted, proposals ${proposer.accepted}/${proposer.expected} accepted, sync messages ${syncMessage.accepted}/${syncMessage.expected} accepted, sync contributions ${syncContribution.accepted}/${syncContribution.expected} accepted`,
+        `summary (slots 0..${reported}): attestations ${attester.accepted}/${attester.expected} accepted, proposals ${proposer.accepted}/${proposer.expected} accepted, aggregations ${aggregator.accepted}/${aggregator.expected} accepted, sync messages ${syncMessage.accepted}/${syncMessage.expected} accepted, sync contributions ${syncContribution.accepted}/${syncContribution.expected} accepted`,
       );
       const failures = Object.values(summary.failuresByReason).reduce((a, b) => a + b, 0);
       out(`slashable messages seen by the chain: ${summary.slashable}; failed duty outcomes on the nodes: ${failures}`);
@@ -229,7 +229,7 @@ function slotLine(
   outcomes: (DutyOutcome & {node: number})[],
 ): string {
   const parts: string[] = [];
-  for (const type of ["proposer", "attester", "syncMessage", "syncContribution"] as const) {
+  for (const type of ["proposer", "attester", "aggregator", "syncMessage", "syncContribution"] as const) {
     const duties = records.filter((r) => r.slot === slot && r.type === type);
     if (duties.length === 0) continue;
     const ok = duties.filter(isAccepted).length;
