@@ -5,14 +5,19 @@ import path from "node:path";
 import {SLOTS_PER_EPOCH} from "@lodestar/params";
 import type {CommandModule} from "yargs";
 import {FaultSpecError, parseFaultPlan} from "../../../devnet/faultSpec.js";
-import {byzantineFaults, combineFaults, lossyNetwork, seededUniform} from "../../../devnet/faults.js";
+import {
+  BYZANTINE_MODES,
+  type ByzantineContext,
+  hashSeed,
+  type NodeFaultFlags,
+  nodeFaultsOf,
+} from "../../../devnet/faults.js";
 import {LiveView} from "../../../devnet/liveView.js";
-import {startLocalCluster} from "../../../devnet/localCluster.js";
+import {type NodeFaultsSpec, startLocalCluster} from "../../../devnet/localCluster.js";
 import {startProcessCluster} from "../../../devnet/processCluster.js";
 import {isAccepted, summarize} from "../../../devnet/summary.js";
 import type {DutyOutcome} from "../../../duties/outcome.js";
 import {createLogger, type LogLevel} from "../../../util/logger.js";
-import type {NodeFaults} from "../../node.js";
 import {CliError} from "../errors.js";
 
 interface DevnetArgs {
@@ -56,7 +61,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       .option("byzantine", {
         type: "string",
         array: true,
-        describe: "I:MODE — node I misbehaves: wrong-slot, invalid-shares, garbage",
+        describe: `I:MODE — node I misbehaves: ${BYZANTINE_MODES.join(", ")}`,
       })
       .option("kill-node", {type: "string", array: true, describe: "I@SLOT — stop node I at that slot"})
       .option("restart-node", {type: "string", array: true, describe: "I@SLOT — start node I again at that slot"})
@@ -105,16 +110,18 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       );
     }
     const seed = args.seed ?? randomBytes(16).toString("hex");
-    const faults: Record<number, NodeFaults> = {};
-    for (let i = 0; i < args.nodes; i++) {
-      const parts: NodeFaults[] = (plan.byzantine.get(i) ?? []).map(byzantineFaults);
-      if (args.latency > 0 || args.drop > 0) {
-        parts.push(
-          lossyNetwork({latencyMs: args.latency, dropRate: args.drop, random: seededUniform(hashSeed(seed) + i)}),
-        );
-      }
-      if (parts.length > 0) faults[i] = combineFaults(...parts);
-    }
+    const faultFlags = Array.from(
+      {length: args.nodes},
+      (_, i): NodeFaultFlags => ({
+        byzantine: plan.byzantine.get(i) ?? [],
+        latencyMs: args.latency,
+        dropRate: args.drop,
+        seed: hashSeed(seed) + i,
+      }),
+    );
+    const faults: Record<number, NodeFaultsSpec> = Object.fromEntries(
+      faultFlags.map((flags, i) => [i, (ctx: ByzantineContext) => nodeFaultsOf(flags, ctx) ?? {}]),
+    );
 
     const dir = args.dir ?? mkdtempSync(path.join(os.tmpdir(), "cohort-devnet-"));
     // With --json, stdout carries only the summary; the live lines go to stderr.
@@ -216,12 +223,6 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     if (summary.verdict !== "pass") process.exitCode = 1;
   },
 };
-
-function hashSeed(seed: string): number {
-  let h = 2166136261;
-  for (const c of seed) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
-  return h >>> 0;
-}
 
 function slotLine(
   slot: number,
