@@ -9,16 +9,9 @@ import type {Network, Topic} from "../duties/interfaces.js";
 import {decodeSharesMessage, encodeSharesMessage} from "../duties/shareCodec.js";
 import type {IdentityKey} from "../p2p/identity.js";
 import type {DutyBeaconNode, NodeFaults} from "../plugin/node.js";
+import type {ByzantineMode, NodeFaultFlags} from "./faultSpec.js";
 
-/** Byzantine behaviours a devnet node can be given (`--byzantine I:MODE`). */
-export type ByzantineMode = "equivocate" | "slashable" | "wrong-slot" | "invalid-shares" | "garbage";
-export const BYZANTINE_MODES: readonly ByzantineMode[] = [
-  "equivocate",
-  "slashable",
-  "wrong-slot",
-  "invalid-shares",
-  "garbage",
-];
+export {BYZANTINE_MODES, type ByzantineMode, hashSeed, type NodeFaultFlags} from "./faultSpec.js";
 
 /** What a Byzantine node knows of itself: enough to sign consensus messages as the operator it is. */
 export interface ByzantineContext {
@@ -253,15 +246,6 @@ export function seededUniform(seed: number): () => number {
   };
 }
 
-/** The fault flags of one node (`cohort devnet` flags, or the hidden `--devnet-*` flags of `cohort run`). */
-export interface NodeFaultFlags {
-  byzantine: ByzantineMode[];
-  latencyMs: number;
-  dropRate: number;
-  /** Seed of the drop decisions of this node's links. */
-  seed: number;
-}
-
 /** The NodeFaults of a node's fault flags, or undefined when it has none. */
 export function nodeFaultsOf(flags: NodeFaultFlags, context: ByzantineContext): NodeFaults | undefined {
   const parts = flags.byzantine.map((mode) => byzantineFaults(mode, context));
@@ -269,11 +253,4 @@ export function nodeFaultsOf(flags: NodeFaultFlags, context: ByzantineContext): 
     parts.push(lossyNetwork({latencyMs: flags.latencyMs, dropRate: flags.dropRate, random: seededUniform(flags.seed)}));
   }
   return parts.length > 0 ? combineFaults(...parts) : undefined;
-}
-
-/** A 32-bit seed from a text seed (FNV-1a). */
-export function hashSeed(seed: string): number {
-  let h = 2166136261;
-  for (const c of seed) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
-  return h >>> 0;
 }

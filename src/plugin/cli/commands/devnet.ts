@@ -4,21 +4,23 @@ import os from "node:os";
 import path from "node:path";
 import {SLOTS_PER_EPOCH} from "@lodestar/params";
 import type {CommandModule} from "yargs";
-import {FaultSpecError, parseFaultPlan} from "../../../devnet/faultSpec.js";
 import {
   BYZANTINE_MODES,
-  type ByzantineContext,
+  FaultSpecError,
   hashSeed,
   type NodeFaultFlags,
-  nodeFaultsOf,
-} from "../../../devnet/faults.js";
+  parseFaultPlan,
+} from "../../../devnet/faultSpec.js";
+import type {ByzantineContext} from "../../../devnet/faults.js";
 import {LiveView} from "../../../devnet/liveView.js";
-import {type NodeFaultsSpec, startLocalCluster} from "../../../devnet/localCluster.js";
-import {startProcessCluster} from "../../../devnet/processCluster.js";
+import type {NodeFaultsSpec} from "../../../devnet/localCluster.js";
 import {isAccepted, summarize} from "../../../devnet/summary.js";
 import type {DutyOutcome} from "../../../duties/outcome.js";
 import {createLogger, type LogLevel} from "../../../util/logger.js";
 import {CliError} from "../errors.js";
+
+/** Genesis delay of the multi-process devnet: 2n processes load (tsx, libp2p, blst) in parallel on 2 cores. */
+const PROCESS_GENESIS_DELAY_SEC = 20;
 
 interface DevnetArgs {
   nodes: number;
@@ -56,7 +58,8 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       .option("processes", {
         type: "boolean",
         default: false,
-        describe: "Run each signer and node as its own `cohort signer` / `cohort run` process",
+        describe:
+          "Run each signer and node as its own `cohort signer` / `cohort run` process (as operators do; slower to start)",
       })
       .option("byzantine", {
         type: "string",
@@ -101,14 +104,6 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       if (e instanceof FaultSpecError) throw new CliError({code: "CLI_INVALID_ARGUMENT", argument: e.flag}, e.message);
       throw e;
     }
-    const anyFault =
-      plan.byzantine.size > 0 || plan.kills.length > 0 || plan.restarts.length > 0 || args.latency > 0 || args.drop > 0;
-    if (args.processes && anyFault) {
-      throw new CliError(
-        {code: "CLI_INVALID_ARGUMENT", argument: "processes"},
-        "fault flags work in the in-process devnet only (drop --processes)",
-      );
-    }
     const seed = args.seed ?? randomBytes(16).toString("hex");
     const faultFlags = Array.from(
       {length: args.nodes},
@@ -119,6 +114,10 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         seed: hashSeed(seed) + i,
       }),
     );
+    // Loaded here, not at the top: every other command would pay for the whole devnet.
+    const {nodeFaultsOf} = await import("../../../devnet/faults.js");
+    const {startLocalCluster} = await import("../../../devnet/localCluster.js");
+    const {startProcessCluster} = await import("../../../devnet/processCluster.js");
     const faults: Record<number, NodeFaultsSpec> = Object.fromEntries(
       faultFlags.map((flags, i) => [i, (ctx: ByzantineContext) => nodeFaultsOf(flags, ctx) ?? {}]),
     );
@@ -130,23 +129,32 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       `cohort devnet: ${args.nodes} nodes, ${args.validators} validators, ${args["seconds-per-slot"]} s slots, ${SLOTS_PER_EPOCH} slots per epoch, in ${dir}`,
     );
     out("creating the cluster and starting the chain, the signers and the nodes…");
+    const inProcess = !args.processes;
     const clusterOpts = {
       dir,
       nodes: args.nodes,
       threshold: args.threshold,
       validators: args.validators,
       secondsPerSlot: args["seconds-per-slot"],
-      // 8 processes load and connect in ~10-20 s on 2 cores: genesis waits for them.
-      genesisDelaySec: args.processes ? 25 : 3,
+      // Separate processes need a few seconds each to load on a small machine; they start in parallel.
+      genesisDelaySec: inProcess ? 3 : PROCESS_GENESIS_DELAY_SEC,
       seed,
-      faults,
     };
     const logger = createLogger({level: args["log-level"] as LogLevel});
-    const cluster = args.processes
-      ? await startProcessCluster(clusterOpts, logger)
-      : await startLocalCluster(clusterOpts, logger);
-    const genesisInSec = Math.max(0, Math.round(cluster.beacon.chain.slotStartMs(0) / 1000 - Date.now() / 1000));
-    out(`genesis in ${genesisInSec} s`);
+    const startedAt = Date.now();
+    const cluster = inProcess
+      ? await startLocalCluster({...clusterOpts, faults, monitoring: true}, logger)
+      : await startProcessCluster({...clusterOpts, faultFlags}, logger);
+    out(`nodes started in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+    const genesisInSec = Math.round(cluster.beacon.chain.slotStartMs(0) / 1000 - Date.now() / 1000);
+    // Duties of slots that began before every node was up are not the cluster's to answer for: the run
+    // (and its summary) starts at the first slot after the start.
+    const firstSlot = genesisInSec >= 0 ? 0 : cluster.beacon.chain.currentSlot() + 1;
+    out(
+      genesisInSec >= 0
+        ? `genesis in ${genesisInSec} s`
+        : `genesis was ${-genesisInSec} s ago: counting from slot ${firstSlot}`,
+    );
     out(
       "signers" in cluster
         ? `beacon chain ${cluster.beaconUrl}; signers ${cluster.signers.map((s) => s.url).join(" ")}`
@@ -161,12 +169,14 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     const nodeStates = () =>
       Array.from({length: args.nodes}, (_, index) => ({
         index,
-        status: "nodes" in cluster ? (cluster.nodes[index] ? "running" : "stopped") : "process",
+        status: ("signers" in cluster ? cluster.nodes[index] !== null : cluster.running()[index])
+          ? "running"
+          : "stopped",
       }));
     const note = (line: string) => (live ? slotLines.push(line) : out(line));
-    let reported = -1;
+    let reported = firstSlot - 1;
     let stopping = false;
-    const lastSlot = args.epochs > 0 ? args.epochs * SLOTS_PER_EPOCH - 1 : Number.POSITIVE_INFINITY;
+    const lastSlot = args.epochs > 0 ? firstSlot + args.epochs * SLOTS_PER_EPOCH - 1 : Number.POSITIVE_INFINITY;
     const pendingActions = [
       ...plan.kills.map((k) => ({...k, action: "kill" as const})),
       ...plan.restarts.map((r) => ({...r, action: "restart" as const})),
@@ -174,14 +184,19 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     await new Promise<void>((resolve) => {
       const tick = setInterval(() => {
         const current = cluster.beacon.chain.currentSlot();
-        if ("stopNode" in cluster) {
-          for (const a of pendingActions.filter((x) => x.slot <= current)) {
-            pendingActions.splice(pendingActions.indexOf(a), 1);
-            note(`slot ${current}: ${a.action === "kill" ? "stopping" : "restarting"} node ${a.node}`);
-            void (a.action === "kill" ? cluster.stopNode(a.node) : cluster.startNode(a.node, faults[a.node])).catch(
-              (e) => out(`node ${a.node}: ${(e as Error).message}`),
-            );
-          }
+        for (const a of pendingActions.filter((x) => x.slot <= current)) {
+          pendingActions.splice(pendingActions.indexOf(a), 1);
+          note(`slot ${current}: ${a.action === "kill" ? "killing" : "restarting"} node ${a.node}`);
+          const action =
+            a.action === "kill"
+              ? cluster.stopNode(a.node)
+              : "signers" in cluster
+                ? cluster.startNode(a.node, faults[a.node])
+                : cluster.startNode(a.node);
+          void action.then(
+            () => note(`node ${a.node} ${a.action === "kill" ? "killed" : "restarted"}`),
+            (e) => note(`node ${a.node}: ${(e as Error).message}`),
+          );
         }
         while (reported + 1 < current - 1 && reported + 1 <= lastSlot) {
           reported++;
@@ -201,7 +216,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     });
     // The summary covers the slots reported above; duties still in flight at the stop are not counted.
     const summary = summarize(
-      {from: 0, to: reported},
+      {from: firstSlot, to: reported},
       cluster.beacon.chain.records(),
       cluster.outcomes,
       cluster.beacon.chain.stats().slashable.total,
@@ -214,7 +229,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       const {attester, proposer} = summary.duties;
       out("");
       out(
-        `summary (slots 0..${reported}): attestations ${attester.accepted}/${attester.expected} accepted, proposals ${proposer.accepted}/${proposer.expected} accepted`,
+        `summary (slots ${firstSlot}..${reported}): attestations ${attester.accepted}/${attester.expected} accepted, proposals ${proposer.accepted}/${proposer.expected} accepted`,
       );
       const failures = Object.values(summary.failuresByReason).reduce((a, b) => a + b, 0);
       out(`slashable messages seen by the chain: ${summary.slashable}; failed duty outcomes on the nodes: ${failures}`);
