@@ -8,7 +8,7 @@ const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../src/p
 describe("cohort devnet (what npm start runs), as a process", function () {
   this.timeout(120_000);
 
-  async function devnet(...args: string[]): Promise<{code: number | null; out: string}> {
+  async function devnet(...args: string[]): Promise<{code: number | null; out: string; err: string}> {
     const env = {...process.env};
     delete env.LODESTAR_PRESET; // the devnet picks the minimal preset itself
     const child = spawn(process.execPath, ["--import", "tsx", cli, "devnet", "--epochs", "1", ...args], {
@@ -16,11 +16,15 @@ describe("cohort devnet (what npm start runs), as a process", function () {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
+    let err = "";
     child.stdout.on("data", (d: Buffer) => {
       out += d.toString();
     });
+    child.stderr.on("data", (d: Buffer) => {
+      err += d.toString();
+    });
     const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
-    return {code, out};
+    return {code, out, err};
   }
 
   it("runs one epoch, every duty accepted; with --json stdout is only the summary, and the exit code says pass", async () => {
@@ -38,8 +42,30 @@ describe("cohort devnet (what npm start runs), as a process", function () {
   it("with --processes: a `cohort signer` and a `cohort run` process per node, stopped cleanly at the end", async () => {
     const {code, out} = await devnet("--processes", "--seed", "e2e-devnet-processes");
     expect(out).to.match(/node monitoring( http:\/\/127\.0\.0\.1:\d+){4}/);
-    expect(out).to.match(/summary \(slots 0\.\.7\): attestations (\d+)\/\1 accepted, proposals 7\/7 accepted/);
-    expect(out).to.include("slashable messages seen by the chain: 0; failed duty outcomes on the nodes: 0");
+    expect(out).to.match(
+      /summary \(slots (\d+)\.\.(\d+)\): attestations (\d+)\/\3 accepted, proposals (\d+)\/\4 accepted/,
+    );
+    expect(out, out).to.include("slashable messages seen by the chain: 0; failed duty outcomes on the nodes: 0");
     expect(code, out).to.equal(0);
+  });
+
+  it("with --processes and fault flags: a node process SIGKILLed and restarted, 5% loss and 20 ms latency: at least 95% accepted, nothing slashable", async function () {
+    this.timeout(300_000);
+    // Genesis a minute out: on a loaded 2-core machine the 8 processes take tens of seconds to start.
+    const {code, out, err} = await devnet(
+      ...["--processes", "--seed", "e2e-devnet-process-faults", "--json", "--epochs", "2", "--genesis-delay", "60"],
+      ...["--kill-node", "3@2", "--restart-node", "3@6", "--drop", "0.05", "--latency", "20"],
+    );
+    expect(err).to.match(/killing node 3/);
+    expect(err).to.match(/node 3 killed/);
+    expect(err).to.match(/node 3 restarted/);
+    const summary = JSON.parse(out);
+    const {attester, proposer} = summary.duties;
+    const accepted = attester.accepted + proposer.accepted;
+    const expected = attester.expected + proposer.expected;
+    expect(expected).to.be.greaterThan(0);
+    expect(accepted / expected, `${accepted}/${expected}`).to.be.at.least(0.95);
+    expect(summary.slashable).to.equal(0);
+    expect(code).to.be.oneOf([0, 1]);
   });
 });

@@ -31,6 +31,7 @@ interface DevnetArgs {
   dir?: string;
   seed?: string;
   processes: boolean;
+  "genesis-delay"?: number;
   byzantine?: string[];
   "kill-node"?: string[];
   "restart-node"?: string[];
@@ -60,6 +61,10 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         default: false,
         describe:
           "Run each signer and node as its own `cohort signer` / `cohort run` process (as operators do; slower to start)",
+      })
+      .option("genesis-delay", {
+        type: "number",
+        describe: `Seconds from the start to genesis (default 3, with --processes ${PROCESS_GENESIS_DELAY_SEC}); slots that begin before every node is up are not counted`,
       })
       .option("byzantine", {
         type: "string",
@@ -93,6 +98,10 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         {code: "CLI_INVALID_ARGUMENT", argument: "drop"},
         "--drop must be in [0, 1) and --latency >= 0",
       );
+    }
+    const genesisDelay = args["genesis-delay"];
+    if (genesisDelay !== undefined && !(Number.isInteger(genesisDelay) && genesisDelay >= 0 && genesisDelay <= 600)) {
+      throw new CliError({code: "CLI_INVALID_ARGUMENT", argument: "genesis-delay"}, "--genesis-delay must be 0..600 s");
     }
     let plan: ReturnType<typeof parseFaultPlan>;
     try {
@@ -137,7 +146,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       validators: args.validators,
       secondsPerSlot: args["seconds-per-slot"],
       // Separate processes need a few seconds each to load on a small machine; they start in parallel.
-      genesisDelaySec: inProcess ? 3 : PROCESS_GENESIS_DELAY_SEC,
+      genesisDelaySec: args["genesis-delay"] ?? (inProcess ? 3 : PROCESS_GENESIS_DELAY_SEC),
       seed,
     };
     const logger = createLogger({level: args["log-level"] as LogLevel});
