@@ -14,6 +14,7 @@ import {
 import type {ByzantineContext} from "../../../devnet/faults.js";
 import {LiveView} from "../../../devnet/liveView.js";
 import type {NodeFaultsSpec} from "../../../devnet/localCluster.js";
+import {fetchNodeHealth, formatPeers, formatReadiness, type NodeHealth} from "../../../devnet/nodeHealth.js";
 import {isAccepted, summarize} from "../../../devnet/summary.js";
 import type {DutyOutcome} from "../../../duties/outcome.js";
 import {createLogger, type LogLevel} from "../../../util/logger.js";
@@ -175,14 +176,36 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     const live = process.stdout.isTTY && !args.json ? new LiveView(process.stdout) : null;
     const header = `cohort devnet: ${args.nodes} nodes, ${args.validators} validators, chain ${cluster.beaconUrl} (Ctrl-C to stop)`;
     const slotLines: string[] = [];
+    // Each node's health and peers (RTT), polled from its /readyz and /metrics about once a second.
+    const health = new Map<number, NodeHealth>();
+    const monitoringUrl = (i: number) =>
+      "signers" in cluster ? (cluster.nodes[i]?.monitoringUrl ?? null) : cluster.monitoringUrls[i];
+    let polling = false;
+    const pollHealth = () => {
+      if (polling) return;
+      polling = true;
+      void Promise.all(
+        Array.from({length: args.nodes}, async (_, i) => {
+          const url = monitoringUrl(i);
+          if (url) health.set(i, await fetchNodeHealth(url));
+          else health.delete(i);
+        }),
+      ).finally(() => {
+        polling = false;
+      });
+    };
     const nodeStates = () =>
       Array.from({length: args.nodes}, (_, index) => ({
         index,
         status: ("signers" in cluster ? cluster.nodes[index] !== null : cluster.running()[index])
           ? "running"
           : "stopped",
+        health: health.get(index),
       }));
-    const note = (line: string) => (live ? slotLines.push(line) : out(line));
+    const note = (line: string): void => {
+      if (live) slotLines.push(line);
+      else out(line);
+    };
     let reported = firstSlot - 1;
     let stopping = false;
     const lastSlot = args.epochs > 0 ? firstSlot + args.epochs * SLOTS_PER_EPOCH - 1 : Number.POSITIVE_INFINITY;
@@ -190,27 +213,44 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       ...plan.kills.map((k) => ({...k, action: "kill" as const})),
       ...plan.restarts.map((r) => ({...r, action: "restart" as const})),
     ];
+    let ticks = 0;
+    const nodeActions = new Map<number, Promise<void>>();
     await new Promise<void>((resolve) => {
       const tick = setInterval(() => {
+        if (ticks++ % 5 === 0) pollHealth();
         const current = cluster.beacon.chain.currentSlot();
         for (const a of pendingActions.filter((x) => x.slot <= current)) {
           pendingActions.splice(pendingActions.indexOf(a), 1);
           note(`slot ${current}: ${a.action === "kill" ? "killing" : "restarting"} node ${a.node}`);
-          const action =
+          // One node's kill and restart run in order, even when both fall due at once.
+          const previous = nodeActions.get(a.node) ?? Promise.resolve();
+          const action = previous.then(() =>
             a.action === "kill"
               ? cluster.stopNode(a.node)
               : "signers" in cluster
                 ? cluster.startNode(a.node, faults[a.node])
-                : cluster.startNode(a.node);
-          void action.then(
-            () => note(`node ${a.node} ${a.action === "kill" ? "killed" : "restarted"}`),
-            (e) => note(`node ${a.node}: ${(e as Error).message}`),
+                : cluster.startNode(a.node),
+          );
+          nodeActions.set(
+            a.node,
+            action.then(
+              () => note(`node ${a.node} ${a.action === "kill" ? "killed" : "restarted"}`),
+              (e) => note(`node ${a.node}: ${(e as Error).message}`),
+            ),
           );
         }
         while (reported + 1 < current - 1 && reported + 1 <= lastSlot) {
           reported++;
           const line = slotLine(reported, cluster.beacon.chain.records(), cluster.outcomes);
           note(line);
+          // Without the live table, the nodes' health is a line per epoch.
+          if (!live && reported % SLOTS_PER_EPOCH === 0 && health.size > 0) {
+            note(
+              `nodes: ${nodeStates()
+                .map((n) => `${n.index} ${formatReadiness(n.health)}, peers ${formatPeers(n.health)}`)
+                .join(" | ")}`,
+            );
+          }
         }
         live?.render({header, slotLines: slotLines.slice(-12), nodes: nodeStates(), outcomes: cluster.outcomes});
         if (reported >= lastSlot || stopping) {
@@ -223,6 +263,8 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         stopping = true;
       });
     });
+    // A restart still loading at the end is waited for (its outcome is part of the run's story).
+    await Promise.all(nodeActions.values());
     // The summary covers the slots reported above; duties still in flight at the stop are not counted.
     const summary = summarize(
       {from: firstSlot, to: reported},
