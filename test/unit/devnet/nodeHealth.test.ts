@@ -30,7 +30,7 @@ describe("devnet/nodeHealth", () => {
     expect(formatReadiness({ready: false, notReady: ["peers: 0 peers connected, 2 needed"], peers: []})).to.equal(
       "not ready (peers: 0 peers connected, 2 needed)",
     );
-    expect(formatReadiness({ready: null, notReady: [], peers: []})).to.equal("down");
+    expect(formatReadiness({ready: null, notReady: [], peers: []})).to.equal("no answer");
     expect(formatPeers(undefined)).to.equal("-");
   });
 });
