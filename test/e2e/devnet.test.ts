@@ -40,7 +40,7 @@ describe("cohort devnet (what npm start runs), as a process", function () {
   });
 
   it("with --processes: a `cohort signer` and a `cohort run` process per node, stopped cleanly at the end", async () => {
-    const {code, out} = await devnet("--processes", "--seed", "e2e-devnet-processes");
+    const {code, out} = await devnet("--processes", "--seed", "e2e-devnet-processes", "--genesis-delay", "60");
     expect(out).to.match(/node monitoring( http:\/\/127\.0\.0\.1:\d+){4}/);
     expect(out).to.match(
       /summary \(slots (\d+)\.\.(\d+)\): attestations (\d+)\/\3 accepted, proposals (\d+)\/\4 accepted/,

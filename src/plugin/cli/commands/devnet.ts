@@ -176,7 +176,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     const live = process.stdout.isTTY && !args.json ? new LiveView(process.stdout) : null;
     const header = `cohort devnet: ${args.nodes} nodes, ${args.validators} validators, chain ${cluster.beaconUrl} (Ctrl-C to stop)`;
     const slotLines: string[] = [];
-    // Each node's health and peers (RTT), polled from its /readyz and /metrics about once a second.
+    // Each node's health and peers (RTT), polled from its /readyz and /metrics.
     const health = new Map<number, NodeHealth>();
     const monitoringUrl = (i: number) =>
       "signers" in cluster ? (cluster.nodes[i]?.monitoringUrl ?? null) : cluster.monitoringUrls[i];
@@ -217,7 +217,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     const nodeActions = new Map<number, Promise<void>>();
     await new Promise<void>((resolve) => {
       const tick = setInterval(() => {
-        if (ticks++ % 5 === 0) pollHealth();
+        if (ticks++ % 15 === 0) pollHealth(); // every 3 s: /readyz asks the BN and the RS
         const current = cluster.beacon.chain.currentSlot();
         for (const a of pendingActions.filter((x) => x.slot <= current)) {
           pendingActions.splice(pendingActions.indexOf(a), 1);
