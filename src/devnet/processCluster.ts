@@ -49,7 +49,14 @@ export async function startProcessCluster(
   const signers: ChildProcess[] = [];
   const nodes: (ChildProcess | null)[] = Array.from({length: opts.nodes}, () => null);
   const outcomes: (DutyOutcome & {node: number})[] = [];
+  // If this process dies without stopping the cluster (an uncaught error, a closed stdout), its
+  // children must not outlive it.
+  const killAll = () => {
+    for (const c of [...nodes, ...signers]) c?.kill("SIGKILL");
+  };
+  process.once("exit", killAll);
   const stop = async () => {
+    process.off("exit", killAll);
     await Promise.all(nodes.map((c) => (c ? terminate(c) : undefined)));
     await Promise.all(signers.map((c) => terminate(c)));
     await beacon.stop();

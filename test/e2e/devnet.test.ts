@@ -8,6 +8,16 @@ const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../src/p
 describe("cohort devnet (what npm start runs), as a process", function () {
   this.timeout(120_000);
 
+  // A run still going when its test ends (a timeout) is stopped like Ctrl-C: it stops its processes.
+  const running = new Set<ReturnType<typeof spawn>>();
+  afterEach(async () => {
+    for (const child of running) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGINT");
+      await exited;
+    }
+  });
+
   async function devnet(...args: string[]): Promise<{code: number | null; out: string; err: string}> {
     const env = {...process.env};
     delete env.LODESTAR_PRESET; // the devnet picks the minimal preset itself
@@ -23,7 +33,9 @@ describe("cohort devnet (what npm start runs), as a process", function () {
     child.stderr.on("data", (d: Buffer) => {
       err += d.toString();
     });
+    running.add(child);
     const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    running.delete(child);
     return {code, out, err};
   }
 
@@ -39,7 +51,8 @@ describe("cohort devnet (what npm start runs), as a process", function () {
     expect(code).to.equal(0);
   });
 
-  it("with --processes: a `cohort signer` and a `cohort run` process per node, stopped cleanly at the end", async () => {
+  it("with --processes: a `cohort signer` and a `cohort run` process per node, stopped cleanly at the end", async function () {
+    this.timeout(240_000);
     const {code, out} = await devnet("--processes", "--seed", "e2e-devnet-processes", "--genesis-delay", "60");
     expect(out).to.match(/node monitoring( http:\/\/127\.0\.0\.1:\d+){4}/);
     expect(out).to.match(

@@ -151,6 +151,14 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       seed,
     };
     const logger = createLogger({level: args["log-level"] as LogLevel});
+    // Ctrl-C or a SIGTERM, even while starting: stop at the next tick, then stop the cluster (its
+    // processes too) and print the summary.
+    let stopping = false;
+    const onSignal = () => {
+      stopping = true;
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
     const startedAt = Date.now();
     const cluster = inProcess
       ? await startLocalCluster({...clusterOpts, faults, monitoring: true}, logger)
@@ -207,7 +215,6 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       else out(line);
     };
     let reported = firstSlot - 1;
-    let stopping = false;
     const lastSlot = args.epochs > 0 ? firstSlot + args.epochs * SLOTS_PER_EPOCH - 1 : Number.POSITIVE_INFINITY;
     const pendingActions = [
       ...plan.kills.map((k) => ({...k, action: "kill" as const})),
@@ -259,9 +266,6 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
           resolve();
         }
       }, 200);
-      process.once("SIGINT", () => {
-        stopping = true;
-      });
     });
     // A restart still loading at the end is waited for (its outcome is part of the run's story).
     await Promise.all(nodeActions.values());
@@ -273,6 +277,8 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       cluster.beacon.chain.stats().slashable.total,
     );
     await cluster.stop();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     if (!args.dir) rmSync(dir, {recursive: true, force: true});
     if (args.json) {
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
