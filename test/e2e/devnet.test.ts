@@ -62,7 +62,7 @@ describe("cohort devnet (what npm start runs), as a process", function () {
     expect(code, out).to.equal(0);
   });
 
-  it("with --processes and fault flags: a node process SIGKILLed and restarted, a Byzantine process sending garbage: at least 90% accepted, nothing slashable", async function () {
+  it("with --processes and fault flags: a node process SIGKILLed and restarted, 20 ms latency between nodes: at least 90% accepted, nothing slashable", async function () {
     this.timeout(300_000);
     // Genesis 90 s out and 4 s slots: on a loaded 2-core machine the 8 processes take tens of seconds to start.
     const {code, out, err} = await devnet(
