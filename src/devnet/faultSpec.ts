@@ -1,4 +1,28 @@
-import {BYZANTINE_MODES, type ByzantineMode} from "./faults.js";
+/** Byzantine behaviours a devnet node can be given (`--byzantine I:MODE`); see faults.ts. */
+export type ByzantineMode = "equivocate" | "slashable" | "wrong-slot" | "invalid-shares" | "garbage";
+export const BYZANTINE_MODES: readonly ByzantineMode[] = [
+  "equivocate",
+  "slashable",
+  "wrong-slot",
+  "invalid-shares",
+  "garbage",
+];
+
+/** The fault flags of one node (`cohort devnet` flags, or the hidden `--devnet-*` flags of `cohort run`). */
+export interface NodeFaultFlags {
+  byzantine: ByzantineMode[];
+  latencyMs: number;
+  dropRate: number;
+  /** Seed of the drop decisions of this node's links. */
+  seed: number;
+}
+
+/** A 32-bit seed from a text seed (FNV-1a). */
+export function hashSeed(seed: string): number {
+  let h = 2166136261;
+  for (const c of seed) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
+  return h >>> 0;
+}
 
 /** The devnet's fault flags, parsed: which node misbehaves how, and which is killed or restarted when. */
 export interface FaultPlan {

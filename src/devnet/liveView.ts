@@ -1,19 +1,20 @@
 import Table from "cli-table3";
 import {createLogUpdate} from "log-update";
 import type {DutyOutcome} from "../duties/outcome.js";
+import {formatPeers, formatReadiness, type NodeHealth} from "./nodeHealth.js";
 
 export interface LiveViewState {
   header: string;
   /** The latest slot lines, oldest first. */
   slotLines: string[];
-  nodes: {index: number; status: string}[];
+  nodes: {index: number; status: string; health?: NodeHealth}[];
   outcomes: (DutyOutcome & {node: number})[];
 }
 
 /** The devnet's live view as text: the header, the latest slots, and per node its state and duty counts. */
 export function renderLiveView(state: LiveViewState): string {
   const nodes = new Table({
-    head: ["node", "state", "submitted", "failed", "last failure"],
+    head: ["node", "state", "health", "peers", "submitted", "failed", "last failure"],
     style: {head: [], border: []},
   });
   for (const n of state.nodes) {
@@ -23,6 +24,8 @@ export function renderLiveView(state: LiveViewState): string {
     nodes.push([
       String(n.index),
       n.status,
+      formatReadiness(n.health),
+      formatPeers(n.health),
       String(mine.length - failed.length),
       String(failed.length),
       last && last.status === "failed" ? `slot ${last.slot} ${last.type}: ${last.reason}` : "",

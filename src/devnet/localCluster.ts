@@ -16,9 +16,13 @@ import {
 import type {DutyOutcome} from "../duties/outcome.js";
 import {type RunningSigner, startSignerService} from "../eth/signerService.js";
 import {CohortNode, type NodeFaults} from "../plugin/node.js";
-import {toHex} from "../util/hex.js";
+import {fromHex, toHex} from "../util/hex.js";
 import {type Logger, nullLogger} from "../util/logger.js";
 import {createSimChainConfig, SimulatedBeaconNode, ValidatorSet} from "./beacon/index.js";
+import type {ByzantineContext} from "./faults.js";
+
+/** A node's faults, or a function of who the node is (faults that sign as the node need its identity). */
+export type NodeFaultsSpec = NodeFaults | ((node: ByzantineContext) => NodeFaults);
 
 export interface LocalClusterOpts {
   dir: string;
@@ -37,7 +41,7 @@ export interface LocalClusterOpts {
   /** Serve each node's /metrics, /livez and /readyz on a free port (see `CohortNode.monitoringUrl`). */
   monitoring?: boolean;
   /** Deliberate faults per operator index (see devnet/faults.ts). */
-  faults?: Record<number, NodeFaults>;
+  faults?: Record<number, NodeFaultsSpec>;
   /** Operators in validator-API mode (their VC holds the key shares, see `CohortNode.validatorApiUrl`). */
   validatorApiNodes?: number[];
 }
@@ -51,7 +55,7 @@ export interface LocalCluster {
   outcomes: (DutyOutcome & {node: number})[];
   /** Stops one node (its signer and DB files stay); `startNode` brings it back on the same data. */
   stopNode(index: number): Promise<void>;
-  startNode(index: number, faults?: NodeFaults): Promise<void>;
+  startNode(index: number, faults?: NodeFaultsSpec): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -66,9 +70,17 @@ export async function startLocalCluster(opts: LocalClusterOpts, logger: Logger =
   const signers: RunningSigner[] = [];
   const nodes: (CohortNode | null)[] = [];
   const outcomes: (DutyOutcome & {node: number})[] = [];
-  async function startNode(i: number, faults?: NodeFaults): Promise<void> {
+  async function startNode(i: number, spec?: NodeFaultsSpec): Promise<void> {
     if (nodes[i]) throw new Error(`node ${i} is running`);
     const loaded = await loadNode(path.join(clusterDir, nodeDirName(i)));
+    const faults =
+      typeof spec === "function"
+        ? spec({
+            self: loaded.operatorIndex,
+            identity: loaded.identity,
+            clusterId: fromHex(loaded.lock.lockHash, 32),
+          })
+        : spec;
     const node = new CohortNode(
       {
         lock: loaded.lock,

@@ -10,9 +10,15 @@ import type {DutyOutcome} from "../duties/outcome.js";
 import {toHex} from "../util/hex.js";
 import {type Logger, nullLogger} from "../util/logger.js";
 import type {SimulatedBeaconNode} from "./beacon/index.js";
+import type {NodeFaultFlags} from "./faults.js";
 import {freePorts, type LocalClusterOpts, prepareDevnet} from "./localCluster.js";
 
 const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), "../plugin/cli/index.ts");
+
+export interface ProcessClusterOpts extends Omit<LocalClusterOpts, "faults" | "monitoring"> {
+  /** Per operator index: fault flags handed to its `cohort run` as the hidden `--devnet-*` flags. */
+  faultFlags?: NodeFaultFlags[];
+}
 
 export interface ProcessCluster {
   beacon: SimulatedBeaconNode;
@@ -21,61 +27,112 @@ export interface ProcessCluster {
   monitoringUrls: string[];
   /** Duty outcomes read from the nodes' structured logs, with the node's index. */
   outcomes: (DutyOutcome & {node: number})[];
+  /** Per operator index, whether its `cohort run` process is alive. */
+  running(): boolean[];
+  /** SIGKILLs node `index`'s process (a crash: no shutdown, its DB as the kill left it). */
+  stopNode(index: number): Promise<void>;
+  /** Spawns node `index` again on the same data dir, with the same flags; resolves once it has started. */
+  startNode(index: number): Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
  * The devnet as an operator runs it: the simulated chain in this process, and per co-validator a
  * `cohort signer` process and a `cohort run` process, started with the same command lines a user types.
+ * The signers start in parallel, then the nodes in parallel; resolves once every node logged its start.
  */
 export async function startProcessCluster(
-  opts: LocalClusterOpts,
+  opts: ProcessClusterOpts,
   logger: Logger = nullLogger(),
 ): Promise<ProcessCluster> {
   const {clusterDir, gvr, beacon, beaconUrl} = await prepareDevnet(opts, logger);
-  const children: ChildProcess[] = [];
+  const signers: ChildProcess[] = [];
+  const nodes: (ChildProcess | null)[] = Array.from({length: opts.nodes}, () => null);
   const outcomes: (DutyOutcome & {node: number})[] = [];
+  // If this process dies without stopping the cluster (an uncaught error, a closed stdout), its
+  // children must not outlive it.
+  const killAll = () => {
+    for (const c of [...nodes, ...signers]) c?.kill("SIGKILL");
+  };
+  process.once("exit", killAll);
   const stop = async () => {
-    await Promise.all(children.map((c) => terminate(c)));
+    process.off("exit", killAll);
+    await Promise.all(nodes.map((c) => (c ? terminate(c) : undefined)));
+    await Promise.all(signers.map((c) => terminate(c)));
     await beacon.stop();
   };
   const signerPorts = await freePorts(opts.nodes);
   const monitoringPorts = await freePorts(opts.nodes);
+  const env = {...process.env, LODESTAR_PRESET: ACTIVE_PRESET};
+
+  const runArgs = (i: number): string[] => {
+    const nodeDir = path.join(clusterDir, nodeDirName(i));
+    const flags = opts.faultFlags?.[i];
+    const faultArgs =
+      flags && (flags.byzantine.length > 0 || flags.latencyMs > 0 || flags.dropRate > 0)
+        ? [
+            ...flags.byzantine.flatMap((m) => ["--devnet-byzantine", m]),
+            ...["--devnet-latency", String(flags.latencyMs), "--devnet-drop", String(flags.dropRate)],
+            ...["--devnet-seed", String(flags.seed)],
+          ]
+        : [];
+    return [
+      "run",
+      ...[
+        "--cluster-lock",
+        path.join(nodeDir, CLUSTER_LOCK_FILE),
+        "--identity-key",
+        path.join(nodeDir, IDENTITY_KEY_FILE),
+      ],
+      ...["--beacon-nodes", beaconUrl, "--remote-signer", `http://127.0.0.1:${signerPorts[i]}`],
+      ...["--data-dir", path.join(opts.dir, `data${i}`, "node"), "--monitoring-port", String(monitoringPorts[i])],
+      // Δ scaled to fast slots as in the in-process devnet: a dead leader costs a quarter slot.
+      ...["--devnet", "--devnet-round-duration-ms", String(Math.min(1000, opts.secondsPerSlot * 250))],
+      ...faultArgs,
+    ];
+  };
+  async function startNode(i: number): Promise<void> {
+    if (nodes[i]) throw new Error(`node ${i} is running`);
+    const child = cohort(env, runArgs(i));
+    nodes[i] = child;
+    child.once("exit", () => {
+      if (nodes[i] === child) nodes[i] = null;
+    });
+    const started = waitForLine(child, /"cohort node started"/, `node ${i}`);
+    readOutcomes(child, i, outcomes);
+    await started;
+  }
+  async function stopNode(i: number): Promise<void> {
+    const child = nodes[i];
+    if (!child) return;
+    nodes[i] = null;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGKILL");
+    await exited;
+  }
+
   try {
     const specFile = path.join(opts.dir, "chain-spec.json");
     writeFileSync(specFile, await (await fetch(`${beaconUrl}/eth/v1/config/spec`)).text());
-    const env = {...process.env, LODESTAR_PRESET: ACTIVE_PRESET};
-    for (let i = 0; i < opts.nodes; i++) {
-      const nodeDir = path.join(clusterDir, nodeDirName(i));
-      const dataDir = path.join(opts.dir, `data${i}`);
-      mkdirSync(dataDir, {recursive: true});
-      const signer = cohort(env, [
-        "signer",
-        ...["--keystores", path.join(nodeDir, VALIDATOR_KEYS_DIR)],
-        ...["--password-file", path.join(nodeDir, VALIDATOR_KEYS_DIR, PASSWORD_FILE)],
-        ...["--port", String(signerPorts[i]), "--data-dir", path.join(dataDir, "signer")],
-        ...["--chain-config", specFile, "--genesis-validators-root", toHex(gvr), "--log-level", "warn"],
-      ]);
-      children.push(signer);
-      await waitForLine(signer, /listening on/, `signer ${i}`);
-    }
-    for (let i = 0; i < opts.nodes; i++) {
-      if (opts.skipNodes?.includes(i)) continue;
-      const nodeDir = path.join(clusterDir, nodeDirName(i));
-      const node = cohort(env, [
-        "run",
-        ...[
-          "--cluster-lock",
-          path.join(nodeDir, CLUSTER_LOCK_FILE),
-          "--identity-key",
-          path.join(nodeDir, IDENTITY_KEY_FILE),
-        ],
-        ...["--beacon-nodes", beaconUrl, "--remote-signer", `http://127.0.0.1:${signerPorts[i]}`],
-        ...["--data-dir", path.join(opts.dir, `data${i}`, "node"), "--monitoring-port", String(monitoringPorts[i])],
-      ]);
-      children.push(node);
-      readOutcomes(node, i, outcomes);
-    }
+    await Promise.all(
+      Array.from({length: opts.nodes}, (_, i) => {
+        const nodeDir = path.join(clusterDir, nodeDirName(i));
+        const dataDir = path.join(opts.dir, `data${i}`);
+        mkdirSync(dataDir, {recursive: true});
+        const signer = cohort(env, [
+          "signer",
+          ...["--keystores", path.join(nodeDir, VALIDATOR_KEYS_DIR)],
+          ...["--password-file", path.join(nodeDir, VALIDATOR_KEYS_DIR, PASSWORD_FILE)],
+          ...["--port", String(signerPorts[i]), "--data-dir", path.join(dataDir, "signer")],
+          ...["--chain-config", specFile, "--genesis-validators-root", toHex(gvr), "--log-level", "warn"],
+        ]);
+        signers.push(signer);
+        return waitForLine(signer, /listening on/, `signer ${i}`);
+      }),
+    );
+    await Promise.all(
+      Array.from({length: opts.nodes}, (_, i) => (opts.skipNodes?.includes(i) ? undefined : startNode(i))),
+    );
   } catch (e) {
     await stop();
     throw e;
@@ -85,12 +142,15 @@ export async function startProcessCluster(
     beaconUrl,
     monitoringUrls: monitoringPorts.map((p) => `http://127.0.0.1:${p}`),
     outcomes,
+    running: () => nodes.map((c) => c !== null),
+    stopNode,
+    startNode,
     stop,
   };
 }
 
 function cohort(env: NodeJS.ProcessEnv, args: string[]): ChildProcess {
-  // `node --import tsx` (not the tsx wrapper) so that SIGTERM reaches cohort itself.
+  // `node --import tsx` (not the tsx wrapper) so that signals reach cohort itself.
   return spawn(process.execPath, ["--import", "tsx", CLI, ...args], {env, stdio: ["ignore", "pipe", "pipe"]});
 }
 
@@ -110,21 +170,29 @@ function readOutcomes(child: ChildProcess, node: number, outcomes: (DutyOutcome 
   });
 }
 
+/** Resolves when `pattern` shows up on the child's stdout or stderr; rejects if the child exits first. */
 async function waitForLine(child: ChildProcess, pattern: RegExp, name: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     let output = "";
     const onData = (d: Buffer) => {
-      output += d.toString();
+      output = (output + d.toString()).slice(-4000);
       if (pattern.test(output)) {
-        child.stdout?.off("data", onData);
+        done();
         resolve();
       }
     };
+    const onExit = (code: number | null) => {
+      done();
+      reject(new Error(`${name} exited (${code}) before starting: ${output.slice(-500)}`));
+    };
+    const done = () => {
+      child.stdout?.off("data", onData);
+      child.stderr?.off("data", onData);
+      child.off("exit", onExit);
+    };
     child.stdout?.on("data", onData);
-    child.stderr?.on("data", (d: Buffer) => {
-      output += d.toString();
-    });
-    child.once("exit", (code) => reject(new Error(`${name} exited (${code}) before starting: ${output.slice(-500)}`)));
+    child.stderr?.on("data", onData);
+    child.once("exit", onExit);
   });
 }
 

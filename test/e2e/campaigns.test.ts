@@ -1,7 +1,7 @@
 import path from "node:path";
 import {ACTIVE_PRESET, SLOTS_PER_EPOCH} from "@lodestar/params";
 import {expect} from "chai";
-import {byzantineFaults, lossyNetwork, seededUniform} from "../../src/devnet/faults.js";
+import {type ByzantineStats, byzantineFaults, lossyNetwork, seededUniform} from "../../src/devnet/faults.js";
 import {type LocalCluster, type LocalClusterOpts, startLocalCluster} from "../../src/devnet/localCluster.js";
 import {isAccepted} from "../../src/devnet/summary.js";
 import {SlashingProtection} from "../../src/slashing/index.js";
@@ -105,6 +105,39 @@ describe(`fault campaigns (${ACTIVE_PRESET} preset)`, function () {
   it("a Byzantine node sending garbage frames: at least 95% accepted, nothing slashable", async () => {
     cluster = await start("campaign-garbage", {faults: {1: byzantineFaults("garbage")}});
     const last = SLOTS_PER_EPOCH - 1;
+    await untilSlot(cluster, last + 2);
+    const {done, expected} = doneShare(cluster, 0, last);
+    expect(done / expected, `${done}/${expected}`).to.be.at.least(0.95);
+    expect(cluster.beacon.chain.stats().slashable.total).to.equal(0);
+  });
+
+  it("a Byzantine leader equivocating (conflicting, validly signed proposals): at least 95% accepted, nothing slashable", async () => {
+    const stats: ByzantineStats = {misbehaviours: 0};
+    cluster = await start("campaign-equivocate", {faults: {1: (ctx) => byzantineFaults("equivocate", ctx, stats)}});
+    const last = SLOTS_PER_EPOCH - 1;
+    await untilSlot(cluster, last + 2);
+    expect(stats.misbehaviours, "conflicting proposals sent").to.be.greaterThan(0);
+    const {done, expected} = doneShare(cluster, 0, last);
+    expect(done / expected, `${done}/${expected}`).to.be.at.least(0.95);
+    expect(cluster.beacon.chain.stats().slashable.total).to.equal(0);
+  });
+
+  it("a Byzantine leader proposing slashable (surround) votes: honest nodes refuse them, at least 95% accepted", async () => {
+    const stats: ByzantineStats = {misbehaviours: 0};
+    cluster = await start("campaign-slashable", {faults: {2: byzantineFaults("slashable", undefined, stats)}});
+    // The surround proposals start at epoch 3 (see faults.ts): run through the end of epoch 3.
+    const last = 4 * SLOTS_PER_EPOCH - 1;
+    await untilSlot(cluster, last + 2);
+    expect(stats.misbehaviours, "slashable proposals made").to.be.greaterThan(0);
+    const {done, expected} = doneShare(cluster, 0, last);
+    expect(done / expected, `${done}/${expected}`).to.be.at.least(0.95);
+    expect(cluster.beacon.chain.stats().slashable.total).to.equal(0);
+  });
+
+  it("a Byzantine node sending invalid signature shares: at least 95% accepted, nothing slashable", async () => {
+    cluster = await start("campaign-invalid-shares", {faults: {3: byzantineFaults("invalid-shares")}});
+    // Every honest share is needed (3 of 4 with one invalid): two epochs, so that 95% means something.
+    const last = 2 * SLOTS_PER_EPOCH - 1;
     await untilSlot(cluster, last + 2);
     const {done, expected} = doneShare(cluster, 0, last);
     expect(done / expected, `${done}/${expected}`).to.be.at.least(0.95);

@@ -48,4 +48,36 @@ describe("cli: cohort run start-up checks", function () {
     expect(r.code).to.equal(1);
     expect(r.err).to.match(/not one of the cluster's operators/);
   });
+
+  describe("hidden --devnet-* fault flags", () => {
+    const identity = path.join(fixture, "node0", "identity-key");
+
+    it("are hidden from --help", async () => {
+      const r = await cli("run", "--help");
+      expect(r.out).to.include("--remote-signer");
+      expect(r.out).to.not.match(/devnet/);
+    });
+
+    it("are refused without the --devnet marker, before anything starts (exit 2)", async () => {
+      for (const flags of [
+        ["--devnet-byzantine", "equivocate"],
+        ["--devnet-latency", "50"],
+        ["--devnet-drop", "0.1"],
+        ["--devnet-round-duration-ms", "500"],
+      ]) {
+        const r = await runNode(identity, "http://127.0.0.1:1", ...flags);
+        expect(r.code, flags.join(" ")).to.equal(2);
+        expect(r.err).to.match(/local devnets only/);
+      }
+    });
+
+    it("refuse an unknown Byzantine mode or a bad rate, even with --devnet", async () => {
+      const bad = await runNode(identity, "http://127.0.0.1:1", "--devnet", "--devnet-byzantine", "lie");
+      expect(bad.code).to.equal(2);
+      expect(bad.err).to.match(/--devnet-byzantine lie: expected one of equivocate, slashable/);
+      const rate = await runNode(identity, "http://127.0.0.1:1", "--devnet", "--devnet-drop", "1.5");
+      expect(rate.code).to.equal(2);
+      expect(rate.err).to.match(/--devnet-drop must be in \[0, 1\)/);
+    });
+  });
 });

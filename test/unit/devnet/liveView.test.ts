@@ -7,7 +7,11 @@ describe("devnet/liveView", () => {
       header: "cohort devnet: 2 nodes",
       slotLines: ["slot    1  proposer 1/1 accepted", "slot    2  no duty"],
       nodes: [
-        {index: 0, status: "running"},
+        {
+          index: 0,
+          status: "running",
+          health: {ready: true, notReady: [], peers: [{index: 1, connected: true, rttMs: 0.5}]},
+        },
         {index: 1, status: "stopped"},
       ],
       outcomes: [
@@ -18,7 +22,7 @@ describe("devnet/liveView", () => {
     const lines = text.split("\n");
     expect(lines[0]).to.equal("cohort devnet: 2 nodes");
     expect(text).to.include("slot    2  no duty");
-    expect(lines.find((l) => /│ 0 +│ running/.test(l))).to.match(/│ 1 +│ 0 +│/);
+    expect(lines.find((l) => /│ 0 +│ running/.test(l))).to.match(/│ ready +│ 1\/1 \(rtt 0\.5 ms\) +│ 1 +│ 0 +│/);
     expect(lines.find((l) => /│ 1 +│ stopped/.test(l))).to.include("slot 2 proposer: stopped");
   });
 });

@@ -22,6 +22,7 @@ interface CreateClusterArgs {
   kdf: string;
   "kdf-cost": number;
   "insecure-seed"?: string;
+  "interop-indexes"?: string;
 }
 
 export const createClusterCommand: CommandModule<object, CreateClusterArgs> = {
@@ -45,6 +46,11 @@ export const createClusterCommand: CommandModule<object, CreateClusterArgs> = {
         describe: "Split the existing EIP-2335 keystores of this directory instead of generating keys",
       })
       .option("password-file", {type: "string", describe: "Password of the keystores given with --split-keystores"})
+      .option("interop-indexes", {
+        type: "string",
+        describe:
+          "A..B: split the deterministic interop keys of validator indexes A to B (dev chains ONLY: these keys are public)",
+      })
       .option("base-port", {
         type: "number",
         default: DEFAULT_BASE_PORT,
@@ -68,13 +74,20 @@ export const createClusterCommand: CommandModule<object, CreateClusterArgs> = {
       .example(
         "$0 create-cluster --nodes 4 --network hoodi --split-keystores ./keys --password-file ./keys/password.txt --out ./cluster",
         "split existing keystores",
+      )
+      .example(
+        "$0 create-cluster --nodes 4 --network devnet --genesis-fork-version 0x00000000 --genesis-validators-root 0x… --interop-indexes 60..63 --out ./cluster",
+        "join a dev chain (e.g. `lodestar dev`) with its interop validators 60 to 63",
       ),
   handler: async (args) => {
     try {
-      if ((args.validators === undefined) === (args["split-keystores"] === undefined)) {
+      const sources = [args.validators, args["split-keystores"], args["interop-indexes"]].filter(
+        (x) => x !== undefined,
+      );
+      if (sources.length !== 1) {
         throw new CliError(
           {code: "CLI_INVALID_ARGUMENT", argument: "validators"},
-          "give either --validators N or --split-keystores DIR",
+          "give one of --validators N, --split-keystores DIR or --interop-indexes A..B",
         );
       }
       if (args.validators !== undefined && (!Number.isInteger(args.validators) || args.validators < 1)) {
@@ -104,6 +117,17 @@ export const createClusterCommand: CommandModule<object, CreateClusterArgs> = {
           progress({stage: "decrypting keystores", done, total}),
         );
         existingSecrets = keys.map((k) => k.secret);
+      }
+      if (args["interop-indexes"] !== undefined) {
+        const {parseIndexRange, interopSecretKeys, MAX_INTEROP_RANGE} = await import("../../../devnet/interop.js");
+        const range = parseIndexRange(args["interop-indexes"]);
+        if (range === null) {
+          throw new CliError(
+            {code: "CLI_INVALID_ARGUMENT", argument: "interop-indexes"},
+            `--interop-indexes ${args["interop-indexes"]}: expected A..B with A <= B and at most ${MAX_INTEROP_RANGE} indexes`,
+          );
+        }
+        existingSecrets = interopSecretKeys(range);
       }
       const lock = await createCluster(
         {

@@ -4,16 +4,24 @@ import os from "node:os";
 import path from "node:path";
 import {SLOTS_PER_EPOCH} from "@lodestar/params";
 import type {CommandModule} from "yargs";
-import {FaultSpecError, parseFaultPlan} from "../../../devnet/faultSpec.js";
-import {byzantineFaults, combineFaults, lossyNetwork, seededUniform} from "../../../devnet/faults.js";
+import {
+  BYZANTINE_MODES,
+  FaultSpecError,
+  hashSeed,
+  type NodeFaultFlags,
+  parseFaultPlan,
+} from "../../../devnet/faultSpec.js";
+import type {ByzantineContext} from "../../../devnet/faults.js";
 import {LiveView} from "../../../devnet/liveView.js";
-import {startLocalCluster} from "../../../devnet/localCluster.js";
-import {startProcessCluster} from "../../../devnet/processCluster.js";
+import type {NodeFaultsSpec} from "../../../devnet/localCluster.js";
+import {fetchNodeHealth, formatPeers, formatReadiness, type NodeHealth} from "../../../devnet/nodeHealth.js";
 import {isAccepted, summarize} from "../../../devnet/summary.js";
 import type {DutyOutcome} from "../../../duties/outcome.js";
 import {createLogger, type LogLevel} from "../../../util/logger.js";
-import type {NodeFaults} from "../../node.js";
 import {CliError} from "../errors.js";
+
+/** Genesis delay of the multi-process devnet: 2n processes load (tsx, libp2p, blst) in parallel on 2 cores. */
+const PROCESS_GENESIS_DELAY_SEC = 20;
 
 interface DevnetArgs {
   nodes: number;
@@ -24,6 +32,7 @@ interface DevnetArgs {
   dir?: string;
   seed?: string;
   processes: boolean;
+  "genesis-delay"?: number;
   byzantine?: string[];
   "kill-node"?: string[];
   "restart-node"?: string[];
@@ -51,12 +60,17 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       .option("processes", {
         type: "boolean",
         default: false,
-        describe: "Run each signer and node as its own `cohort signer` / `cohort run` process",
+        describe:
+          "Run each signer and node as its own `cohort signer` / `cohort run` process (as operators do; slower to start)",
+      })
+      .option("genesis-delay", {
+        type: "number",
+        describe: `Seconds from the start to genesis (default 3, with --processes ${PROCESS_GENESIS_DELAY_SEC}); slots that begin before every node is up are not counted`,
       })
       .option("byzantine", {
         type: "string",
         array: true,
-        describe: "I:MODE — node I misbehaves: wrong-slot, invalid-shares, garbage",
+        describe: `I:MODE — node I misbehaves: ${BYZANTINE_MODES.join(", ")}`,
       })
       .option("kill-node", {type: "string", array: true, describe: "I@SLOT — stop node I at that slot"})
       .option("restart-node", {type: "string", array: true, describe: "I@SLOT — start node I again at that slot"})
@@ -86,6 +100,10 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         "--drop must be in [0, 1) and --latency >= 0",
       );
     }
+    const genesisDelay = args["genesis-delay"];
+    if (genesisDelay !== undefined && !(Number.isInteger(genesisDelay) && genesisDelay >= 0 && genesisDelay <= 600)) {
+      throw new CliError({code: "CLI_INVALID_ARGUMENT", argument: "genesis-delay"}, "--genesis-delay must be 0..600 s");
+    }
     let plan: ReturnType<typeof parseFaultPlan>;
     try {
       plan = parseFaultPlan(
@@ -96,25 +114,23 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       if (e instanceof FaultSpecError) throw new CliError({code: "CLI_INVALID_ARGUMENT", argument: e.flag}, e.message);
       throw e;
     }
-    const anyFault =
-      plan.byzantine.size > 0 || plan.kills.length > 0 || plan.restarts.length > 0 || args.latency > 0 || args.drop > 0;
-    if (args.processes && anyFault) {
-      throw new CliError(
-        {code: "CLI_INVALID_ARGUMENT", argument: "processes"},
-        "fault flags work in the in-process devnet only (drop --processes)",
-      );
-    }
     const seed = args.seed ?? randomBytes(16).toString("hex");
-    const faults: Record<number, NodeFaults> = {};
-    for (let i = 0; i < args.nodes; i++) {
-      const parts: NodeFaults[] = (plan.byzantine.get(i) ?? []).map(byzantineFaults);
-      if (args.latency > 0 || args.drop > 0) {
-        parts.push(
-          lossyNetwork({latencyMs: args.latency, dropRate: args.drop, random: seededUniform(hashSeed(seed) + i)}),
-        );
-      }
-      if (parts.length > 0) faults[i] = combineFaults(...parts);
-    }
+    const faultFlags = Array.from(
+      {length: args.nodes},
+      (_, i): NodeFaultFlags => ({
+        byzantine: plan.byzantine.get(i) ?? [],
+        latencyMs: args.latency,
+        dropRate: args.drop,
+        seed: hashSeed(seed) + i,
+      }),
+    );
+    // Loaded here, not at the top: every other command would pay for the whole devnet.
+    const {nodeFaultsOf} = await import("../../../devnet/faults.js");
+    const {startLocalCluster} = await import("../../../devnet/localCluster.js");
+    const {startProcessCluster} = await import("../../../devnet/processCluster.js");
+    const faults: Record<number, NodeFaultsSpec> = Object.fromEntries(
+      faultFlags.map((flags, i) => [i, (ctx: ByzantineContext) => nodeFaultsOf(flags, ctx) ?? {}]),
+    );
 
     const dir = args.dir ?? mkdtempSync(path.join(os.tmpdir(), "cohort-devnet-"));
     // With --json, stdout carries only the summary; the live lines go to stderr.
@@ -123,23 +139,40 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       `cohort devnet: ${args.nodes} nodes, ${args.validators} validators, ${args["seconds-per-slot"]} s slots, ${SLOTS_PER_EPOCH} slots per epoch, in ${dir}`,
     );
     out("creating the cluster and starting the chain, the signers and the nodes…");
+    const inProcess = !args.processes;
     const clusterOpts = {
       dir,
       nodes: args.nodes,
       threshold: args.threshold,
       validators: args.validators,
       secondsPerSlot: args["seconds-per-slot"],
-      // 8 processes load and connect in ~10-20 s on 2 cores: genesis waits for them.
-      genesisDelaySec: args.processes ? 25 : 3,
+      // Separate processes need a few seconds each to load on a small machine; they start in parallel.
+      genesisDelaySec: args["genesis-delay"] ?? (inProcess ? 3 : PROCESS_GENESIS_DELAY_SEC),
       seed,
-      faults,
     };
     const logger = createLogger({level: args["log-level"] as LogLevel});
-    const cluster = args.processes
-      ? await startProcessCluster(clusterOpts, logger)
-      : await startLocalCluster(clusterOpts, logger);
-    const genesisInSec = Math.max(0, Math.round(cluster.beacon.chain.slotStartMs(0) / 1000 - Date.now() / 1000));
-    out(`genesis in ${genesisInSec} s`);
+    // Ctrl-C or a SIGTERM, even while starting: stop at the next tick, then stop the cluster (its
+    // processes too) and print the summary.
+    let stopping = false;
+    const onSignal = () => {
+      stopping = true;
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    const startedAt = Date.now();
+    const cluster = inProcess
+      ? await startLocalCluster({...clusterOpts, faults, monitoring: true}, logger)
+      : await startProcessCluster({...clusterOpts, faultFlags}, logger);
+    out(`nodes started in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+    const genesisInSec = Math.round(cluster.beacon.chain.slotStartMs(0) / 1000 - Date.now() / 1000);
+    // Duties of slots that began before every node was up are not the cluster's to answer for: the run
+    // (and its summary) starts at the first slot after the start.
+    const firstSlot = genesisInSec >= 0 ? 0 : cluster.beacon.chain.currentSlot() + 1;
+    out(
+      genesisInSec >= 0
+        ? `genesis in ${genesisInSec} s`
+        : `genesis was ${-genesisInSec} s ago: counting from slot ${firstSlot}`,
+    );
     out(
       "signers" in cluster
         ? `beacon chain ${cluster.beaconUrl}; signers ${cluster.signers.map((s) => s.url).join(" ")}`
@@ -151,35 +184,80 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     const live = process.stdout.isTTY && !args.json ? new LiveView(process.stdout) : null;
     const header = `cohort devnet: ${args.nodes} nodes, ${args.validators} validators, chain ${cluster.beaconUrl} (Ctrl-C to stop)`;
     const slotLines: string[] = [];
+    // Each node's health and peers (RTT), polled from its /readyz and /metrics.
+    const health = new Map<number, NodeHealth>();
+    const monitoringUrl = (i: number) =>
+      "signers" in cluster ? (cluster.nodes[i]?.monitoringUrl ?? null) : cluster.monitoringUrls[i];
+    let polling = false;
+    const pollHealth = () => {
+      if (polling) return;
+      polling = true;
+      void Promise.all(
+        Array.from({length: args.nodes}, async (_, i) => {
+          const url = monitoringUrl(i);
+          if (url) health.set(i, await fetchNodeHealth(url));
+          else health.delete(i);
+        }),
+      ).finally(() => {
+        polling = false;
+      });
+    };
     const nodeStates = () =>
       Array.from({length: args.nodes}, (_, index) => ({
         index,
-        status: "nodes" in cluster ? (cluster.nodes[index] ? "running" : "stopped") : "process",
+        status: ("signers" in cluster ? cluster.nodes[index] !== null : cluster.running()[index])
+          ? "running"
+          : "stopped",
+        health: health.get(index),
       }));
-    const note = (line: string) => (live ? slotLines.push(line) : out(line));
-    let reported = -1;
-    let stopping = false;
-    const lastSlot = args.epochs > 0 ? args.epochs * SLOTS_PER_EPOCH - 1 : Number.POSITIVE_INFINITY;
+    const note = (line: string): void => {
+      if (live) slotLines.push(line);
+      else out(line);
+    };
+    let reported = firstSlot - 1;
+    const lastSlot = args.epochs > 0 ? firstSlot + args.epochs * SLOTS_PER_EPOCH - 1 : Number.POSITIVE_INFINITY;
     const pendingActions = [
       ...plan.kills.map((k) => ({...k, action: "kill" as const})),
       ...plan.restarts.map((r) => ({...r, action: "restart" as const})),
     ];
+    let ticks = 0;
+    const nodeActions = new Map<number, Promise<void>>();
     await new Promise<void>((resolve) => {
       const tick = setInterval(() => {
+        if (ticks++ % 15 === 0) pollHealth(); // every 3 s: /readyz asks the BN and the RS
         const current = cluster.beacon.chain.currentSlot();
-        if ("stopNode" in cluster) {
-          for (const a of pendingActions.filter((x) => x.slot <= current)) {
-            pendingActions.splice(pendingActions.indexOf(a), 1);
-            note(`slot ${current}: ${a.action === "kill" ? "stopping" : "restarting"} node ${a.node}`);
-            void (a.action === "kill" ? cluster.stopNode(a.node) : cluster.startNode(a.node, faults[a.node])).catch(
-              (e) => out(`node ${a.node}: ${(e as Error).message}`),
-            );
-          }
+        for (const a of pendingActions.filter((x) => x.slot <= current)) {
+          pendingActions.splice(pendingActions.indexOf(a), 1);
+          note(`slot ${current}: ${a.action === "kill" ? "killing" : "restarting"} node ${a.node}`);
+          // One node's kill and restart run in order, even when both fall due at once.
+          const previous = nodeActions.get(a.node) ?? Promise.resolve();
+          const action = previous.then(() =>
+            a.action === "kill"
+              ? cluster.stopNode(a.node)
+              : "signers" in cluster
+                ? cluster.startNode(a.node, faults[a.node])
+                : cluster.startNode(a.node),
+          );
+          nodeActions.set(
+            a.node,
+            action.then(
+              () => note(`node ${a.node} ${a.action === "kill" ? "killed" : "restarted"}`),
+              (e) => note(`node ${a.node}: ${(e as Error).message}`),
+            ),
+          );
         }
         while (reported + 1 < current - 1 && reported + 1 <= lastSlot) {
           reported++;
           const line = slotLine(reported, cluster.beacon.chain.records(), cluster.outcomes);
           note(line);
+          // Without the live table, the nodes' health is a line per epoch.
+          if (!live && reported % SLOTS_PER_EPOCH === 0 && health.size > 0) {
+            note(
+              `nodes: ${nodeStates()
+                .map((n) => `${n.index} ${formatReadiness(n.health)}, peers ${formatPeers(n.health)}`)
+                .join(" | ")}`,
+            );
+          }
         }
         live?.render({header, slotLines: slotLines.slice(-12), nodes: nodeStates(), outcomes: cluster.outcomes});
         if (reported >= lastSlot || stopping) {
@@ -188,18 +266,19 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
           resolve();
         }
       }, 200);
-      process.once("SIGINT", () => {
-        stopping = true;
-      });
     });
+    // A restart still loading at the end is waited for (its outcome is part of the run's story).
+    await Promise.all(nodeActions.values());
     // The summary covers the slots reported above; duties still in flight at the stop are not counted.
     const summary = summarize(
-      {from: 0, to: reported},
+      {from: firstSlot, to: reported},
       cluster.beacon.chain.records(),
       cluster.outcomes,
       cluster.beacon.chain.stats().slashable.total,
     );
     await cluster.stop();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     if (!args.dir) rmSync(dir, {recursive: true, force: true});
     if (args.json) {
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -207,7 +286,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       const {attester, proposer, aggregator, syncMessage, syncContribution} = summary.duties;
       out("");
       out(
-        `summary (slots 0..${reported}): attestations ${attester.accepted}/${attester.expected} accepted, proposals ${proposer.accepted}/${proposer.expected} accepted, aggregations ${aggregator.accepted}/${aggregator.expected} accepted, sync messages ${syncMessage.accepted}/${syncMessage.expected} accepted, sync contributions ${syncContribution.accepted}/${syncContribution.expected} accepted`,
+        `summary (slots ${firstSlot}..${reported}): attestations ${attester.accepted}/${attester.expected} accepted, proposals ${proposer.accepted}/${proposer.expected} accepted, aggregations ${aggregator.accepted}/${aggregator.expected} accepted, sync messages ${syncMessage.accepted}/${syncMessage.expected} accepted, sync contributions ${syncContribution.accepted}/${syncContribution.expected} accepted`,
       );
       const failures = Object.values(summary.failuresByReason).reduce((a, b) => a + b, 0);
       out(`slashable messages seen by the chain: ${summary.slashable}; failed duty outcomes on the nodes: ${failures}`);
@@ -216,12 +295,6 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     if (summary.verdict !== "pass") process.exitCode = 1;
   },
 };
-
-function hashSeed(seed: string): number {
-  let h = 2166136261;
-  for (const c of seed) h = Math.imul(h ^ c.charCodeAt(0), 16777619);
-  return h >>> 0;
-}
 
 function slotLine(
   slot: number,

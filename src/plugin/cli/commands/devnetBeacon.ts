@@ -1,13 +1,7 @@
 import {readFileSync} from "node:fs";
 import {ACTIVE_PRESET} from "@lodestar/params";
 import type {CommandModule} from "yargs";
-import {
-  interopPublicKeys,
-  parseValidatorPubkeys,
-  SimChainError,
-  SimulatedBeaconNode,
-  STATS_PATH,
-} from "../../../devnet/beacon/index.js";
+import type {SimulatedBeaconNode} from "../../../devnet/beacon/index.js";
 import {createLogger} from "../../../util/logger.js";
 import {CliError} from "../errors.js";
 
@@ -45,7 +39,11 @@ export const devnetBeaconCommand: CommandModule<object, DevnetBeaconArgs> = {
       .example("$0 devnet-beacon --port 5052 --interop 4", "4 interop validators, 2-second slots")
       .example("LODESTAR_PRESET=minimal $0 devnet-beacon --validators-file keys.json --seconds-per-slot 6", ""),
   handler: async (args) => {
-    const validators = readValidators(args);
+    // Loaded here, not at the top: every command would pay for the simulated chain.
+    const {SimChainError, SimulatedBeaconNode, STATS_PATH, interopPublicKeys, parseValidatorPubkeys} = await import(
+      "../../../devnet/beacon/index.js"
+    );
+    const validators = readValidators(args, {interopPublicKeys, parseValidatorPubkeys});
     if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) {
       throw new CliError({code: "CLI_INVALID_ARGUMENT", argument: "port"}, "--port must be 0..65535");
     }
@@ -88,7 +86,11 @@ export const devnetBeaconCommand: CommandModule<object, DevnetBeaconArgs> = {
   },
 };
 
-function readValidators(args: DevnetBeaconArgs): Uint8Array[] {
+function readValidators(
+  args: DevnetBeaconArgs,
+  keys: {interopPublicKeys(n: number): Uint8Array[]; parseValidatorPubkeys(doc: unknown): Uint8Array[]},
+): Uint8Array[] {
+  const {interopPublicKeys, parseValidatorPubkeys} = keys;
   const file = args["validators-file"];
   const interop = args.interop;
   if ((file === undefined) === (interop === undefined)) {

@@ -1,9 +1,10 @@
 import type {CommandModule} from "yargs";
 import {ClusterError, loadClusterLock, loadIdentityKeyFile} from "../../../cluster/index.js";
-import {toHex} from "../../../util/hex.js";
+import {BYZANTINE_MODES, type ByzantineMode, type NodeFaultFlags} from "../../../devnet/faultSpec.js";
+import {fromHex, toHex} from "../../../util/hex.js";
 import {createLogger, type LogLevel} from "../../../util/logger.js";
 import {NodeError} from "../../errors.js";
-import {CohortNode} from "../../node.js";
+import type {CohortNode} from "../../node.js";
 import {CliError} from "../errors.js";
 
 interface RunArgs {
@@ -17,6 +18,12 @@ interface RunArgs {
   "monitoring-address": string;
   "monitoring-port": number;
   "log-level": string;
+  devnet: boolean;
+  "devnet-byzantine"?: string[];
+  "devnet-latency": number;
+  "devnet-drop": number;
+  "devnet-seed": number;
+  "devnet-round-duration-ms"?: number;
 }
 
 const LOG_LEVELS = ["error", "warn", "info", "verbose", "debug"];
@@ -76,6 +83,18 @@ export const runCommand: CommandModule<object, RunArgs> = {
         describe: "Monitoring port (-1: no monitoring server)",
       })
       .option("log-level", {type: "string", default: "info", choices: LOG_LEVELS, describe: "Log level"})
+      // Fault injection for `cohort devnet --processes` (hidden; refused without --devnet).
+      .option("devnet", {
+        type: "boolean",
+        default: false,
+        hidden: true,
+        describe: "This node is part of a local devnet",
+      })
+      .option("devnet-byzantine", {type: "string", array: true, hidden: true, describe: "Byzantine mode(s)"})
+      .option("devnet-latency", {type: "number", default: 0, hidden: true, describe: "Added ms per peer message"})
+      .option("devnet-drop", {type: "number", default: 0, hidden: true, describe: "Peer message loss rate"})
+      .option("devnet-seed", {type: "number", default: 0, hidden: true, describe: "Seed of the loss decisions"})
+      .option("devnet-round-duration-ms", {type: "number", hidden: true, describe: "QBFT round timeout for fast slots"})
       .config("config", "A JSON file with any of these options (command-line options win)")
       .example(
         "$0 run --cluster-lock node0/cluster-lock.json --identity-key node0/identity-key --beacon-nodes http://127.0.0.1:5052 --remote-signer http://127.0.0.1:9000 --data-dir ./data",
@@ -86,6 +105,14 @@ export const runCommand: CommandModule<object, RunArgs> = {
         "validator-API mode: then `lodestar validator --distributed --beaconNodes http://127.0.0.1:3600` with node0's key shares",
       ),
   handler: async (args) => {
+    const faultFlags = devnetFaultFlags(args);
+    const roundDurationMs = args["devnet-round-duration-ms"];
+    if (roundDurationMs !== undefined && (!args.devnet || !(roundDurationMs >= 50))) {
+      throw new CliError(
+        {code: "CLI_INVALID_ARGUMENT", argument: "devnet-round-duration-ms"},
+        "--devnet-round-duration-ms is for local devnets only (with --devnet) and must be >= 50",
+      );
+    }
     const logger = createLogger({level: args["log-level"] as LogLevel});
     // The embedding API's own stop path: SIGINT / SIGTERM abort the node's signal.
     const controller = new AbortController();
@@ -100,6 +127,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
           `the identity key ${args["identity-key"]} is not one of the cluster's operators`,
         );
       }
+      // Loaded here, not at the top: every command would pay for the whole pipeline.
+      const {CohortNode} = await import("../../node.js");
+      const {nodeFaultsOf} = await import("../../../devnet/faults.js");
       node = new CohortNode(
         {
           lock,
@@ -109,13 +139,22 @@ export const runCommand: CommandModule<object, RunArgs> = {
           validatorApi: args["validator-api"] !== undefined ? parseListenAddress(args["validator-api"]) : undefined,
           dataDir: args["data-dir"],
           p2pListen: args["p2p-listen"] ?? lock.operators[operatorIndex].multiaddrs,
+          roundDurationMs,
           monitoring:
             args["monitoring-port"] >= 0
               ? {address: args["monitoring-address"], port: args["monitoring-port"]}
               : undefined,
         },
-        {identity, logger, signal: controller.signal},
+        {
+          identity,
+          logger,
+          signal: controller.signal,
+          faults: faultFlags
+            ? nodeFaultsOf(faultFlags, {self: operatorIndex, identity, clusterId: fromHex(lock.lockHash, 32)})
+            : undefined,
+        },
       );
+      if (faultFlags) logger.warn("devnet fault injection active", {...faultFlags});
       await node.start();
     } catch (e) {
       if (e instanceof CliError) throw e;
@@ -150,4 +189,29 @@ export function parseListenAddress(value: string): {address: string; port: numbe
     );
   }
   return {address: m[1], port};
+}
+
+/** The hidden `--devnet-*` fault flags, checked; null when none is set. Refused without `--devnet`. */
+function devnetFaultFlags(args: RunArgs): NodeFaultFlags | null {
+  const byzantine = args["devnet-byzantine"] ?? [];
+  const any = byzantine.length > 0 || args["devnet-latency"] !== 0 || args["devnet-drop"] !== 0;
+  if (!any) return null;
+  const invalid = (argument: string, message: string) =>
+    new CliError({code: "CLI_INVALID_ARGUMENT", argument}, message);
+  if (!args.devnet) throw invalid("devnet", "the --devnet-* fault flags are for local devnets only (add --devnet)");
+  for (const mode of byzantine) {
+    if (!BYZANTINE_MODES.includes(mode as ByzantineMode)) {
+      throw invalid("devnet-byzantine", `--devnet-byzantine ${mode}: expected one of ${BYZANTINE_MODES.join(", ")}`);
+    }
+  }
+  if (!(args["devnet-latency"] >= 0)) throw invalid("devnet-latency", "--devnet-latency must be >= 0");
+  if (!(args["devnet-drop"] >= 0 && args["devnet-drop"] < 1))
+    throw invalid("devnet-drop", "--devnet-drop must be in [0, 1)");
+  if (!Number.isInteger(args["devnet-seed"])) throw invalid("devnet-seed", "--devnet-seed must be an integer");
+  return {
+    byzantine: byzantine as ByzantineMode[],
+    latencyMs: args["devnet-latency"],
+    dropRate: args["devnet-drop"],
+    seed: args["devnet-seed"],
+  };
 }

@@ -9,7 +9,7 @@ import {
   namedChainConfig,
   namedGenesisValidatorsRoot,
 } from "../../../eth/network.js";
-import {startSignerService} from "../../../eth/signerService.js";
+import type {startSignerService} from "../../../eth/signerService.js";
 import {SlashingProtectionError} from "../../../slashing/index.js";
 import {fromHex, isHex} from "../../../util/hex.js";
 import {createLogger, type LogLevel} from "../../../util/logger.js";
@@ -74,6 +74,8 @@ export const signerCommand: CommandModule<object, SignerArgs> = {
     const logger = createLogger({level: args["log-level"] as LogLevel}, {module: "signer"});
     let signer: Awaited<ReturnType<typeof startSignerService>>;
     try {
+      // Loaded here, not at the top: every command would pay for it (see cli/commands/index.ts).
+      const {startSignerService} = await import("../../../eth/signerService.js");
       signer = await startSignerService(
         {
           keystoresDir: args.keystores,
