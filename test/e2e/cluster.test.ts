@@ -31,16 +31,22 @@ function dutiesUpTo(cluster: LocalCluster, epochs: number) {
     );
     console.log("failed outcomes:", JSON.stringify(cluster.outcomes.filter((o) => o.status === "failed")));
   }
+  const count = (type: string) => ({expected: by(type).length, accepted: by(type).filter(isAccepted).length});
   return {
-    attester: {
-      expected: by("attester").length,
-      accepted: by("attester").filter(isAccepted).length,
-    },
-    proposer: {
-      expected: by("proposer").length,
-      accepted: by("proposer").filter(isAccepted).length,
-    },
+    attester: count("attester"),
+    proposer: count("proposer"),
+    aggregator: count("aggregator"),
+    syncMessage: count("syncMessage"),
+    syncContribution: count("syncContribution"),
   };
+}
+
+/** Every duty type of the pipeline: some expected, and every one accepted by the chain. */
+function expectAllAccepted(duties: ReturnType<typeof dutiesUpTo>): void {
+  for (const [type, d] of Object.entries(duties)) {
+    expect(d.expected, `${type} duties expected`).to.be.greaterThan(0);
+    expect(d.accepted, `${type} duties accepted`).to.equal(d.expected);
+  }
 }
 
 describe(`duties end to end: 4 cohort nodes, 4 signers, the simulated chain (${ACTIVE_PRESET} preset)`, function () {
@@ -85,8 +91,8 @@ describe(`duties end to end: 4 cohort nodes, 4 signers, the simulated chain (${A
     const duties = dutiesUpTo(c, EPOCHS);
     expect(duties.attester.expected).to.be.greaterThan(0);
     expect(duties.proposer.expected).to.equal(EPOCHS * SLOTS_PER_EPOCH - 1); // slot 0 is the genesis block
-    expect(duties.attester.accepted).to.equal(duties.attester.expected);
-    expect(duties.proposer.accepted).to.equal(duties.proposer.expected);
+    // Attestations, proposals, aggregations, sync committee messages and contributions.
+    expectAllAccepted(duties);
     expect(c.beacon.chain.stats().slashable.total).to.equal(0);
     expect(c.outcomes.filter((o) => o.status === "failed")).to.deep.equal([]);
   });
@@ -94,9 +100,8 @@ describe(`duties end to end: 4 cohort nodes, 4 signers, the simulated chain (${A
   it("3 of 4 nodes still do everything when one is down", async () => {
     const c = await start("e2e-one-down", {skipNodes: [3]});
     await runEpochs(c, EPOCHS);
-    const duties = dutiesUpTo(c, EPOCHS);
-    expect(duties.attester.accepted).to.equal(duties.attester.expected);
-    expect(duties.proposer.accepted).to.equal(duties.proposer.expected);
+    // Every duty type, aggregation and sync committee included (their own e2e files check their details).
+    expectAllAccepted(dutiesUpTo(c, EPOCHS));
     expect(c.beacon.chain.stats().slashable.total).to.equal(0);
   });
 

@@ -60,7 +60,8 @@ describe(`sync committee duties end to end: 4 cohort nodes, the simulated chain 
     return cluster;
   }
 
-  for (const down of [[], [3]]) {
+  // All nodes up: cluster.test.ts checks every duty type; here the harder case, 3 of 4 (all needed).
+  for (const down of [[3]]) {
     it(`every sync message and contribution of ${EPOCHS} epochs is submitted and accepted${down.length ? " with one node down" : ""}`, async () => {
       const c = await start(`e2e-sync-${down.length}`, down);
       await runEpochs(c, EPOCHS);
