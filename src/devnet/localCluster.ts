@@ -19,7 +19,9 @@ import {CohortNode, type NodeFaults} from "../plugin/node.js";
 import {fromHex, toHex} from "../util/hex.js";
 import {type Logger, nullLogger} from "../util/logger.js";
 import {createSimChainConfig, SimulatedBeaconNode, ValidatorSet} from "./beacon/index.js";
+import {type ExternalBeaconOpts, prepareExternalBeacon} from "./externalBeacon.js";
 import type {ByzantineContext} from "./faults.js";
+import {interopSecretKeys} from "./interop.js";
 
 /** A node's faults, or a function of who the node is (faults that sign as the node need its identity). */
 export type NodeFaultsSpec = NodeFaults | ((node: ByzantineContext) => NodeFaults);
@@ -46,9 +48,13 @@ export interface LocalClusterOpts {
   validatorApiNodes?: number[];
 }
 
-export interface LocalCluster {
-  beacon: SimulatedBeaconNode;
+/** `beacon`: the simulated chain, or null when running against an external BN (`opts.externalBeacon`). */
+export interface LocalCluster<B extends SimulatedBeaconNode | null = SimulatedBeaconNode> {
+  beacon: B;
   beaconUrl: string;
+  /** The chain's clock (the simulated chain's or the external BN's). */
+  genesisTime: number;
+  secondsPerSlot: number;
   signers: RunningSigner[];
   nodes: (CohortNode | null)[];
   /** Every duty outcome of every node, with the node's index. */
@@ -66,7 +72,28 @@ const LOW_COST_KDF: KdfOption = {function: "pbkdf2", cost: 16};
  * beacon chain, one Web3Signer-compatible signer per node holding its key shares, and the cohort nodes.
  */
 export async function startLocalCluster(opts: LocalClusterOpts, logger: Logger = nullLogger()): Promise<LocalCluster> {
-  const {clusterDir, chainConfig, gvr, ports, beacon, beaconUrl} = await prepareDevnet(opts, logger);
+  return startPreparedCluster(opts, await prepareDevnet(opts, logger), logger);
+}
+
+/**
+ * The same against an external (dev chain) BN instead of the simulated chain: the cluster splits the
+ * interop keys of `external.interop` on the BN's chain (`opts.validators`, `secondsPerSlot` and
+ * `genesisDelaySec` do not apply).
+ */
+export async function startLocalClusterOnBeacon(
+  opts: LocalClusterOpts,
+  external: ExternalBeaconOpts,
+  logger: Logger = nullLogger(),
+): Promise<LocalCluster<null>> {
+  return startPreparedCluster(opts, await prepareExternalDevnet(opts, external, logger), logger);
+}
+
+async function startPreparedCluster<B extends SimulatedBeaconNode | null>(
+  opts: LocalClusterOpts,
+  prepared: PreparedDevnet<B>,
+  logger: Logger,
+): Promise<LocalCluster<B>> {
+  const {clusterDir, chainConfig, gvr, ports, beacon, beaconUrl, genesisTime, secondsPerSlot} = prepared;
   const signers: RunningSigner[] = [];
   const nodes: (CohortNode | null)[] = [];
   const outcomes: (DutyOutcome & {node: number})[] = [];
@@ -92,8 +119,8 @@ export async function startLocalCluster(opts: LocalClusterOpts, logger: Logger =
         dataDir: path.join(opts.dir, `data${i}`, "node"),
         p2pListen: [`/ip4/127.0.0.1/tcp/${ports[i]}`],
         // Δ scaled to fast slots: a dead leader costs a quarter slot, not a whole one.
-        roundDurationMs: Math.min(1000, opts.secondsPerSlot * 250),
-        shareRebroadcastMs: Math.min(1000, opts.secondsPerSlot * 250),
+        roundDurationMs: Math.min(1000, secondsPerSlot * 250),
+        shareRebroadcastMs: Math.min(1000, secondsPerSlot * 250),
         monitoring: opts.monitoring ? {address: "127.0.0.1", port: 0} : undefined,
       },
       {identity: loaded.identity, logger: logger.child({node: i}), faults},
@@ -110,7 +137,7 @@ export async function startLocalCluster(opts: LocalClusterOpts, logger: Logger =
   const stop = async () => {
     await Promise.allSettled(nodes.map((n) => n?.stop()));
     await Promise.allSettled(signers.map((s) => s.close()));
-    await beacon.stop();
+    await beacon?.stop();
   };
   try {
     for (let i = 0; i < opts.nodes; i++) {
@@ -138,17 +165,19 @@ export async function startLocalCluster(opts: LocalClusterOpts, logger: Logger =
     await stop();
     throw e;
   }
-  return {beacon, beaconUrl, signers, nodes, outcomes, stop, stopNode, startNode};
+  return {beacon, beaconUrl, genesisTime, secondsPerSlot, signers, nodes, outcomes, stop, stopNode, startNode};
 }
 
-export interface PreparedDevnet {
+export interface PreparedDevnet<B extends SimulatedBeaconNode | null = SimulatedBeaconNode> {
   clusterDir: string;
   chainConfig: ChainForkConfig;
   gvr: Uint8Array;
   /** One free p2p port per operator (the lock's addresses). */
   ports: number[];
-  beacon: SimulatedBeaconNode;
+  beacon: B;
   beaconUrl: string;
+  genesisTime: number;
+  secondsPerSlot: number;
 }
 
 /** The cluster (written under `dir/cluster`) and the started simulated chain for its validators. */
@@ -192,7 +221,53 @@ export async function prepareDevnet(opts: LocalClusterOpts, logger: Logger): Pro
     {logger: logger.child({module: "simchain"})},
   );
   const beaconUrl = await beacon.start();
-  return {clusterDir, chainConfig, gvr, ports, beacon, beaconUrl};
+  return {
+    clusterDir,
+    chainConfig,
+    gvr,
+    ports,
+    beacon,
+    beaconUrl,
+    genesisTime: beacon.chain.genesisTime,
+    secondsPerSlot: opts.secondsPerSlot,
+  };
+}
+
+/** The cluster of the interop keys `external.interop`, on the chain of the BN at `external.url`. */
+export async function prepareExternalDevnet(
+  opts: LocalClusterOpts,
+  external: ExternalBeaconOpts,
+  logger: Logger,
+): Promise<PreparedDevnet<null>> {
+  const chain = await prepareExternalBeacon(external, logger);
+  const ports = await freePorts(opts.nodes);
+  const clusterDir = path.join(opts.dir, "cluster");
+  await createCluster(
+    {
+      nodes: opts.nodes,
+      threshold: opts.threshold,
+      existingSecrets: interopSecretKeys(external.interop),
+      network: {
+        name: "devnet",
+        genesisForkVersion: toHex(chain.config.GENESIS_FORK_VERSION),
+        genesisValidatorsRoot: toHex(chain.config.genesisValidatorsRoot),
+      },
+      outDir: clusterDir,
+      multiaddrs: ports.map((p) => [`/ip4/127.0.0.1/tcp/${p}`]),
+      kdf: opts.kdf ?? LOW_COST_KDF,
+    },
+    {random: seededRandom(opts.seed)},
+  );
+  return {
+    clusterDir,
+    chainConfig: chain.config,
+    gvr: chain.config.genesisValidatorsRoot,
+    ports,
+    beacon: null,
+    beaconUrl: external.url,
+    genesisTime: chain.genesisTime,
+    secondsPerSlot: chain.config.SECONDS_PER_SLOT,
+  };
 }
 
 /** Ports the OS reports free on 127.0.0.1 now (bound then released). */

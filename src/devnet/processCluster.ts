@@ -10,8 +10,15 @@ import type {DutyOutcome} from "../duties/outcome.js";
 import {toHex} from "../util/hex.js";
 import {type Logger, nullLogger} from "../util/logger.js";
 import type {SimulatedBeaconNode} from "./beacon/index.js";
+import type {ExternalBeaconOpts} from "./externalBeacon.js";
 import type {NodeFaultFlags} from "./faults.js";
-import {freePorts, type LocalClusterOpts, prepareDevnet} from "./localCluster.js";
+import {
+  freePorts,
+  type LocalClusterOpts,
+  type PreparedDevnet,
+  prepareDevnet,
+  prepareExternalDevnet,
+} from "./localCluster.js";
 
 const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), "../plugin/cli/index.ts");
 
@@ -20,9 +27,13 @@ export interface ProcessClusterOpts extends Omit<LocalClusterOpts, "faults" | "m
   faultFlags?: NodeFaultFlags[];
 }
 
-export interface ProcessCluster {
-  beacon: SimulatedBeaconNode;
+/** `beacon`: the simulated chain, or null when running against an external BN. */
+export interface ProcessCluster<B extends SimulatedBeaconNode | null = SimulatedBeaconNode> {
+  beacon: B;
   beaconUrl: string;
+  /** The chain's clock (the simulated chain's or the external BN's). */
+  genesisTime: number;
+  secondsPerSlot: number;
   /** Each node's monitoring URL (/metrics, /livez, /readyz). */
   monitoringUrls: string[];
   /** Duty outcomes read from the nodes' structured logs, with the node's index. */
@@ -45,7 +56,23 @@ export async function startProcessCluster(
   opts: ProcessClusterOpts,
   logger: Logger = nullLogger(),
 ): Promise<ProcessCluster> {
-  const {clusterDir, gvr, beacon, beaconUrl} = await prepareDevnet(opts, logger);
+  return startPreparedProcesses(opts, await prepareDevnet(opts, logger));
+}
+
+/** The same against an external (dev chain) BN, the cluster splitting its interop keys `external.interop`. */
+export async function startProcessClusterOnBeacon(
+  opts: ProcessClusterOpts,
+  external: ExternalBeaconOpts,
+  logger: Logger = nullLogger(),
+): Promise<ProcessCluster<null>> {
+  return startPreparedProcesses(opts, await prepareExternalDevnet(opts, external, logger));
+}
+
+async function startPreparedProcesses<B extends SimulatedBeaconNode | null>(
+  opts: ProcessClusterOpts,
+  prepared: PreparedDevnet<B>,
+): Promise<ProcessCluster<B>> {
+  const {clusterDir, gvr, beacon, beaconUrl, genesisTime, secondsPerSlot} = prepared;
   const signers: ChildProcess[] = [];
   const nodes: (ChildProcess | null)[] = Array.from({length: opts.nodes}, () => null);
   const outcomes: (DutyOutcome & {node: number})[] = [];
@@ -59,7 +86,7 @@ export async function startProcessCluster(
     process.off("exit", killAll);
     await Promise.all(nodes.map((c) => (c ? terminate(c) : undefined)));
     await Promise.all(signers.map((c) => terminate(c)));
-    await beacon.stop();
+    await beacon?.stop();
   };
   const signerPorts = await freePorts(opts.nodes);
   const monitoringPorts = await freePorts(opts.nodes);
@@ -87,7 +114,7 @@ export async function startProcessCluster(
       ...["--beacon-nodes", beaconUrl, "--remote-signer", `http://127.0.0.1:${signerPorts[i]}`],
       ...["--data-dir", path.join(opts.dir, `data${i}`, "node"), "--monitoring-port", String(monitoringPorts[i])],
       // Δ scaled to fast slots as in the in-process devnet: a dead leader costs a quarter slot.
-      ...["--devnet", "--devnet-round-duration-ms", String(Math.min(1000, opts.secondsPerSlot * 250))],
+      ...["--devnet", "--devnet-round-duration-ms", String(Math.min(1000, secondsPerSlot * 250))],
       ...faultArgs,
     ];
   };
@@ -140,6 +167,8 @@ export async function startProcessCluster(
   return {
     beacon,
     beaconUrl,
+    genesisTime,
+    secondsPerSlot,
     monitoringUrls: monitoringPorts.map((p) => `http://127.0.0.1:${p}`),
     outcomes,
     running: () => nodes.map((c) => c !== null),

@@ -69,3 +69,40 @@ export function summarize(
     verdict: allAccepted && slashable === 0 ? "pass" : "fail",
   };
 }
+
+/** The summary of a run against an external BN: only the nodes' outcomes (a real BN keeps no duty book). */
+export interface OutcomeSummary {
+  slots: {from: number; to: number};
+  /** Node outcomes (one per node, duty and validator) by type: "submitted" means the BN answered 200. */
+  duties: Record<SummaryDutyType, {submitted: number; failed: number}>;
+  latencyMs: Record<SummaryDutyType, {median: number | null; p99: number | null}>;
+  consensusRounds: Record<string, number>;
+  failuresByReason: Record<string, number>;
+  verdict: "pass" | "fail";
+}
+
+/**
+ * The end-of-run summary over slots `from..to` from the nodes' outcomes only. The verdict passes when there
+ * was at least one outcome and every outcome was submitted (none failed): with no outcome at all, the run
+ * showed nothing (e.g. the BN's genesis validators are not the cluster's).
+ */
+export function summarizeOutcomes(range: {from: number; to: number}, outcomes: DutyOutcome[]): OutcomeSummary {
+  const outs = outcomes.filter((o) => o.slot >= range.from && o.slot <= range.to);
+  const fromOutcomes = summarize(range, [], outs, 0);
+  const duties = Object.fromEntries(
+    SUMMARY_DUTY_TYPES.map((t) => {
+      const mine = outs.filter((o) => o.type === t);
+      const submitted = mine.filter((o) => o.status === "submitted").length;
+      return [t, {submitted, failed: mine.length - submitted}];
+    }),
+  ) as OutcomeSummary["duties"];
+  const failed = outs.some((o) => o.status === "failed");
+  return {
+    slots: range,
+    duties,
+    latencyMs: fromOutcomes.latencyMs,
+    consensusRounds: fromOutcomes.consensusRounds,
+    failuresByReason: fromOutcomes.failuresByReason,
+    verdict: outs.length > 0 && !failed ? "pass" : "fail",
+  };
+}

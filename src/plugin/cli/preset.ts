@@ -8,13 +8,21 @@ import {readFileSync} from "node:fs";
  */
 export async function selectPresetFromBeaconNode(argv: string[]): Promise<void> {
   if (process.env.LODESTAR_PRESET) return;
-  // The devnet's own chain uses the minimal preset: 8-slot epochs show a whole epoch in seconds.
   if (argv[0] === "devnet") {
-    process.env.LODESTAR_PRESET = "minimal";
+    // Against an external BN (`--beacon-node URL`), its preset; the devnet's own chain uses the minimal
+    // preset: 8-slot epochs show a whole epoch in seconds.
+    const external = flagValue(argv, "--beacon-node");
+    if (external === undefined) process.env.LODESTAR_PRESET = "minimal";
+    else await selectPresetOf([external]);
     return;
   }
   if (argv[0] !== "run") return;
-  for (const url of beaconNodeUrls(argv)) {
+  await selectPresetOf(beaconNodeUrls(argv));
+}
+
+/** Sets LODESTAR_PRESET to the PRESET_BASE of the first of `urls` that answers. */
+async function selectPresetOf(urls: string[]): Promise<void> {
+  for (const url of urls) {
     try {
       const res = await fetch(`${url.replace(/\/+$/, "")}/eth/v1/config/spec`, {signal: AbortSignal.timeout(5000)});
       if (!res.ok) continue;
@@ -27,6 +35,15 @@ export async function selectPresetFromBeaconNode(argv: string[]): Promise<void> 
       // Unreachable now: the node reports it properly when it starts.
     }
   }
+}
+
+/** The value of a single-valued flag (`--flag value` or `--flag=value`), or undefined. */
+export function flagValue(argv: string[], flag: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === flag && i + 1 < argv.length) return argv[i + 1];
+    if (argv[i].startsWith(`${flag}=`)) return argv[i].slice(flag.length + 1);
+  }
+  return undefined;
 }
 
 /** The `--beacon-nodes` values (space, comma or `=` separated), or those of the `--config` file. */

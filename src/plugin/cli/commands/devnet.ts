@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import {SLOTS_PER_EPOCH} from "@lodestar/params";
 import type {CommandModule} from "yargs";
+import type {SimulatedBeaconNode} from "../../../devnet/beacon/index.js";
 import {
   BYZANTINE_MODES,
   FaultSpecError,
@@ -12,22 +13,28 @@ import {
   parseFaultPlan,
 } from "../../../devnet/faultSpec.js";
 import type {ByzantineContext} from "../../../devnet/faults.js";
+import {type IndexRange, MAX_INTEROP_RANGE, parseIndexRange} from "../../../devnet/interop.js";
 import {LiveView} from "../../../devnet/liveView.js";
-import type {NodeFaultsSpec} from "../../../devnet/localCluster.js";
+import type {LocalCluster, NodeFaultsSpec} from "../../../devnet/localCluster.js";
 import {fetchNodeHealth, formatPeers, formatReadiness, type NodeHealth} from "../../../devnet/nodeHealth.js";
-import {isAccepted, summarize} from "../../../devnet/summary.js";
+import type {ProcessCluster} from "../../../devnet/processCluster.js";
+import {isAccepted, type OutcomeSummary, summarize, summarizeOutcomes} from "../../../devnet/summary.js";
 import type {DutyOutcome} from "../../../duties/outcome.js";
 import {createLogger, type LogLevel} from "../../../util/logger.js";
 import {CliError} from "../errors.js";
 
 /** Genesis delay of the multi-process devnet: 2n processes load (tsx, libp2p, blst) in parallel on 2 cores. */
 const PROCESS_GENESIS_DELAY_SEC = 20;
+const DEFAULT_VALIDATORS = 4;
+const DEFAULT_SECONDS_PER_SLOT = 2;
 
 interface DevnetArgs {
   nodes: number;
   threshold?: number;
-  validators: number;
-  "seconds-per-slot": number;
+  validators?: number;
+  "seconds-per-slot"?: number;
+  "beacon-node"?: string;
+  "interop-indexes"?: string;
   epochs: number;
   dir?: string;
   seed?: string;
@@ -49,8 +56,24 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     y
       .option("nodes", {type: "number", default: 4, describe: "Co-validators"})
       .option("threshold", {type: "number", describe: "Shares needed (default ceil(2n/3))"})
-      .option("validators", {type: "number", default: 4, describe: "Validators of the cluster"})
-      .option("seconds-per-slot", {type: "number", default: 2, describe: "Slot length of the simulated chain"})
+      .option("validators", {
+        type: "number",
+        describe: `Validators of the cluster (default ${DEFAULT_VALIDATORS}; with --beacon-node, B - A + 1)`,
+      })
+      .option("seconds-per-slot", {
+        type: "number",
+        describe: `Slot length of the simulated chain (default ${DEFAULT_SECONDS_PER_SLOT})`,
+      })
+      .option("beacon-node", {
+        type: "string",
+        describe:
+          "Run against this external dev beacon node (e.g. `lodestar dev`) instead of the simulated chain; needs --interop-indexes",
+      })
+      .option("interop-indexes", {
+        type: "string",
+        describe:
+          "A..B (with --beacon-node): the cluster splits the interop keys of the BN's genesis validators A to B (dev chains ONLY)",
+      })
       .option("epochs", {type: "number", default: 0, describe: "Stop after this many epochs (0: run until Ctrl-C)"})
       .option("dir", {
         type: "string",
@@ -91,7 +114,12 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     if (!Number.isInteger(args.nodes) || args.nodes < 1 || args.nodes > 16) {
       throw new CliError({code: "CLI_INVALID_ARGUMENT", argument: "nodes"}, "--nodes must be 1..16");
     }
-    if (!Number.isInteger(args.validators) || args.validators < 1 || args.validators > 1000) {
+    const external = externalBeaconOf(args);
+    const validators = external
+      ? external.interop.to - external.interop.from + 1
+      : (args.validators ?? DEFAULT_VALIDATORS);
+    const secondsPerSlot = args["seconds-per-slot"] ?? DEFAULT_SECONDS_PER_SLOT;
+    if (!Number.isInteger(validators) || validators < 1 || validators > 1000) {
       throw new CliError({code: "CLI_INVALID_ARGUMENT", argument: "validators"}, "--validators must be 1..1000");
     }
     if (!(args.drop >= 0 && args.drop < 1) || !(args.latency >= 0)) {
@@ -126,8 +154,8 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     );
     // Loaded here, not at the top: every other command would pay for the whole devnet.
     const {nodeFaultsOf} = await import("../../../devnet/faults.js");
-    const {startLocalCluster} = await import("../../../devnet/localCluster.js");
-    const {startProcessCluster} = await import("../../../devnet/processCluster.js");
+    const {startLocalCluster, startLocalClusterOnBeacon} = await import("../../../devnet/localCluster.js");
+    const {startProcessCluster, startProcessClusterOnBeacon} = await import("../../../devnet/processCluster.js");
     const faults: Record<number, NodeFaultsSpec> = Object.fromEntries(
       faultFlags.map((flags, i) => [i, (ctx: ByzantineContext) => nodeFaultsOf(flags, ctx) ?? {}]),
     );
@@ -136,16 +164,22 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     // With --json, stdout carries only the summary; the live lines go to stderr.
     const out = (line: string) => (args.json ? process.stderr : process.stdout).write(`${line}\n`);
     out(
-      `cohort devnet: ${args.nodes} nodes, ${args.validators} validators, ${args["seconds-per-slot"]} s slots, ${SLOTS_PER_EPOCH} slots per epoch, in ${dir}`,
+      external
+        ? `cohort devnet: ${args.nodes} nodes, interop validators ${external.interop.from}..${external.interop.to} of the beacon node ${external.url}, in ${dir}`
+        : `cohort devnet: ${args.nodes} nodes, ${validators} validators, ${secondsPerSlot} s slots, ${SLOTS_PER_EPOCH} slots per epoch, in ${dir}`,
     );
-    out("creating the cluster and starting the chain, the signers and the nodes…");
+    out(
+      external
+        ? "reading the beacon node's chain, creating the cluster and starting the signers and the nodes…"
+        : "creating the cluster and starting the chain, the signers and the nodes…",
+    );
     const inProcess = !args.processes;
     const clusterOpts = {
       dir,
       nodes: args.nodes,
       threshold: args.threshold,
-      validators: args.validators,
-      secondsPerSlot: args["seconds-per-slot"],
+      validators,
+      secondsPerSlot,
       // Separate processes need a few seconds each to load on a small machine; they start in parallel.
       genesisDelaySec: args["genesis-delay"] ?? (inProcess ? 3 : PROCESS_GENESIS_DELAY_SEC),
       seed,
@@ -160,29 +194,50 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
     const startedAt = Date.now();
-    const cluster = inProcess
-      ? await startLocalCluster({...clusterOpts, faults, monitoring: true}, logger)
-      : await startProcessCluster({...clusterOpts, faultFlags}, logger);
+    let cluster: LocalCluster<SimulatedBeaconNode | null> | ProcessCluster<SimulatedBeaconNode | null>;
+    try {
+      cluster = external
+        ? inProcess
+          ? await startLocalClusterOnBeacon({...clusterOpts, faults, monitoring: true}, external, logger)
+          : await startProcessClusterOnBeacon({...clusterOpts, faultFlags}, external, logger)
+        : inProcess
+          ? await startLocalCluster({...clusterOpts, faults, monitoring: true}, logger)
+          : await startProcessCluster({...clusterOpts, faultFlags}, logger);
+    } catch (e) {
+      if (!args.dir) rmSync(dir, {recursive: true, force: true});
+      // The external BN unreachable, or on another preset: the user's to fix, said plainly.
+      if (external) {
+        throw new CliError(
+          {code: "CLI_COMMAND_FAILED"},
+          `cannot run against the beacon node ${external.url}: ${(e as Error).message}`,
+        );
+      }
+      throw e;
+    }
     out(`nodes started in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
-    const genesisInSec = Math.round(cluster.beacon.chain.slotStartMs(0) / 1000 - Date.now() / 1000);
+    const {genesisTime} = cluster;
+    const slotMs = cluster.secondsPerSlot * 1000;
+    const currentSlot = () => Math.max(0, Math.floor((Date.now() - genesisTime * 1000) / slotMs));
+    const genesisInSec = Math.round(genesisTime - Date.now() / 1000);
     // Duties of slots that began before every node was up are not the cluster's to answer for: the run
     // (and its summary) starts at the first slot after the start.
-    const firstSlot = genesisInSec >= 0 ? 0 : cluster.beacon.chain.currentSlot() + 1;
+    const firstSlot = genesisInSec >= 0 ? 0 : currentSlot() + 1;
     out(
       genesisInSec >= 0
         ? `genesis in ${genesisInSec} s`
         : `genesis was ${-genesisInSec} s ago: counting from slot ${firstSlot}`,
     );
+    const chainName = external ? "beacon node" : "beacon chain";
     out(
       "signers" in cluster
-        ? `beacon chain ${cluster.beaconUrl}; signers ${cluster.signers.map((s) => s.url).join(" ")}`
-        : `beacon chain ${cluster.beaconUrl}; node monitoring ${cluster.monitoringUrls.join(" ")}`,
+        ? `${chainName} ${cluster.beaconUrl}; signers ${cluster.signers.map((s) => s.url).join(" ")}`
+        : `${chainName} ${cluster.beaconUrl}; node monitoring ${cluster.monitoringUrls.join(" ")}`,
     );
 
     // One line per slot, a slot after it: what the chain accepted and what the nodes reported. On a TTY
     // the lines and a per-node table are redrawn in place; otherwise they are printed one by one.
     const live = process.stdout.isTTY && !args.json ? new LiveView(process.stdout) : null;
-    const header = `cohort devnet: ${args.nodes} nodes, ${args.validators} validators, chain ${cluster.beaconUrl} (Ctrl-C to stop)`;
+    const header = `cohort devnet: ${args.nodes} nodes, ${validators} validators, ${chainName} ${cluster.beaconUrl} (Ctrl-C to stop)`;
     const slotLines: string[] = [];
     // Each node's health and peers (RTT), polled from its /readyz and /metrics.
     const health = new Map<number, NodeHealth>();
@@ -225,7 +280,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     await new Promise<void>((resolve) => {
       const tick = setInterval(() => {
         if (ticks++ % 15 === 0) pollHealth(); // every 3 s: /readyz asks the BN and the RS
-        const current = cluster.beacon.chain.currentSlot();
+        const current = currentSlot();
         for (const a of pendingActions.filter((x) => x.slot <= current)) {
           pendingActions.splice(pendingActions.indexOf(a), 1);
           note(`slot ${current}: ${a.action === "kill" ? "killing" : "restarting"} node ${a.node}`);
@@ -248,7 +303,9 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         }
         while (reported + 1 < current - 1 && reported + 1 <= lastSlot) {
           reported++;
-          const line = slotLine(reported, cluster.beacon.chain.records(), cluster.outcomes);
+          const line = cluster.beacon
+            ? slotLine(reported, cluster.beacon.chain.records(), cluster.outcomes)
+            : outcomeSlotLine(reported, cluster.outcomes);
           note(line);
           // Without the live table, the nodes' health is a line per epoch.
           if (!live && reported % SLOTS_PER_EPOCH === 0 && health.size > 0) {
@@ -270,18 +327,24 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     // A restart still loading at the end is waited for (its outcome is part of the run's story).
     await Promise.all(nodeActions.values());
     // The summary covers the slots reported above; duties still in flight at the stop are not counted.
-    const summary = summarize(
-      {from: firstSlot, to: reported},
-      cluster.beacon.chain.records(),
-      cluster.outcomes,
-      cluster.beacon.chain.stats().slashable.total,
-    );
+    const range = {from: firstSlot, to: reported};
+    const summary = cluster.beacon
+      ? summarize(range, cluster.beacon.chain.records(), cluster.outcomes, cluster.beacon.chain.stats().slashable.total)
+      : {beaconNode: cluster.beaconUrl, ...summarizeOutcomes(range, cluster.outcomes)};
     await cluster.stop();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     if (!args.dir) rmSync(dir, {recursive: true, force: true});
     if (args.json) {
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    } else if (!("slashable" in summary)) {
+      out("");
+      out(`summary (slots ${firstSlot}..${reported}), node outcomes (submitted = the BN answered 200):`);
+      for (const [type, d] of Object.entries(summary.duties)) {
+        if (d.submitted + d.failed > 0) out(`  ${type}: ${d.submitted} submitted, ${d.failed} failed`);
+      }
+      out(`failures by reason: ${formatReasons(summary)}`);
+      out(`verdict: ${summary.verdict}`);
     } else {
       const {attester, proposer, aggregator, syncMessage, syncContribution} = summary.duties;
       out("");
@@ -295,6 +358,81 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     if (summary.verdict !== "pass") process.exitCode = 1;
   },
 };
+
+function formatReasons(summary: OutcomeSummary): string {
+  const reasons = Object.entries(summary.failuresByReason);
+  return reasons.length === 0 ? "none" : reasons.map(([reason, n]) => `${reason} ${n}`).join(", ");
+}
+
+/**
+ * `--beacon-node URL --interop-indexes A..B`: the external BN and the interop validators, or null without
+ * --beacon-node. The flags that only shape the simulated chain are refused with it.
+ */
+function externalBeaconOf(args: DevnetArgs): {url: string; interop: IndexRange} | null {
+  const url = args["beacon-node"];
+  const indexes = args["interop-indexes"];
+  if (url === undefined) {
+    if (indexes !== undefined) {
+      throw new CliError(
+        {code: "CLI_INVALID_ARGUMENT", argument: "interop-indexes"},
+        "--interop-indexes needs --beacon-node (the simulated chain has its own validators; see also `cohort create-cluster --interop-indexes`)",
+      );
+    }
+    return null;
+  }
+  if (!/^https?:\/\/[^\s]+$/.test(url)) {
+    throw new CliError(
+      {code: "CLI_INVALID_ARGUMENT", argument: "beacon-node"},
+      `--beacon-node ${url}: expected an http(s) URL`,
+    );
+  }
+  if (indexes === undefined) {
+    throw new CliError(
+      {code: "CLI_INVALID_ARGUMENT", argument: "interop-indexes"},
+      "--beacon-node needs --interop-indexes A..B (the BN's genesis validators the cluster runs)",
+    );
+  }
+  const simulatedOnly = (["seconds-per-slot", "genesis-delay"] as const).filter((flag) => args[flag] !== undefined);
+  if (simulatedOnly.length > 0) {
+    throw new CliError(
+      {code: "CLI_INVALID_ARGUMENT", argument: simulatedOnly[0]},
+      `${simulatedOnly.map((f) => `--${f}`).join(" and ")} only apply to the simulated chain, not with --beacon-node (the BN's chain has its own slots and genesis)`,
+    );
+  }
+  const interop = parseIndexRange(indexes);
+  if (interop === null) {
+    throw new CliError(
+      {code: "CLI_INVALID_ARGUMENT", argument: "interop-indexes"},
+      `--interop-indexes ${indexes}: expected A..B, non-negative integers with A <= B and at most ${MAX_INTEROP_RANGE} indexes`,
+    );
+  }
+  const count = interop.to - interop.from + 1;
+  if (args.validators !== undefined && args.validators !== count) {
+    throw new CliError(
+      {code: "CLI_INVALID_ARGUMENT", argument: "validators"},
+      `--validators ${args.validators} but --interop-indexes ${indexes} names ${count} validators (leave --validators out)`,
+    );
+  }
+  return {url: url.replace(/\/+$/, ""), interop};
+}
+
+/** A slot's line from the nodes' outcomes alone (an external BN keeps no duty book). */
+function outcomeSlotLine(slot: number, outcomes: (DutyOutcome & {node: number})[]): string {
+  const parts: string[] = [];
+  for (const type of ["proposer", "attester", "aggregator", "syncMessage", "syncContribution"] as const) {
+    const mine = outcomes.filter((o) => o.slot === slot && o.type === type);
+    if (mine.length === 0) continue;
+    const submitted = mine.flatMap((o) => (o.status === "submitted" ? [o] : []));
+    const rounds = [...new Set(submitted.map((o) => o.consensusRound))].join(",");
+    const latencies = submitted.map((o) => o.latencyMs).sort((a, b) => a - b);
+    const median = latencies.length > 0 ? `${latencies[Math.floor(latencies.length / 2)]} ms` : "-";
+    const failed = mine.flatMap((o) => (o.status === "failed" ? [`node ${o.node}: ${o.reason}`] : []));
+    parts.push(
+      `${type} ${submitted.length}/${mine.length} node outcomes submitted (round ${rounds || "-"}, median ${median} trigger→submitted)${failed.length ? ` failures: ${failed.join("; ")}` : ""}`,
+    );
+  }
+  return `slot ${String(slot).padStart(4)}  ${parts.join(" | ") || "no duty"}`;
+}
 
 function slotLine(
   slot: number,
