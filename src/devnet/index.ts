@@ -29,12 +29,15 @@ export {
   type SlashableEvent,
   ValidatorSet,
 } from "./beacon/index.js";
+export {type ExternalBeaconOpts, type ExternalChain, prepareExternalBeacon} from "./externalBeacon.js";
 export {
   freePorts,
   type LocalCluster,
   type LocalClusterOpts,
   type PreparedDevnet,
   prepareDevnet,
+  prepareExternalDevnet,
   startLocalCluster,
+  startLocalClusterOnBeacon,
 } from "./localCluster.js";
-export {type DevnetSummary, isAccepted, summarize} from "./summary.js";
+export {type DevnetSummary, isAccepted, type OutcomeSummary, summarize, summarizeOutcomes} from "./summary.js";
