@@ -30,6 +30,7 @@ export {
   ValidatorSet,
 } from "./beacon/index.js";
 export {type ExternalBeaconOpts, type ExternalChain, prepareExternalBeacon} from "./externalBeacon.js";
+export {type IndexRange, parseIndexRange} from "./interop.js";
 export {
   freePorts,
   type LocalCluster,

@@ -204,6 +204,8 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
           ? await startLocalCluster({...clusterOpts, faults, monitoring: true}, logger)
           : await startProcessCluster({...clusterOpts, faultFlags}, logger);
     } catch (e) {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
       if (!args.dir) rmSync(dir, {recursive: true, force: true});
       // The external BN unreachable, or on another preset: the user's to fix, said plainly.
       if (external) {
@@ -341,7 +343,10 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       out("");
       out(`summary (slots ${firstSlot}..${reported}), node outcomes (submitted = the BN answered 200):`);
       for (const [type, d] of Object.entries(summary.duties)) {
-        if (d.submitted + d.failed > 0) out(`  ${type}: ${d.submitted} submitted, ${d.failed} failed`);
+        const median = summary.latencyMs[type as keyof typeof summary.latencyMs].median;
+        if (d.submitted + d.failed > 0) {
+          out(`  ${type}: ${d.submitted} submitted, ${d.failed} failed, median ${median ?? "-"} ms trigger→submitted`);
+        }
       }
       out(`failures by reason: ${formatReasons(summary)}`);
       out(`verdict: ${summary.verdict}`);
