@@ -13,7 +13,7 @@ import {
   parseFaultPlan,
 } from "../../../devnet/faultSpec.js";
 import type {ByzantineContext} from "../../../devnet/faults.js";
-import {type IndexRange, MAX_INTEROP_RANGE, parseIndexRange} from "../../../devnet/interop.js";
+import type {IndexRange} from "../../../devnet/interop.js";
 import {LiveView} from "../../../devnet/liveView.js";
 import type {LocalCluster, NodeFaultsSpec} from "../../../devnet/localCluster.js";
 import {fetchNodeHealth, formatPeers, formatReadiness, type NodeHealth} from "../../../devnet/nodeHealth.js";
@@ -114,7 +114,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     if (!Number.isInteger(args.nodes) || args.nodes < 1 || args.nodes > 16) {
       throw new CliError({code: "CLI_INVALID_ARGUMENT", argument: "nodes"}, "--nodes must be 1..16");
     }
-    const external = externalBeaconOf(args);
+    const external = await externalBeaconOf(args);
     const validators = external
       ? external.interop.to - external.interop.from + 1
       : (args.validators ?? DEFAULT_VALIDATORS);
@@ -373,7 +373,7 @@ function formatReasons(summary: OutcomeSummary): string {
  * `--beacon-node URL --interop-indexes A..B`: the external BN and the interop validators, or null without
  * --beacon-node. The flags that only shape the simulated chain are refused with it.
  */
-function externalBeaconOf(args: DevnetArgs): {url: string; interop: IndexRange} | null {
+async function externalBeaconOf(args: DevnetArgs): Promise<{url: string; interop: IndexRange} | null> {
   const url = args["beacon-node"];
   const indexes = args["interop-indexes"];
   if (url === undefined) {
@@ -404,6 +404,8 @@ function externalBeaconOf(args: DevnetArgs): {url: string; interop: IndexRange} 
       `${simulatedOnly.map((f) => `--${f}`).join(" and ")} only apply to the simulated chain, not with --beacon-node (the BN's chain has its own slots and genesis)`,
     );
   }
+  // Loaded here: interop.js loads blst and @lodestar/types, which other commands need not pay for.
+  const {parseIndexRange, MAX_INTEROP_RANGE} = await import("../../../devnet/interop.js");
   const interop = parseIndexRange(indexes);
   if (interop === null) {
     throw new CliError(
