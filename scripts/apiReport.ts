@@ -30,6 +30,8 @@ for (const [entry, target] of Object.entries(pkg.exports)) {
   const config = ExtractorConfig.prepare({
     configObject: {
       projectFolder: root,
+      // LF like every other file of the repository (api-extractor writes CRLF by default).
+      newlineKind: "lf",
       mainEntryPointFilePath: path.join(root, target.types),
       compiler: {
         overrideTsconfig: {
