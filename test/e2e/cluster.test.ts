@@ -74,7 +74,7 @@ describe(`duties end to end: 4 cohort nodes, 4 signers, the simulated chain (${A
     return cluster;
   }
 
-  it("performs every attestation and proposal of 2 epochs, all accepted, nothing slashable", async () => {
+  it("performs every duty of 2 epochs (attestations, proposals, aggregations, sync committee), all accepted, nothing slashable", async () => {
     const c = await start("e2e-happy", {monitoring: true});
     await runEpochs(c, EPOCHS);
     // Every node's monitoring: ready, alive, and its metrics count what it did.
@@ -93,6 +93,22 @@ describe(`duties end to end: 4 cohort nodes, 4 signers, the simulated chain (${A
     expect(duties.proposer.expected).to.equal(EPOCHS * SLOTS_PER_EPOCH - 1); // slot 0 is the genesis block
     // Attestations, proposals, aggregations, sync committee messages and contributions.
     expectAllAccepted(duties);
+    const records = c.beacon.chain.records().filter((r) => r.slot < EPOCHS * SLOTS_PER_EPOCH);
+    // Aggregation: 4 validators attest once per epoch; in committees of one, each is its committee's
+    // aggregator. Epoch 1's selection proofs were made during epoch 0: subscribed before the slot.
+    const aggregations = records.filter((r) => r.type === "aggregator");
+    expect(aggregations.filter((r) => r.expected)).to.have.length(4 * EPOCHS);
+    for (const r of aggregations.filter((x) => x.slot >= SLOTS_PER_EPOCH)) {
+      const sub = c.beacon.chain.committeeSubscription(r.slot, r.validatorIndex);
+      expect(sub?.isAggregator, `subscription of validator ${r.validatorIndex} at slot ${r.slot}`).to.equal(true);
+      expect(sub?.atMs).to.be.below(c.beacon.chain.slotStartMs(r.slot));
+    }
+    // Sync committee: every slot all 4 validators sit in it (4 messages, 4 (aggregator, subcommittee) roles),
+    // and the chain's blocks carried the messages in their sync aggregates.
+    expect(duties.syncMessage.expected).to.equal(EPOCHS * SLOTS_PER_EPOCH * 4);
+    expect(duties.syncContribution.expected).to.equal(EPOCHS * SLOTS_PER_EPOCH * 4);
+    expect(records.filter((r) => r.type === "syncMessage" && r.inclusionSlot !== null)).to.not.be.empty;
+    expect(c.beacon.chain.stats().rejectionsByCode).to.deep.equal({});
     expect(c.beacon.chain.stats().slashable.total).to.equal(0);
     expect(c.outcomes.filter((o) => o.status === "failed")).to.deep.equal([]);
   });
