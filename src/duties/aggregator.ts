@@ -14,6 +14,7 @@ import {decodeAggregatorValue, encodeAggregatorValue} from "./aggregatorValue.js
 import type {DutyModules} from "./attester.js";
 import type {AttesterValueEntry} from "./attesterValue.js";
 import type {Clock} from "./clock.js";
+import {exchangeAndSubmit} from "./exchangeAndSubmit.js";
 import {type DutyFailureReason, failureReason} from "./outcome.js";
 import type {AttesterDuty} from "./scheduler.js";
 import {isAggregator} from "./selection.js";
@@ -191,27 +192,15 @@ export class AggregationDuties {
         }
       }),
     );
-    const own = signed.filter((s) => s !== null);
-    try {
-      m.shares.publish(
-        ref,
-        own.map((s) => s.share),
-        deadlineMs,
-      );
-    } catch (e) {
-      for (const {share} of own) fail(share.validator, failureReason(e, "combine_expired"), (e as Error).message);
-      return;
-    }
-    await Promise.all(
-      own.map(async ({message, share}) => {
-        let signature: Uint8Array;
-        try {
-          signature = await m.shares.awaitCombined(ref, share.validator, deadlineMs);
-        } catch (e) {
-          return fail(share.validator, failureReason(e, "combine_expired"), (e as Error).message);
-        }
-        try {
-          await m.beaconNode.publishAggregateAndProofs([{message, signature}]);
+    await exchangeAndSubmit(
+      m.shares,
+      ref,
+      signed.filter((s) => s !== null),
+      deadlineMs,
+      {
+        fail,
+        submit: ({message}, signature) => m.beaconNode.publishAggregateAndProofs([{message, signature}]),
+        submitted: ({share}) =>
           m.onOutcome({
             status: "submitted",
             type: "aggregator",
@@ -219,11 +208,8 @@ export class AggregationDuties {
             validator: share.validator,
             latencyMs: m.slotClock.clock.now() - triggerMs,
             consensusRound: decided.round,
-          });
-        } catch (e) {
-          fail(share.validator, "bn_rejected", (e as Error).message);
-        }
-      }),
+          }),
+      },
     );
   }
 

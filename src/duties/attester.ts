@@ -9,6 +9,7 @@ import {toHex} from "../util/hex.js";
 import type {Logger} from "../util/logger.js";
 import {type AttesterValueEntry, decodeAttesterValue, encodeAttesterValue} from "./attesterValue.js";
 import type {SlotClock} from "./clock.js";
+import {exchangeAndSubmit} from "./exchangeAndSubmit.js";
 import {type DutyOutcome, failureReason} from "./outcome.js";
 import type {AttesterDuty} from "./scheduler.js";
 import type {ShareExchange} from "./shareExchange.js";
@@ -139,29 +140,16 @@ export async function runAttesterDuty(slot: number, duties: AttesterDuty[], m: A
       }
     }),
   );
-  const own = signed.filter((s) => s !== null);
-  try {
-    m.shares.publish(
-      ref,
-      own.map((s) => s.share),
-      deadlineMs,
-    );
-  } catch (e) {
-    for (const {share} of own) fail(share.validator, failureReason(e, "combine_expired"), (e as Error).message);
-    return;
-  }
-
-  await Promise.all(
-    own.map(async ({duty, share}) => {
-      let signature: Uint8Array;
-      try {
-        signature = await m.shares.awaitCombined(ref, share.validator, deadlineMs);
-      } catch (e) {
-        fail(share.validator, failureReason(e, "combine_expired"), (e as Error).message);
-        return;
-      }
-      try {
-        await m.beaconNode.submitAttestations([toSubmission(duty, dataOf(duty), signature, postElectra)]);
+  await exchangeAndSubmit(
+    m.shares,
+    ref,
+    signed.filter((s) => s !== null),
+    deadlineMs,
+    {
+      fail,
+      submit: ({duty}, signature) =>
+        m.beaconNode.submitAttestations([toSubmission(duty, dataOf(duty), signature, postElectra)]),
+      submitted: ({share}) =>
         m.onOutcome({
           status: "submitted",
           type: "attester",
@@ -169,11 +157,8 @@ export async function runAttesterDuty(slot: number, duties: AttesterDuty[], m: A
           validator: share.validator,
           latencyMs: m.slotClock.clock.now() - triggerMs,
           consensusRound: decided.round,
-        });
-      } catch (e) {
-        fail(share.validator, "bn_rejected", (e as Error).message);
-      }
-    }),
+        }),
+    },
   );
 }
 

@@ -3,6 +3,7 @@ import type {altair} from "@lodestar/types";
 import {type SignableMessage, signingRootOnNetwork} from "../eth/signing.js";
 import {toHex} from "../util/hex.js";
 import type {DutyModules} from "./attester.js";
+import {exchangeAndSubmit} from "./exchangeAndSubmit.js";
 import {type DutyFailureReason, failureReason} from "./outcome.js";
 
 /** QBFT duty type of sync committee messages (wire constant of src/consensus). */
@@ -79,30 +80,18 @@ export async function runSyncMessageDuty(
       }
     }),
   );
-  const own = signed.filter((s) => s !== null);
-  try {
-    m.shares.publish(
-      ref,
-      own.map((s) => s.share),
-      deadlineMs,
-    );
-  } catch (e) {
-    for (const {share} of own) fail(share.validator, failureReason(e, "combine_expired"), (e as Error).message);
-    return {root: beaconBlockRoot, round: decided.round};
-  }
-
-  await Promise.all(
-    own.map(async ({duty, share}) => {
-      let signature: Uint8Array;
-      try {
-        signature = await m.shares.awaitCombined(ref, share.validator, deadlineMs);
-      } catch (e) {
-        return fail(share.validator, failureReason(e, "combine_expired"), (e as Error).message);
-      }
-      try {
-        await m.beaconNode.submitSyncCommitteeMessages([
+  await exchangeAndSubmit(
+    m.shares,
+    ref,
+    signed.filter((s) => s !== null),
+    deadlineMs,
+    {
+      fail,
+      submit: ({duty}, signature) =>
+        m.beaconNode.submitSyncCommitteeMessages([
           {slot, beaconBlockRoot, validatorIndex: duty.validatorIndex, signature},
-        ]);
+        ]),
+      submitted: ({share}) =>
         m.onOutcome({
           status: "submitted",
           type: "syncMessage",
@@ -110,11 +99,8 @@ export async function runSyncMessageDuty(
           validator: share.validator,
           latencyMs: m.slotClock.clock.now() - triggerMs,
           consensusRound: decided.round,
-        });
-      } catch (e) {
-        fail(share.validator, "bn_rejected", (e as Error).message);
-      }
-    }),
+        }),
+    },
   );
   return {root: beaconBlockRoot, round: decided.round};
 }
