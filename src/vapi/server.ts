@@ -1,9 +1,9 @@
-import {parse as parseQueryString} from "node:querystring";
 import {getClient, routes} from "@lodestar/api";
-import {addSszContentTypeParser, createFastifyRoute} from "@lodestar/api/server";
+import {createFastifyRoute} from "@lodestar/api/server";
 import type {BeaconConfig} from "@lodestar/config";
-import fastify, {type FastifyError, type FastifyInstance} from "fastify";
+import type {FastifyError, FastifyInstance} from "fastify";
 import type {Clock} from "../duties/clock.js";
+import {createBeaconApiFastify} from "../eth/beaconApiFastify.js";
 import {type Logger, nullLogger} from "../util/logger.js";
 import type {DecidedBlocks} from "./decidedBlocks.js";
 import {VapiError} from "./errors.js";
@@ -55,14 +55,7 @@ export class ValidatorApiServer {
   async start(): Promise<string> {
     if (this.server) throw new Error("the validator API server is already started");
     const {config} = this.modules;
-    const server = fastify({
-      logger: false,
-      ajv: {customOptions: {coerceTypes: "array"}},
-      routerOptions: {querystringParser: parseQuery},
-      forceCloseConnections: true,
-      bodyLimit: 20 * 1024 * 1024,
-    });
-    addSszContentTypeParser(server);
+    const server = createBeaconApiFastify();
     server.setErrorHandler((err: FastifyError, req, reply) => {
       const status = httpStatus(err);
       if (status >= 500) this.logger.warn("validator API request failed", {url: req.url, status, reason: err.message});
@@ -111,16 +104,6 @@ export class ValidatorApiServer {
     this.server = null;
     await server?.close();
   }
-}
-
-/** Query strings as Lodestar reads them: repeated keys and comma-separated values both make arrays. */
-function parseQuery(str: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(parseQueryString(str))) {
-    const values = (Array.isArray(value) ? value : [value ?? ""]).flatMap((v) => v.split(","));
-    out[key] = values.length === 1 ? values[0] : values;
-  }
-  return out;
 }
 
 function httpStatus(err: Error): number {

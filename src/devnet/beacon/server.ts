@@ -1,9 +1,8 @@
-import {parse as parseQueryString} from "node:querystring";
 import {allNamespaces, routes} from "@lodestar/api";
 import {type BeaconApiMethods, registerRoutes} from "@lodestar/api/beacon/server";
-import {addSszContentTypeParser} from "@lodestar/api/server";
 import type {ChainConfig} from "@lodestar/config";
-import fastify, {type FastifyError, type FastifyInstance} from "fastify";
+import type {FastifyError, FastifyInstance} from "fastify";
+import {createBeaconApiFastify} from "../../eth/beaconApiFastify.js";
 import {type Logger, nullLogger} from "../../util/logger.js";
 import {SimulatedChain} from "./chain.js";
 import {type ChainClock, systemClock} from "./clock.js";
@@ -65,15 +64,7 @@ export class SimulatedBeaconNode {
   /** Starts listening and the slot ticker; returns the base URL. */
   async start(): Promise<string> {
     if (this.server !== null) throw new Error("the simulated beacon node is already started");
-    const server = fastify({
-      logger: false,
-      ajv: {customOptions: {coerceTypes: "array"}},
-      routerOptions: {querystringParser: parseQuery},
-      // SSE streams never end by themselves: close them with the server.
-      forceCloseConnections: true,
-      bodyLimit: 20 * 1024 * 1024,
-    });
-    addSszContentTypeParser(server);
+    const server = createBeaconApiFastify();
     server.setErrorHandler((err: FastifyError, _req, res) => {
       const status = httpStatus(err);
       if (status >= 500 && status !== 501) this.logger.error("request failed", {}, err);
@@ -135,16 +126,6 @@ export class SimulatedBeaconNode {
       this.scheduleTick();
     }, delay);
   }
-}
-
-/** Query strings as Lodestar's BN reads them: repeated keys and comma-separated values both make arrays. */
-function parseQuery(str: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(parseQueryString(str))) {
-    const values = (Array.isArray(value) ? value : [value ?? ""]).flatMap((v) => v.split(","));
-    out[key] = values.length === 1 ? values[0] : values;
-  }
-  return out;
 }
 
 function httpStatus(err: FastifyError | Error): number {
