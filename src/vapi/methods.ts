@@ -18,10 +18,15 @@ import type {DutyRef, OwnShare} from "../duties/shareExchange.js";
 import {blockToSignable, type SignableMessage, signingRootOnNetwork} from "../eth/signing.js";
 import {bytesEqual, fromHex, toHex} from "../util/hex.js";
 import type {Logger} from "../util/logger.js";
+import {type AggregationIntercepts, aggregationIntercepts} from "./aggregationRoutes.js";
+import {createInterceptContext} from "./context.js";
 import type {DecidedBlocks} from "./decidedBlocks.js";
+import type {DecidedSyncRoots} from "./decidedSyncRoots.js";
 import {VapiError} from "./errors.js";
 import type {ShareKeyMap} from "./keyMap.js";
 import type {VapiMetrics} from "./metrics.js";
+import {type RegistrationIntercepts, registrationIntercepts} from "./registrations.js";
+import {type SyncBeaconIntercepts, type SyncValidatorIntercepts, syncIntercepts} from "./syncRoutes.js";
 import {isValidPartialSignature, type PendingSignature, type ValidatorClientSigner} from "./vcSigner.js";
 
 export interface InterceptModules {
@@ -36,6 +41,10 @@ export interface InterceptModules {
   clock: Clock;
   /** The node's share exchange, where the cluster's selection proofs are combined (absent: selections proxied). */
   shares?: CombinedShares;
+  /** The roots the node's sync message consensus decided (the head root a sync committee VC signs). */
+  syncRoots: DecidedSyncRoots;
+  /** Unix seconds of the chain's genesis. */
+  genesisTime(): Promise<number>;
   logger: Logger;
   metrics?: VapiMetrics;
 }
@@ -43,13 +52,11 @@ export interface InterceptModules {
 /** The validator-namespace routes cohort answers itself. */
 export type ValidatorIntercepts = Pick<
   ApplicationMethods<routes.validator.Endpoints>,
-  | "getAttesterDuties"
-  | "getProposerDuties"
-  | "getSyncCommitteeDuties"
-  | "produceAttestationData"
-  | "produceBlockV3"
-  | "submitBeaconCommitteeSelections"
->;
+  "getAttesterDuties" | "getProposerDuties" | "produceAttestationData" | "produceBlockV3"
+> &
+  AggregationIntercepts &
+  SyncValidatorIntercepts &
+  RegistrationIntercepts;
 
 /** Where this node's shares go and the cluster's combined signatures come from (the node's ShareExchange). */
 export interface CombinedShares {
@@ -67,16 +74,17 @@ export type BeaconIntercepts = Pick<
   | "publishBlockV2"
   | "publishBlindedBlockV2"
   | "submitPoolVoluntaryExit"
->;
+> &
+  SyncBeaconIntercepts;
 
 /**
  * The Beacon API as the validator client sees it in validator-API mode: its keys are this node's key
  * shares; its data is what the cluster decided; its signatures are partial and go to the pipeline.
  */
 export function createIntercepts(m: InterceptModules): {validator: ValidatorIntercepts; beacon: BeaconIntercepts} {
-  /** Share key of each validator index seen in the BN's answers (narrows whose partial signature a submission is). */
-  const shareByIndex = new Map<number, string>();
-  const noteIndex = (index: number, shareKey: Uint8Array) => shareByIndex.set(index, toHex(shareKey));
+  const ctx = createInterceptContext(m);
+  const {noteIndex, accept} = ctx;
+  const sync = syncIntercepts(ctx, {syncRoots: m.syncRoots, genesisTime: m.genesisTime});
 
   const toShare = (pubkey: Uint8Array) => m.keys.toShareKey(pubkey);
   const toValidatorId = (id: string | number): string | number =>
@@ -85,29 +93,6 @@ export function createIntercepts(m: InterceptModules): {validator: ValidatorInte
     const pubkey = toShare(v.validator.pubkey);
     if (m.keys.validatorOf(toHex(pubkey))) noteIndex(v.index, pubkey);
     return {...v, validator: {...v.validator, pubkey}};
-  };
-
-  /** Feeds a partial signature to the pending request it answers; a typed 400 otherwise. */
-  const accept = (
-    type: SignableMessage["type"],
-    slot: number,
-    candidates: PendingSignature[],
-    anyForSlot: boolean,
-    signature: Uint8Array,
-  ): void => {
-    // The VC sent a signature it already sent (a retry): it was taken then.
-    if (candidates.length === 0 && m.signer.wasTaken(signature)) return;
-    if (candidates.length === 0) {
-      m.metrics?.partialSignatures.inc({type, result: "not_decided"});
-      throw new VapiError(
-        {code: "VAPI_NOT_DECIDED", type, slot},
-        anyForSlot
-          ? `the ${type} for slot ${slot} signs data other than the value the cluster decided`
-          : `no ${type} of slot ${slot} awaits a partial signature (not decided here, or already signed)`,
-      );
-    }
-    const match = candidates.find((c) => isValidPartialSignature(c, signature)) ?? candidates[0];
-    m.signer.provide(match, signature);
   };
 
   /** The share key whose RANDAO reveal was taken, by slot: a VC asking again for the block skips to it. */
@@ -152,50 +137,10 @@ export function createIntercepts(m: InterceptModules): {validator: ValidatorInte
     );
   };
 
-  /** One partial selection proof: handed to the pipeline's AGGREGATION_SLOT request, then the cluster's combined proof. */
-  const combineSelection = async (
-    shares: CombinedShares,
-    sel: routes.validator.BeaconCommitteeSelection,
-  ): Promise<routes.validator.BeaconCommitteeSelection> => {
-    const share = shareByIndex.get(sel.validatorIndex);
-    const isForSlot = (p: PendingSignature) =>
-      p.msg.type === "AGGREGATION_SLOT" &&
-      p.msg.data.slot === sel.slot &&
-      (share === undefined || p.shareKeyHex === share);
-    let request: PendingSignature;
-    try {
-      request = await m.signer.awaitRequest(
-        (p) => isForSlot(p) && isValidPartialSignature(p, sel.selectionProof),
-        m.waitMs,
-        {type: "AGGREGATION_SLOT", slot: sel.slot},
-      );
-    } catch (e) {
-      if (m.signer.pending(isForSlot).length > 0) {
-        m.metrics?.partialSignatures.inc({type: "AGGREGATION_SLOT", result: "invalid"});
-        throw new VapiError(
-          {code: "VAPI_INVALID_SIGNATURE", sharePubkey: share ?? "", type: "AGGREGATION_SLOT"},
-          `the selection proof of validator ${sel.validatorIndex} for slot ${sel.slot} does not verify against its key share`,
-        );
-      }
-      throw e;
-    }
-    m.signer.provide(request, sel.selectionProof);
-    const validatorKey = m.keys.validatorOf(request.shareKeyHex) as string;
-    const selectionProof = await shares.awaitCombined(
-      {slot: sel.slot, dutyType: DutyType.prepareAggregator},
-      validatorKey,
-      m.clock.now() + 2 * m.waitMs,
-    );
-    return {validatorIndex: sel.validatorIndex, slot: sel.slot, selectionProof};
-  };
-
   const validator: ValidatorIntercepts = {
-    // Lodestar's --distributed flow: partial selection proofs in, the cluster's combined proofs out.
-    async submitBeaconCommitteeSelections({selections}) {
-      const {shares} = m;
-      if (!shares) throw new ApiError(501, "selection proofs are not combined by this node");
-      return {data: await Promise.all(selections.map((sel) => combineSelection(shares, sel)))};
-    },
+    ...aggregationIntercepts(ctx),
+    ...sync.validator,
+    ...registrationIntercepts(ctx),
 
     async getAttesterDuties({epoch, indices}) {
       const res = await m.api.validator.getAttesterDuties({epoch, indices});
@@ -209,11 +154,6 @@ export function createIntercepts(m: InterceptModules): {validator: ValidatorInte
 
     async getProposerDuties({epoch}) {
       const res = await m.api.validator.getProposerDuties({epoch});
-      return {data: res.value().map((d) => ({...d, pubkey: toShare(d.pubkey)})), meta: res.meta()};
-    },
-
-    async getSyncCommitteeDuties({epoch, indices}) {
-      const res = await m.api.validator.getSyncCommitteeDuties({epoch, indices});
       return {data: res.value().map((d) => ({...d, pubkey: toShare(d.pubkey)})), meta: res.meta()};
     },
 
@@ -292,28 +232,18 @@ export function createIntercepts(m: InterceptModules): {validator: ValidatorInte
     // Partial attestation signatures: each must sign the decided data and verify against a key share
     // awaiting it. Valid ones are taken even when others in the batch fail (the batch then answers 400).
     async submitPoolAttestationsV2({signedAttestations}) {
-      const failures: {index: number; message: string}[] = [];
-      signedAttestations.forEach((att: SingleAttestation, index) => {
-        try {
-          const root = ssz.phase0.AttestationData.hashTreeRoot(att.data);
-          const forSlot = m.signer.pending((p) => p.msg.type === "ATTESTATION" && p.msg.data.slot === att.data.slot);
-          const share = "attesterIndex" in att ? shareByIndex.get(att.attesterIndex) : undefined;
-          const candidates = forSlot.filter(
-            (p) =>
-              p.msg.type === "ATTESTATION" &&
-              bytesEqual(ssz.phase0.AttestationData.hashTreeRoot(p.msg.data), root) &&
-              (share === undefined || p.shareKeyHex === share),
-          );
-          accept("ATTESTATION", att.data.slot, candidates, forSlot.length > 0, att.signature);
-        } catch (e) {
-          if (!(e instanceof VapiError)) throw e;
-          m.logger.warn("validator client attestation refused", {index, ...e.getMetadata()});
-          failures.push({index, message: e.message});
-        }
+      ctx.eachPartial(signedAttestations, "attestation", (att: SingleAttestation) => {
+        const root = ssz.phase0.AttestationData.hashTreeRoot(att.data);
+        const forSlot = m.signer.pending((p) => p.msg.type === "ATTESTATION" && p.msg.data.slot === att.data.slot);
+        const share = "attesterIndex" in att ? ctx.shareOfIndex(att.attesterIndex) : undefined;
+        const candidates = forSlot.filter(
+          (p) =>
+            p.msg.type === "ATTESTATION" &&
+            bytesEqual(ssz.phase0.AttestationData.hashTreeRoot(p.msg.data), root) &&
+            (share === undefined || p.shareKeyHex === share),
+        );
+        accept("ATTESTATION", att.data.slot, candidates, forSlot.length > 0, att.signature);
       });
-      if (failures.length > 0) {
-        throw new ApiError(400, failures.map((f) => `attestation ${f.index}: ${f.message}`).join("; "));
-      }
     },
 
     // A partial exit signature: verified, exchanged and combined; the combined exit goes to the BN once t
@@ -322,7 +252,7 @@ export function createIntercepts(m: InterceptModules): {validator: ValidatorInte
       const {shares} = m;
       if (!shares) throw new ApiError(501, "voluntary exits are not combined by this node");
       const {message, signature} = signedVoluntaryExit;
-      let shareKeyHex = shareByIndex.get(message.validatorIndex);
+      let shareKeyHex = ctx.shareOfIndex(message.validatorIndex);
       if (!shareKeyHex) {
         const v = (
           await m.api.beacon.getStateValidator({stateId: "head", validatorId: message.validatorIndex})
@@ -367,6 +297,7 @@ export function createIntercepts(m: InterceptModules): {validator: ValidatorInte
         );
     },
 
+    ...sync.beacon,
     publishBlockV2: ({signedBlockContents}) => publishFull(signedBlockContents),
     publishBlindedBlockV2: ({signedBlindedBlock}) => publishBlinded(signedBlindedBlock),
   };

@@ -6,7 +6,7 @@ export function createVapiMetrics(register: Registry) {
   return {
     partialSignatures: new Counter<"type" | "result">({
       name: "cohort_vapi_partial_signatures_total",
-      help: "Partial signatures handed in by the validator client, by message type and result (accepted, invalid, not_decided, timeout)",
+      help: "Partial signatures handed in by the validator client, by message type and result (accepted, invalid, not_decided, timeout, share_key)",
       labelNames: ["type", "result"],
       registers: [register],
     }),

@@ -6,6 +6,7 @@ import type {Decider} from "../duties/attester.js";
 import type {Clock} from "../duties/clock.js";
 import {type Logger, nullLogger} from "../util/logger.js";
 import {DecidedBlocks} from "./decidedBlocks.js";
+import {DecidedSyncRoots} from "./decidedSyncRoots.js";
 import {ShareKeyMap} from "./keyMap.js";
 import type {CombinedShares} from "./methods.js";
 import {createVapiMetrics, type VapiMetrics} from "./metrics.js";
@@ -37,6 +38,7 @@ export class ValidatorApiMode {
   readonly keys: ShareKeyMap;
   readonly signer: ValidatorClientSigner;
   readonly blocks: DecidedBlocks;
+  readonly syncRoots: DecidedSyncRoots;
   private server: ValidatorApiServer | null = null;
   private readonly logger: Logger;
   private readonly metrics: VapiMetrics;
@@ -52,6 +54,7 @@ export class ValidatorApiMode {
     const slotMs = modules.config.SECONDS_PER_SLOT * 1000;
     this.keys = new ShareKeyMap(opts.lock, opts.operatorIndex);
     this.blocks = new DecidedBlocks(modules.config);
+    this.syncRoots = new DecidedSyncRoots(modules.clock);
     this.signer = new ValidatorClientSigner(
       // A proposal is worthless a third of a slot after its slot; attestations count for an epoch, and
       // selection proofs are asked for up to an epoch before their slot.
@@ -68,9 +71,9 @@ export class ValidatorApiMode {
     return this.keys.shareKeysByValidator();
   }
 
-  /** The node's consensus, with decided blocks kept for the VC's block requests. */
+  /** The node's consensus, with decided blocks and sync committee roots kept for the VC's requests. */
   observe(consensus: Decider): Decider {
-    return this.blocks.observe(consensus);
+    return this.syncRoots.observe(this.blocks.observe(consensus));
   }
 
   /** Starts the VC's Beacon API (selection proofs combine through `shares`); returns its base URL. */
@@ -89,6 +92,7 @@ export class ValidatorApiMode {
         signer: this.signer,
         keys: this.keys,
         blocks: this.blocks,
+        syncRoots: this.syncRoots,
         clock: modules.clock,
         shares,
         logger: this.logger,
@@ -100,6 +104,7 @@ export class ValidatorApiMode {
 
   async stop(): Promise<void> {
     this.signer.stop();
+    this.syncRoots.stop();
     await this.server?.stop();
   }
 }

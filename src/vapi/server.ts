@@ -6,6 +6,7 @@ import type {Clock} from "../duties/clock.js";
 import {createBeaconApiFastify} from "../eth/beaconApiFastify.js";
 import {type Logger, nullLogger} from "../util/logger.js";
 import type {DecidedBlocks} from "./decidedBlocks.js";
+import type {DecidedSyncRoots} from "./decidedSyncRoots.js";
 import {VapiError} from "./errors.js";
 import type {ShareKeyMap} from "./keyMap.js";
 import {type CombinedShares, createIntercepts} from "./methods.js";
@@ -28,6 +29,7 @@ export interface ValidatorApiServerModules {
   signer: ValidatorClientSigner;
   keys: ShareKeyMap;
   blocks: DecidedBlocks;
+  syncRoots: DecidedSyncRoots;
   clock: Clock;
   /** The node's share exchange (combined selection proofs). */
   shares?: CombinedShares;
@@ -62,12 +64,22 @@ export class ValidatorApiServer {
       void reply.status(status).send({code: status, message: err.message});
     });
     const api = getClient({urls: this.opts.beaconNodeUrls}, {config});
+    let genesis: Promise<number> | null = null;
+    const genesisTime = () => {
+      genesis ??= api.beacon.getGenesis().then((res) => res.value().genesisTime);
+      genesis.catch(() => {
+        genesis = null;
+      });
+      return genesis;
+    };
     const intercepts = createIntercepts({
       config,
       api,
       signer: this.modules.signer,
       keys: this.modules.keys,
       blocks: this.modules.blocks,
+      syncRoots: this.modules.syncRoots,
+      genesisTime,
       waitMs: this.opts.waitMs,
       clock: this.modules.clock,
       shares: this.modules.shares,

@@ -14,6 +14,7 @@ import type {DutyRef, OwnShare} from "../../../src/duties/shareExchange.js";
 import {blockToSignable, type SignableMessage, signingRootOnNetwork} from "../../../src/eth/signing.js";
 import {fromHex, toHex} from "../../../src/util/hex.js";
 import {DecidedBlocks} from "../../../src/vapi/decidedBlocks.js";
+import {DecidedSyncRoots} from "../../../src/vapi/decidedSyncRoots.js";
 import {ShareKeyMap} from "../../../src/vapi/keyMap.js";
 import type {CombinedShares} from "../../../src/vapi/methods.js";
 import {createVapiMetrics} from "../../../src/vapi/metrics.js";
@@ -53,6 +54,7 @@ for (const format of ["json", "ssz"] as const) {
     let server: ValidatorApiServer;
     let signer: ValidatorClientSigner;
     let blocks: DecidedBlocks;
+    let syncRoots: DecidedSyncRoots;
     let vc: ApiClient;
     let bn: ApiClient;
     let register: Registry;
@@ -82,9 +84,19 @@ for (const format of ["json", "ssz"] as const) {
       const metrics = createVapiMetrics(register);
       signer = new ValidatorClientSigner({requestTimeoutMs: () => 10_000}, {config, clock: systemClock, metrics});
       blocks = new DecidedBlocks(config);
+      syncRoots = new DecidedSyncRoots(systemClock);
       server = new ValidatorApiServer(
         {port: 0, beaconNodeUrls: [beaconUrl], waitMs: WAIT_MS},
-        {config, signer, keys: new ShareKeyMap(lock, 0), blocks, clock: systemClock, shares: combined, metrics},
+        {
+          config,
+          signer,
+          keys: new ShareKeyMap(lock, 0),
+          blocks,
+          syncRoots,
+          clock: systemClock,
+          shares: combined,
+          metrics,
+        },
       );
       const url = await server.start();
       bn = getClient({baseUrl: beaconUrl}, {config});
@@ -92,6 +104,7 @@ for (const format of ["json", "ssz"] as const) {
     });
     after(async () => {
       signer.stop();
+      syncRoots.stop();
       await server.stop();
       await beacon.stop();
     });

@@ -1,0 +1,116 @@
+import type {routes} from "@lodestar/api";
+import {ApiError, type ApplicationMethods} from "@lodestar/api/server";
+import {isForkPostElectra} from "@lodestar/params";
+import {type Attestation, type electra, type SignedAggregateAndProof, ssz} from "@lodestar/types";
+import {DutyType} from "../consensus/types.js";
+import {type SignableMessage, signingRootOnNetwork} from "../eth/signing.js";
+import {bytesEqual} from "../util/hex.js";
+import type {InterceptContext} from "./context.js";
+import type {CombinedShares} from "./methods.js";
+import type {PendingSignature} from "./vcSigner.js";
+
+export type AggregationIntercepts = Pick<
+  ApplicationMethods<routes.validator.Endpoints>,
+  "submitBeaconCommitteeSelections" | "getAggregatedAttestationV2" | "publishAggregateAndProofsV2"
+>;
+
+type AggregateRequest = PendingSignature & {
+  msg: Extract<SignableMessage, {type: "AGGREGATE_AND_PROOF" | "AGGREGATE_AND_PROOF_V2"}>;
+};
+
+function isAggregateRequest(p: PendingSignature): p is AggregateRequest {
+  return p.msg.type === "AGGREGATE_AND_PROOF" || p.msg.type === "AGGREGATE_AND_PROOF_V2";
+}
+
+function aggregateOf(p: AggregateRequest): Attestation {
+  return p.msg.type === "AGGREGATE_AND_PROOF_V2" ? p.msg.data.aggregateAndProof.aggregate : p.msg.data.aggregate;
+}
+
+/**
+ * Attestation aggregation the way `--distributed` VCs do it: partial selection proofs in, the cluster's
+ * combined proofs out (at the start of the slot); at 2/3 of the slot the aggregate the cluster decided for
+ * the committee; then the partial AggregateAndProof signature, which must sign exactly that decided message.
+ */
+export function aggregationIntercepts(ctx: InterceptContext): AggregationIntercepts {
+  const {m} = ctx;
+
+  const combineSelection = async (
+    shares: CombinedShares,
+    sel: routes.validator.BeaconCommitteeSelection,
+  ): Promise<routes.validator.BeaconCommitteeSelection> => {
+    const share = ctx.shareOfIndex(sel.validatorIndex);
+    const request = await ctx.takeAwaited(
+      "AGGREGATION_SLOT",
+      sel.slot,
+      (p) =>
+        p.msg.type === "AGGREGATION_SLOT" &&
+        p.msg.data.slot === sel.slot &&
+        (share === undefined || p.shareKeyHex === share),
+      sel.selectionProof,
+      `the selection proof of validator ${sel.validatorIndex} for slot ${sel.slot}`,
+    );
+    const validatorKey = m.keys.validatorOf(request.shareKeyHex) as string;
+    const selectionProof = await shares.awaitCombined(
+      {slot: sel.slot, dutyType: DutyType.prepareAggregator},
+      validatorKey,
+      m.clock.now() + 2 * m.waitMs,
+    );
+    return {validatorIndex: sel.validatorIndex, slot: sel.slot, selectionProof};
+  };
+
+  return {
+    async submitBeaconCommitteeSelections({selections}) {
+      const {shares} = m;
+      if (!shares) throw new ApiError(501, "selection proofs are not combined by this node");
+      return {data: await Promise.all(selections.map((sel) => combineSelection(shares, sel)))};
+    },
+
+    // The aggregate the cluster decided (its aggregator duty's consensus at 2/3 of the slot), once the
+    // pipeline asks for the AggregateAndProof signature over it.
+    async getAggregatedAttestationV2({attestationDataRoot, slot, committeeIndex}) {
+      const postElectra = isForkPostElectra(m.config.getForkName(slot));
+      const request = await m.signer.awaitRequest(
+        (p) => {
+          if (!isAggregateRequest(p)) return false;
+          const aggregate = aggregateOf(p);
+          if (aggregate.data.slot !== slot) return false;
+          if (!bytesEqual(ssz.phase0.AttestationData.hashTreeRoot(aggregate.data), attestationDataRoot)) return false;
+          return postElectra
+            ? (aggregate as electra.Attestation).committeeBits.get(committeeIndex)
+            : aggregate.data.index === committeeIndex;
+        },
+        2 * m.waitMs,
+        {type: "AGGREGATE_AND_PROOF_V2", slot},
+      );
+      return {data: aggregateOf(request as AggregateRequest), meta: {version: m.config.getForkName(slot)}};
+    },
+
+    // Partial AggregateAndProof signatures: each over the decided aggregate with the combined selection
+    // proof, verified against the aggregator's key share.
+    async publishAggregateAndProofsV2({signedAggregateAndProofs}) {
+      ctx.eachPartial(signedAggregateAndProofs, "aggregate and proof", (signed: SignedAggregateAndProof) => {
+        const {message} = signed;
+        const slot = message.aggregate.data.slot;
+        const fork = m.config.getForkName(slot);
+        const msg: SignableMessage = isForkPostElectra(fork)
+          ? {type: "AGGREGATE_AND_PROOF_V2", data: {version: fork, aggregateAndProof: message}}
+          : {type: "AGGREGATE_AND_PROOF", data: message};
+        const signingRoot = signingRootOnNetwork(m.config, msg);
+        const share = ctx.shareOfIndex(message.aggregatorIndex);
+        const forSlot = m.signer.pending(
+          (p) =>
+            isAggregateRequest(p) &&
+            aggregateOf(p).data.slot === slot &&
+            (share === undefined || p.shareKeyHex === share),
+        );
+        ctx.accept(
+          msg.type,
+          slot,
+          forSlot.filter((p) => bytesEqual(p.signingRoot, signingRoot)),
+          forSlot.length > 0,
+          signed.signature,
+        );
+      });
+    },
+  };
+}

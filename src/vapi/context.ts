@@ -1,0 +1,107 @@
+import {ApiError} from "@lodestar/api/server";
+import type {SignableMessage} from "../eth/signing.js";
+import {toHex} from "../util/hex.js";
+import {VapiError} from "./errors.js";
+import type {InterceptModules} from "./methods.js";
+import {isValidPartialSignature, type PendingSignature} from "./vcSigner.js";
+
+/** What every group of intercepted routes shares: the modules, the index → share map, partial-signature intake. */
+export interface InterceptContext {
+  m: InterceptModules;
+  /** Notes the share key of a validator index seen in the BN's answers (narrows whose partial a submission is). */
+  noteIndex(index: number, shareKey: Uint8Array): void;
+  /** This node's share key (0x-hex) of a cluster validator index, once seen. */
+  shareOfIndex(index: number): string | undefined;
+  /**
+   * Feeds a partial signature to the pending request it answers (one of `candidates`: the requests over the
+   * same signing root); VAPI_NOT_DECIDED when none (`anyForSlot`: the VC signed other data than decided),
+   * VAPI_INVALID_SIGNATURE when it does not verify. A repeated, already taken signature is no error.
+   */
+  accept(
+    type: SignableMessage["type"],
+    slot: number,
+    candidates: PendingSignature[],
+    anyForSlot: boolean,
+    signature: Uint8Array,
+  ): void;
+  /**
+   * Waits (up to `waitMs`) for the pipeline's request `isFor` accepts that `signature` verifies for, and
+   * hands the signature to it. VAPI_INVALID_SIGNATURE when such requests wait but none verifies it.
+   */
+  takeAwaited(
+    type: SignableMessage["type"],
+    slot: number,
+    isFor: (p: PendingSignature) => boolean,
+    signature: Uint8Array,
+    describe: string,
+    waitMs?: number,
+  ): Promise<PendingSignature>;
+  /**
+   * Runs `take` on every item of a batch of partial signatures: valid ones are taken even when others fail;
+   * any failure answers 400 listing them (by index), as the Beacon API does for batches.
+   */
+  eachPartial<T>(items: readonly T[], what: string, take: (item: T) => void): void;
+}
+
+export function createInterceptContext(m: InterceptModules): InterceptContext {
+  const shareByIndex = new Map<number, string>();
+  return {
+    m,
+    noteIndex: (index, shareKey) => shareByIndex.set(index, toHex(shareKey)),
+    shareOfIndex: (index) => shareByIndex.get(index),
+
+    accept(type, slot, candidates, anyForSlot, signature) {
+      // The VC sent a signature it already sent (a retry): it was taken then.
+      if (candidates.length === 0 && m.signer.wasTaken(signature)) return;
+      if (candidates.length === 0) {
+        m.metrics?.partialSignatures.inc({type, result: "not_decided"});
+        throw new VapiError(
+          {code: "VAPI_NOT_DECIDED", type, slot},
+          anyForSlot
+            ? `the ${type} for slot ${slot} signs data other than the value the cluster decided`
+            : `no ${type} of slot ${slot} awaits a partial signature (not decided here, or already signed)`,
+        );
+      }
+      const match = candidates.find((c) => isValidPartialSignature(c, signature)) ?? candidates[0];
+      m.signer.provide(match, signature);
+    },
+
+    async takeAwaited(type, slot, isFor, signature, describe, waitMs = m.waitMs) {
+      let request: PendingSignature;
+      try {
+        request = await m.signer.awaitRequest((p) => isFor(p) && isValidPartialSignature(p, signature), waitMs, {
+          type,
+          slot,
+        });
+      } catch (e) {
+        const waiting = m.signer.pending(isFor);
+        if (waiting.length > 0) {
+          m.metrics?.partialSignatures.inc({type, result: "invalid"});
+          throw new VapiError(
+            {code: "VAPI_INVALID_SIGNATURE", sharePubkey: waiting[0].shareKeyHex, type},
+            `${describe} does not verify against this node's key share`,
+          );
+        }
+        throw e;
+      }
+      m.signer.provide(request, signature);
+      return request;
+    },
+
+    eachPartial(items, what, take) {
+      const failures: {index: number; message: string}[] = [];
+      items.forEach((item, index) => {
+        try {
+          take(item);
+        } catch (e) {
+          if (!(e instanceof VapiError)) throw e;
+          m.logger.warn(`validator client ${what} refused`, {index, ...e.getMetadata()});
+          failures.push({index, message: e.message});
+        }
+      });
+      if (failures.length > 0) {
+        throw new ApiError(400, failures.map((f) => `${what} ${f.index}: ${f.message}`).join("; "));
+      }
+    },
+  };
+}
