@@ -67,6 +67,18 @@ export function createInterceptContext(m: InterceptModules): InterceptContext {
     },
 
     async takeAwaited(type, slot, isFor, signature, describe, waitMs = m.waitMs) {
+      const invalid = (sharePubkey: string) => {
+        m.metrics?.partialSignatures.inc({type, result: "invalid"});
+        return new VapiError(
+          {code: "VAPI_INVALID_SIGNATURE", sharePubkey, type},
+          `${describe} does not verify against this node's key share`,
+        );
+      };
+      // Requests for it wait already and none takes this signature: refused at once.
+      const waiting = m.signer.pending(isFor);
+      if (waiting.length > 0 && !waiting.some((p) => isValidPartialSignature(p, signature))) {
+        throw invalid(waiting[0].shareKeyHex);
+      }
       let request: PendingSignature;
       try {
         request = await m.signer.awaitRequest((p) => isFor(p) && isValidPartialSignature(p, signature), waitMs, {
@@ -74,14 +86,8 @@ export function createInterceptContext(m: InterceptModules): InterceptContext {
           slot,
         });
       } catch (e) {
-        const waiting = m.signer.pending(isFor);
-        if (waiting.length > 0) {
-          m.metrics?.partialSignatures.inc({type, result: "invalid"});
-          throw new VapiError(
-            {code: "VAPI_INVALID_SIGNATURE", sharePubkey: waiting[0].shareKeyHex, type},
-            `${describe} does not verify against this node's key share`,
-          );
-        }
+        const late = m.signer.pending(isFor);
+        if (late.length > 0) throw invalid(late[0].shareKeyHex);
         throw e;
       }
       m.signer.provide(request, signature);

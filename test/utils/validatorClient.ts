@@ -2,9 +2,11 @@ import {SecretKey} from "@chainsafe/blst";
 import {type ApiClient, getClient, type routes} from "@lodestar/api";
 import type {BeaconConfig} from "@lodestar/config";
 import {ForkSeq, SLOTS_PER_EPOCH} from "@lodestar/params";
-import type {BeaconBlock, BlockContents, SignedBlockContents} from "@lodestar/types";
+import {type BeaconBlock, type BlockContents, type SignedBlockContents, ssz} from "@lodestar/types";
+import {isAggregator} from "../../src/duties/selection.js";
+import {isSyncCommitteeAggregator, subcommitteesOf} from "../../src/duties/syncCommitteeSelection.js";
 import {blockToSignable, type SignableMessage, signingRootOnNetwork} from "../../src/eth/signing.js";
-import {toHex} from "../../src/util/hex.js";
+import {fromHex, toHex} from "../../src/util/hex.js";
 
 type BlobsOf = {kzgProofs: Uint8Array[]; blobs: Uint8Array[]};
 
@@ -12,7 +14,22 @@ type BlobsOf = {kzgProofs: Uint8Array[]; blobs: Uint8Array[]};
 export type Misbehaviour = "bad-signature" | "other-data";
 
 export interface SubmissionRecord {
-  kind: "attestation" | "block" | "block-production" | "attestation-data";
+  kind:
+    | "attestation"
+    | "block"
+    | "block-production"
+    | "attestation-data"
+    | "selections"
+    | "aggregate-data"
+    | "aggregate"
+    | "sync-selections"
+    | "head-root"
+    | "sync-message"
+    | "contribution-data"
+    | "contribution"
+    | "registration"
+    | "prepare-proposer"
+    | "liveness";
   slot: number;
   status: number;
   /** A deliberately wrong submission (misbehaviour), expected to be refused. */
@@ -22,8 +39,8 @@ export interface SubmissionRecord {
 export interface TestValidatorClientOpts {
   url: string;
   config: BeaconConfig;
-  /** This operator's key shares (public key share hex and secret). */
-  shares: {publicKeyShare: string; secret: Uint8Array}[];
+  /** This operator's key shares (public key share hex and secret) and their validators' public keys. */
+  shares: {publicKeyShare: string; secret: Uint8Array; validator: string}[];
   misbehave?: Misbehaviour;
 }
 
@@ -31,7 +48,12 @@ export interface TestValidatorClientOpts {
  * A validator client as `lodestar validator --distributed` behaves towards its "beacon node" (cohort in
  * validator-API mode), built on @lodestar/api's client: it knows only its key shares, finds their indices,
  * fetches duties, asks for data at the usual times, signs with the share (blst) and sends the partial
- * signatures back. It leaves out aggregation (no selections) and sync committees.
+ * signatures back. Lodestar's --distributed flow: at the start of a slot, partial selection proofs
+ * (beacon committee and sync committee) exchanged for the combined ones, which say whether it aggregates;
+ * at 1/3 attestation data and the head root for sync committee messages; at 2/3 the aggregates and
+ * contributions of its aggregators. At every epoch start it registers with the builder (a fixed timestamp,
+ * the genesis time, and the validator's key: the same message on every operator, so the partials combine),
+ * prepares its proposers and asks its validators' liveness (both proxied to the BN).
  */
 export class TestValidatorClient {
   readonly records: SubmissionRecord[] = [];
@@ -40,6 +62,17 @@ export class TestValidatorClient {
   private readonly indexByShare = new Map<string, number>();
   private readonly attesterDuties = new Map<number, routes.validator.AttesterDuty[]>();
   private readonly proposerDuties = new Map<number, routes.validator.ProposerDuty[]>();
+  private readonly syncDuties = new Map<number, routes.validator.SyncDuty[]>();
+  private readonly validatorByShare = new Map<string, string>();
+  /** Attestation data root each duty attested to, by "slot:validatorIndex" (its aggregate's data). */
+  private readonly attested = new Map<string, Uint8Array>();
+  /** Combined beacon committee selection proofs of aggregators, by "slot:validatorIndex". */
+  private readonly aggregatorProofs = new Map<string, Uint8Array>();
+  /** Combined sync selection proofs of sync aggregators, by slot. */
+  private readonly syncAggregators = new Map<number, routes.validator.SyncCommitteeSelection[]>();
+  /** The block root each slot's sync messages signed. */
+  private readonly syncRoots = new Map<number, Uint8Array>();
+  private genesisTime = 0;
   private timer: NodeJS.Timeout | null = null;
   private genesisMs = 0;
   private stopped = false;
@@ -47,13 +80,17 @@ export class TestValidatorClient {
 
   constructor(private readonly opts: TestValidatorClientOpts) {
     this.api = getClient({baseUrl: opts.url, globalInit: {timeoutMs: 30_000}}, {config: opts.config});
-    for (const s of opts.shares) this.secretByShare.set(s.publicKeyShare.toLowerCase(), SecretKey.fromBytes(s.secret));
+    for (const s of opts.shares) {
+      this.secretByShare.set(s.publicKeyShare.toLowerCase(), SecretKey.fromBytes(s.secret));
+      this.validatorByShare.set(s.publicKeyShare.toLowerCase(), s.validator.toLowerCase());
+    }
   }
 
   async start(): Promise<void> {
     // Both proxied to the BN (genesis) and intercepted (validators by share key).
     const genesis = (await this.api.beacon.getGenesis()).value();
     this.genesisMs = genesis.genesisTime * 1000;
+    this.genesisTime = genesis.genesisTime;
     const validators = (
       await this.api.beacon.postStateValidators({stateId: "head", validatorIds: [...this.secretByShare.keys()]})
     ).value();
@@ -72,24 +109,46 @@ export class TestValidatorClient {
     return this.opts.config.SECONDS_PER_SLOT * 1000;
   }
 
-  /** Wakes at every slot start (proposals) and a third into it (attestations), each exactly once. */
+  /** Wakes at every slot start, a third and two thirds into it, each exactly once. */
   private schedule(): void {
     const now = Date.now();
     const slot = Math.max(0, Math.floor((now - this.genesisMs) / this.slotMs()) + 1);
     this.scheduleAt(slot, "start");
   }
 
-  private scheduleAt(slot: number, phase: "start" | "third"): void {
+  private scheduleAt(slot: number, phase: "start" | "third" | "twoThirds"): void {
     if (this.stopped) return;
-    const at = this.genesisMs + slot * this.slotMs() + (phase === "third" ? this.slotMs() / 3 : 0);
+    const fraction = {start: 0, third: 1 / 3, twoThirds: 2 / 3}[phase];
+    const at = this.genesisMs + slot * this.slotMs() + fraction * this.slotMs();
     this.timer = setTimeout(
       () => {
-        this.track(phase === "start" ? this.onSlotStart(slot) : this.onAttest(slot));
-        if (phase === "start") this.scheduleAt(slot, "third");
-        else this.scheduleAt(slot + 1, "start");
+        if (phase === "start") {
+          this.track(this.onSlotStart(slot));
+          this.scheduleAt(slot, "third");
+        } else if (phase === "third") {
+          this.track(this.onAttest(slot));
+          this.step(this.syncMessages, slot, this.onSyncMessage(slot));
+          this.scheduleAt(slot, "twoThirds");
+        } else {
+          this.track(this.onAggregate(slot));
+          this.track(this.onContribute(slot));
+          this.scheduleAt(slot + 1, "start");
+        }
       },
       Math.max(0, at - Date.now()),
     );
+  }
+
+  /** The slot's selection and sync message steps: the 2/3 steps that need their results wait for them. */
+  private readonly selections = new Map<number, Promise<void>>();
+  private readonly syncSelections = new Map<number, Promise<void>>();
+  private readonly syncMessages = new Map<number, Promise<void>>();
+
+  private step(steps: Map<number, Promise<void>>, slot: number, p: Promise<void>): void {
+    const settled = p.catch(() => {});
+    steps.set(slot, settled);
+    for (const s of steps.keys()) if (s < slot - SLOTS_PER_EPOCH) steps.delete(s);
+    this.track(p);
   }
 
   private track(p: Promise<unknown>): void {
@@ -107,6 +166,7 @@ export class TestValidatorClient {
       epoch,
       proposers.filter((d) => this.secretByShare.has(toHex(d.pubkey))),
     );
+    this.syncDuties.set(epoch, (await this.api.validator.getSyncCommitteeDuties({epoch, indices})).value());
   }
 
   private sign(shareKey: Uint8Array, msg: SignableMessage): Uint8Array {
@@ -122,6 +182,9 @@ export class TestValidatorClient {
     const epoch = Math.floor(slot / SLOTS_PER_EPOCH);
     await this.dutiesOf(epoch);
     void this.dutiesOf(epoch + 1).catch(() => {});
+    if (slot % SLOTS_PER_EPOCH === 0) this.track(this.onEpochStart(epoch));
+    this.step(this.selections, slot, this.selectAggregators(slot));
+    this.step(this.syncSelections, slot, this.selectSyncAggregators(slot));
     for (const duty of this.proposerDuties.get(epoch)?.filter((d) => d.slot === slot) ?? []) {
       await this.propose(slot, duty.pubkey);
     }
@@ -180,6 +243,7 @@ export class TestValidatorClient {
     this.record("attestation-data", slot, res.status);
     if (!res.ok) return;
     const data = res.value();
+    this.attested.set(`${slot}:${duty.validatorIndex}`, ssz.phase0.AttestationData.hashTreeRoot(data));
     const submit = async (d: typeof data, signature: Uint8Array, deliberate: boolean) => {
       const sent = await this.api.beacon.submitPoolAttestationsV2({
         signedAttestations: [
@@ -195,5 +259,230 @@ export class TestValidatorClient {
       await submit(other, this.sign(duty.pubkey, {type: "ATTESTATION", data: other}), true);
     }
     await submit(data, this.sign(duty.pubkey, {type: "ATTESTATION", data}), false);
+  }
+
+  /**
+   * Sends the right partial signature of `msg`; a misbehaving VC first sends a signature that does not
+   * verify, or one over other data (`other`, when the message has other data to sign), recorded as deliberate.
+   */
+  private async sendPartial(
+    kind: SubmissionRecord["kind"],
+    slot: number,
+    shareKey: Uint8Array,
+    msg: SignableMessage,
+    send: (signature: Uint8Array) => Promise<number>,
+    other?: {msg: SignableMessage; send: (signature: Uint8Array) => Promise<number>},
+  ): Promise<void> {
+    if (this.opts.misbehave === "bad-signature") {
+      const bad = this.sign(shareKey, {type: "RANDAO_REVEAL", data: {epoch: slot}});
+      this.record(kind, slot, await send(bad), true);
+    } else if (this.opts.misbehave === "other-data" && other) {
+      this.record(kind, slot, await other.send(this.sign(shareKey, other.msg)), true);
+    }
+    this.record(kind, slot, await send(this.sign(shareKey, msg)));
+  }
+
+  private shareOfIndex(validatorIndex: number): Uint8Array | undefined {
+    for (const [share, index] of this.indexByShare) if (index === validatorIndex) return fromHex(share, 48);
+    return undefined;
+  }
+
+  /** Epoch start: builder registrations (partials, combined by the cluster), proposer preparation, liveness. */
+  private async onEpochStart(epoch: number): Promise<void> {
+    const feeRecipient = new Uint8Array(20).fill(0xfe);
+    for (const [share, validator] of this.validatorByShare) {
+      const message = {feeRecipient, gasLimit: 30_000_000, timestamp: this.genesisTime, pubkey: fromHex(validator, 48)};
+      const msg: SignableMessage = {type: "VALIDATOR_REGISTRATION", data: message};
+      // No decided value to differ from: only a signature that does not verify is refused.
+      const send = async (signature: Uint8Array) =>
+        (await this.api.validator.registerValidator({registrations: [{message, signature}]})).status;
+      await this.sendPartial("registration", epoch * SLOTS_PER_EPOCH, fromHex(share, 48), msg, send);
+    }
+    const indices = [...this.indexByShare.values()];
+    const prepared = await this.api.validator.prepareBeaconProposer({
+      proposers: indices.map((validatorIndex) => ({validatorIndex, feeRecipient: toHex(feeRecipient)})),
+    });
+    this.record("prepare-proposer", epoch * SLOTS_PER_EPOCH, prepared.status);
+    if (epoch > 0) {
+      const live = await this.api.validator.getLiveness({epoch: epoch - 1, indices});
+      this.record("liveness", epoch * SLOTS_PER_EPOCH, live.status);
+      if (live.ok) this.liveness.set(epoch - 1, live.value());
+    }
+  }
+
+  /** Sends this operator's partial voluntary exit of `validatorIndex`; returns the HTTP status. */
+  async voluntaryExit(validatorIndex: number, epoch: number): Promise<number> {
+    const shareKey = this.shareOfIndex(validatorIndex);
+    if (!shareKey) throw new Error(`validator ${validatorIndex} is not one of this VC's`);
+    const message = {epoch, validatorIndex};
+    const signature = this.sign(shareKey, {type: "VOLUNTARY_EXIT", data: message});
+    return (await this.api.beacon.submitPoolVoluntaryExit({signedVoluntaryExit: {message, signature}})).status;
+  }
+
+  /** Liveness answers by epoch (asked at the next epoch's start). */
+  readonly liveness = new Map<number, routes.validator.LivenessResponseData[]>();
+
+  /** Slot start: partial beacon committee selection proofs in, combined out; keeps the aggregators'. */
+  private async selectAggregators(slot: number): Promise<void> {
+    const duties = this.attesterDuties.get(Math.floor(slot / SLOTS_PER_EPOCH))?.filter((d) => d.slot === slot) ?? [];
+    if (duties.length === 0) return;
+    const msg: SignableMessage = {type: "AGGREGATION_SLOT", data: {slot}};
+    const selections = duties.map((d) => ({
+      validatorIndex: d.validatorIndex,
+      slot,
+      selectionProof: this.sign(d.pubkey, msg),
+    }));
+    if (this.opts.misbehave === "bad-signature") {
+      const bad = selections.map((s) => ({
+        ...s,
+        selectionProof: this.sign(duties[0].pubkey, {type: "RANDAO_REVEAL", data: {epoch: slot}}),
+      }));
+      const res = await this.api.validator.submitBeaconCommitteeSelections({selections: bad});
+      this.record("selections", slot, res.status, true);
+    }
+    const res = await this.api.validator.submitBeaconCommitteeSelections({selections});
+    this.record("selections", slot, res.status);
+    if (!res.ok) return;
+    for (const sel of res.value()) {
+      const duty = duties.find((d) => d.validatorIndex === sel.validatorIndex);
+      if (duty && isAggregator(duty.committeeLength, sel.selectionProof)) {
+        this.aggregatorProofs.set(`${slot}:${sel.validatorIndex}`, sel.selectionProof);
+      }
+    }
+  }
+
+  /** Slot start: partial sync selection proofs (one per subcommittee of each member) in, combined out. */
+  private async selectSyncAggregators(slot: number): Promise<void> {
+    const duties = this.syncDuties.get(Math.floor(slot / SLOTS_PER_EPOCH)) ?? [];
+    const selections = duties.flatMap((d) =>
+      [...subcommitteesOf(d.validatorSyncCommitteeIndices).keys()].map((subcommitteeIndex) => ({
+        validatorIndex: d.validatorIndex,
+        slot,
+        subcommitteeIndex,
+        selectionProof: this.sign(d.pubkey, {type: "SYNC_COMMITTEE_SELECTION_PROOF", data: {slot, subcommitteeIndex}}),
+      })),
+    );
+    if (selections.length === 0) return;
+    const res = await this.api.validator.submitSyncCommitteeSelections({selections});
+    this.record("sync-selections", slot, res.status);
+    if (!res.ok) return;
+    this.syncAggregators.set(
+      slot,
+      res.value().filter((sel) => isSyncCommitteeAggregator(sel.selectionProof)),
+    );
+  }
+
+  /** 1/3: the head root to sign (the cluster's decided one), one partial message per sync committee member. */
+  private async onSyncMessage(slot: number): Promise<void> {
+    const duties = this.syncDuties.get(Math.floor(slot / SLOTS_PER_EPOCH)) ?? [];
+    if (duties.length === 0) return;
+    const head = await this.api.beacon.getBlockRoot({blockId: "head"});
+    this.record("head-root", slot, head.status);
+    if (!head.ok) return;
+    const beaconBlockRoot = head.value().root;
+    this.syncRoots.set(slot, beaconBlockRoot);
+    const otherRoot = new Uint8Array(32).fill(3);
+    await Promise.all(
+      duties.map((d) => {
+        const send = async (signature: Uint8Array, root = beaconBlockRoot) =>
+          (
+            await this.api.beacon.submitPoolSyncCommitteeSignatures({
+              signatures: [{slot, beaconBlockRoot: root, validatorIndex: d.validatorIndex, signature}],
+            })
+          ).status;
+        return this.sendPartial(
+          "sync-message",
+          slot,
+          d.pubkey,
+          {type: "SYNC_COMMITTEE_MESSAGE", data: {slot, beaconBlockRoot}},
+          send,
+          {
+            msg: {type: "SYNC_COMMITTEE_MESSAGE", data: {slot, beaconBlockRoot: otherRoot}},
+            send: (sig) => send(sig, otherRoot),
+          },
+        );
+      }),
+    );
+  }
+
+  /** 2/3: the decided aggregate of each aggregator's committee, and its partial AggregateAndProof signature. */
+  private async onAggregate(slot: number): Promise<void> {
+    const {config} = this.opts;
+    await this.selections.get(slot);
+    const duties = this.attesterDuties.get(Math.floor(slot / SLOTS_PER_EPOCH))?.filter((d) => d.slot === slot) ?? [];
+    await Promise.all(
+      duties.map(async (duty) => {
+        const key = `${slot}:${duty.validatorIndex}`;
+        const selectionProof = this.aggregatorProofs.get(key);
+        const attestationDataRoot = this.attested.get(key);
+        if (!selectionProof || !attestationDataRoot) return;
+        const res = await this.api.validator.getAggregatedAttestationV2({
+          slot,
+          attestationDataRoot,
+          committeeIndex: duty.committeeIndex,
+        });
+        this.record("aggregate-data", slot, res.status);
+        if (!res.ok) return;
+        const aggregate = res.value();
+        const message = {aggregatorIndex: duty.validatorIndex, aggregate, selectionProof};
+        const version = config.getForkName(slot);
+        const send = async (signature: Uint8Array, m = message) =>
+          (
+            await this.api.validator.publishAggregateAndProofsV2({
+              signedAggregateAndProofs: [{message: m, signature}] as never,
+            })
+          ).status;
+        const other = {...message, aggregate: {...aggregate, signature: new Uint8Array(96).fill(0)}};
+        await this.sendPartial(
+          "aggregate",
+          slot,
+          duty.pubkey,
+          {type: "AGGREGATE_AND_PROOF_V2", data: {version, aggregateAndProof: message}},
+          send,
+          {
+            msg: {type: "AGGREGATE_AND_PROOF_V2", data: {version, aggregateAndProof: other}},
+            send: (sig) => send(sig, other),
+          },
+        );
+      }),
+    );
+  }
+
+  /** 2/3: the decided contribution of each aggregated subcommittee, and its partial ContributionAndProof signature. */
+  private async onContribute(slot: number): Promise<void> {
+    await Promise.all([this.syncSelections.get(slot), this.syncMessages.get(slot)]);
+    const beaconBlockRoot = this.syncRoots.get(slot);
+    const selections = this.syncAggregators.get(slot) ?? [];
+    if (!beaconBlockRoot) return;
+    await Promise.all(
+      selections.map(async (sel) => {
+        const shareKey = this.shareOfIndex(sel.validatorIndex);
+        if (!shareKey) return;
+        const res = await this.api.validator.produceSyncCommitteeContribution({
+          slot,
+          subcommitteeIndex: sel.subcommitteeIndex,
+          beaconBlockRoot,
+        });
+        this.record("contribution-data", slot, res.status);
+        if (!res.ok) return;
+        const message = {
+          aggregatorIndex: sel.validatorIndex,
+          contribution: res.value(),
+          selectionProof: sel.selectionProof,
+        };
+        const send = async (signature: Uint8Array, m = message) =>
+          (await this.api.validator.publishContributionAndProofs({contributionAndProofs: [{message: m, signature}]}))
+            .status;
+        const other = {...message, contribution: {...message.contribution, signature: new Uint8Array(96).fill(0)}};
+        await this.sendPartial(
+          "contribution",
+          slot,
+          shareKey,
+          {type: "SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF", data: message},
+          send,
+          {msg: {type: "SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF", data: other}, send: (sig) => send(sig, other)},
+        );
+      }),
+    );
   }
 }

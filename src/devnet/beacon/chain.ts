@@ -23,6 +23,7 @@ import {AttestationPool} from "./pool.js";
 import {DutyBook as Book, type DutyBook, type DutyRecord} from "./records.js";
 import {SigningRoots, verifySignature} from "./signing.js";
 import {SlashingWatch} from "./slashingWatch.js";
+import {SimOperations} from "./operations.js";
 import {SimSyncCommittee, type SyncCommitteeAssignment} from "./syncCommittee.js";
 import {ValidatorSet} from "./validators.js";
 import {checkAttestation, checkBlock, checkBlockBody} from "./verify.js";
@@ -87,6 +88,8 @@ export class SimulatedChain {
   private readonly pool = new AttestationPool();
   readonly tree: BlockTree;
   readonly sync: SimSyncCommittee;
+  /** Builder registrations and voluntary exits, verified and kept. */
+  readonly operations: SimOperations;
   private startedSlot = -1;
   private updating = false;
   private readonly justifiedByEpoch = new Map<number, phase0.Checkpoint>();
@@ -123,6 +126,7 @@ export class SimulatedChain {
     this.tree = new BlockTree(genesisBlock(this.validators.genesisValidatorsRoot, opts.genesisTime));
     const seed = new TextEncoder().encode(opts.seed ?? "cohort-devnet");
     this.sync = new SimSyncCommittee(seed, this.validators, this.config, this.book);
+    this.operations = new SimOperations(this.config, this.validators);
   }
 
   // --- time ---------------------------------------------------------------------------------------

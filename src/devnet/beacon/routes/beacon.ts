@@ -156,6 +156,9 @@ export function beaconMethods(chain: SimulatedChain): ApplicationMethods<Endpoin
       });
       if (failures.length > 0) throw new IndexedApiError("error processing attestations", failures);
     },
+    async submitPoolVoluntaryExit({signedVoluntaryExit}) {
+      chain.operations.submitVoluntaryExit(signedVoluntaryExit);
+    },
     async submitPoolSyncCommitteeSignatures({signatures}) {
       const failures: {index: number; message: string}[] = [];
       signatures.forEach((msg, index) => {

@@ -1,6 +1,6 @@
 import {routes} from "@lodestar/api";
 import type {ApplicationMethods} from "@lodestar/api/server";
-import {ForkName} from "@lodestar/params";
+import {ForkName, SLOTS_PER_EPOCH} from "@lodestar/params";
 import {type electra, ProducedBlockSource} from "@lodestar/types";
 import {fromHex, isHex, toHex} from "../../../util/hex.js";
 import type {SimulatedChain} from "../chain.js";
@@ -86,6 +86,28 @@ export function validatorMethods(chain: SimulatedChain): ApplicationMethods<Endp
         }
       });
       if (failures.length > 0) throw new IndexedApiError("error processing contribution and proofs", failures);
+    },
+    async registerValidator({registrations}) {
+      const failures: {index: number; message: string}[] = [];
+      registrations.forEach((signed, index) => {
+        try {
+          chain.operations.registerValidator(signed);
+        } catch (e) {
+          if (!(e instanceof SimChainError)) throw e;
+          failures.push({index, message: e.message});
+        }
+      });
+      if (failures.length > 0) throw new IndexedApiError("error processing validator registrations", failures);
+    },
+    // Live: the chain accepted a duty of the validator in the epoch (an attestation, a block, ...).
+    async getLiveness({epoch, indices}) {
+      const live = new Set(
+        chain
+          .records()
+          .filter((r) => Math.floor(r.slot / SLOTS_PER_EPOCH) === epoch && r.acceptedAtMs !== null)
+          .map((r) => r.validatorIndex),
+      );
+      return {data: indices.map((index) => ({index, isLive: live.has(index)}))};
     },
     async prepareSyncCommitteeSubnets() {
       // No gossip subnets in the simulator: nothing to subscribe to.

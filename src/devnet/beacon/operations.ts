@@ -1,0 +1,61 @@
+import type {BeaconConfig} from "@lodestar/config";
+import type {bellatrix, phase0} from "@lodestar/types";
+import {signingRootOnNetwork} from "../../eth/signing.js";
+import {toHex} from "../../util/hex.js";
+import {SimChainError} from "./errors.js";
+import {verifySignature} from "./signing.js";
+import type {ValidatorSet} from "./validators.js";
+
+/**
+ * Operations a validator signs outside the slot duties: builder registrations (DOMAIN_APPLICATION_BUILDER,
+ * the genesis fork version and a zero genesis validators root, as the builder specs define it) and
+ * voluntary exits. Each is verified against the validator's key and kept (the latest per validator).
+ */
+export class SimOperations {
+  private readonly registrations = new Map<number, bellatrix.SignedValidatorRegistrationV1>();
+  private readonly exits = new Map<number, phase0.SignedVoluntaryExit>();
+
+  constructor(
+    private readonly config: BeaconConfig,
+    private readonly validators: ValidatorSet,
+  ) {}
+
+  registerValidator(signed: bellatrix.SignedValidatorRegistrationV1): void {
+    const index = this.validators.resolve(toHex(signed.message.pubkey));
+    if (index === undefined) {
+      throw new SimChainError({code: "SIMCHAIN_UNKNOWN_VALIDATOR", id: toHex(signed.message.pubkey)});
+    }
+    // compute_domain(DOMAIN_APPLICATION_BUILDER, GENESIS_FORK_VERSION, zero root) (builder specs).
+    const signingRoot = signingRootOnNetwork(this.config, {type: "VALIDATOR_REGISTRATION", data: signed.message});
+    if (!verifySignature(this.validators.publicKey(index), signingRoot, signed.signature)) {
+      throw new SimChainError(
+        {code: "SIMCHAIN_INVALID_SIGNATURE", what: `builder registration of validator ${index}`},
+        `the builder registration of validator ${index} has an invalid signature`,
+      );
+    }
+    this.registrations.set(index, signed);
+  }
+
+  submitVoluntaryExit(signed: phase0.SignedVoluntaryExit): void {
+    const index = signed.message.validatorIndex;
+    if (index >= this.validators.size) throw new SimChainError({code: "SIMCHAIN_UNKNOWN_VALIDATOR", id: String(index)});
+    const signingRoot = signingRootOnNetwork(this.config, {type: "VOLUNTARY_EXIT", data: signed.message});
+    if (!verifySignature(this.validators.publicKey(index), signingRoot, signed.signature)) {
+      throw new SimChainError(
+        {code: "SIMCHAIN_INVALID_SIGNATURE", what: `voluntary exit of validator ${index}`},
+        `the voluntary exit of validator ${index} has an invalid signature`,
+      );
+    }
+    this.exits.set(index, signed);
+  }
+
+  /** The latest accepted builder registration of each validator, by index. */
+  acceptedRegistrations(): Map<number, bellatrix.SignedValidatorRegistrationV1> {
+    return new Map(this.registrations);
+  }
+
+  /** The accepted voluntary exit of each validator, by index. */
+  acceptedExits(): Map<number, phase0.SignedVoluntaryExit> {
+    return new Map(this.exits);
+  }
+}
