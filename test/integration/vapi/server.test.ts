@@ -1,4 +1,5 @@
 import {SecretKey} from "@chainsafe/blst";
+import {BitArray} from "@chainsafe/ssz";
 import {type ApiClient, getClient} from "@lodestar/api";
 import {SLOTS_PER_EPOCH} from "@lodestar/params";
 import {type BeaconBlock, ssz} from "@lodestar/types";
@@ -11,6 +12,13 @@ import {systemClock} from "../../../src/duties/clock.js";
 import {PROPOSER_DUTY_TYPE} from "../../../src/duties/proposer.js";
 import {encodeProposerValue} from "../../../src/duties/proposerValue.js";
 import type {DutyRef, OwnShare} from "../../../src/duties/shareExchange.js";
+import {SYNC_SELECTION_DUTY_TYPE} from "../../../src/duties/syncCommitteeContribution.js";
+import {SYNC_MESSAGE_DUTY_TYPE} from "../../../src/duties/syncCommitteeMessage.js";
+import {
+  SYNC_SUBCOMMITTEE_SIZE,
+  subcommitteesOf,
+  syncShareDutyType,
+} from "../../../src/duties/syncCommitteeSelection.js";
 import {blockToSignable, type SignableMessage, signingRootOnNetwork} from "../../../src/eth/signing.js";
 import {fromHex, toHex} from "../../../src/util/hex.js";
 import {DecidedBlocks} from "../../../src/vapi/decidedBlocks.js";
@@ -280,6 +288,178 @@ for (const format of ["json", "ssz"] as const) {
       ]);
       expect(exits[0].shares[0].signingRoot).to.deep.equal(signingRootOnNetwork(config(), msg));
       published.length = 0;
+    });
+
+    it("aggregation: the decided aggregate once the pipeline asks for its AggregateAndProof signature; partials verified (400 otherwise)", async () => {
+      const slot = beacon.chain.currentSlot() + 6;
+      const committeeIndex = 2;
+      const aggregate = ssz.electra.Attestation.defaultValue();
+      aggregate.data = {...aggregate.data, slot, beaconBlockRoot: new Uint8Array(32).fill(4)};
+      aggregate.aggregationBits = BitArray.fromBoolArray([true, false]);
+      aggregate.committeeBits.set(committeeIndex, true);
+      const message = {aggregatorIndex: 0, aggregate, selectionProof: new Uint8Array(96).fill(2)};
+      const msg: SignableMessage = {
+        type: "AGGREGATE_AND_PROOF_V2",
+        data: {version: config().getForkName(slot), aggregateAndProof: message},
+      };
+      const attestationDataRoot = ssz.phase0.AttestationData.hashTreeRoot(aggregate.data);
+      // The VC asks first and waits for the aggregator duty's decision.
+      const asked = vc.validator.getAggregatedAttestationV2({slot, attestationDataRoot, committeeIndex});
+      const signing = signer.sign(shareKeys[0], msg);
+      const got = await asked;
+      expect(got.status).to.equal(200);
+      expect(ssz.electra.Attestation.equals(got.value() as never, aggregate)).to.equal(true);
+      expect(got.meta().version).to.equal("electra");
+
+      const publish = (m: typeof message, signature: Uint8Array) =>
+        vc.validator.publishAggregateAndProofsV2({signedAggregateAndProofs: [{message: m, signature}]});
+      expect((await publish(message, sign(shareSecrets[1], msg))).status).to.equal(400);
+      const other = {...message, selectionProof: new Uint8Array(96).fill(3)};
+      const otherMsg: SignableMessage = {
+        type: "AGGREGATE_AND_PROOF_V2",
+        data: {version: config().getForkName(slot), aggregateAndProof: other},
+      };
+      expect((await publish(other, sign(shareSecrets[0], otherMsg))).status).to.equal(400);
+      const good = sign(shareSecrets[0], msg);
+      expect((await publish(message, good)).status).to.equal(200);
+      expect(await signing).to.deep.equal(good);
+    });
+
+    it("sync committee: selections combined; the head root is the decided one; messages and contributions are verified partials over the decided data", async () => {
+      const epoch = beacon.chain.currentEpoch();
+      // The VC learns its sync duties through cohort (keys mapped), as Lodestar does.
+      const duties = (await vc.validator.getSyncCommitteeDuties({epoch, indices: [0, 1]})).value();
+      const duty = duties.find((d) => d.validatorIndex === 0);
+      if (!duty) throw new Error("validator 0 is not in the simulated sync committee");
+      expect(toHex(duty.pubkey)).to.equal(toHex(shareKeys[0]));
+      const subcommitteeIndex = [...subcommitteesOf(duty.validatorSyncCommitteeIndices).keys()][0];
+
+      // Selections: a partial that does not verify is refused; the right one gets the combined proof.
+      const slot = beacon.chain.currentSlot();
+      const selMsg: SignableMessage = {type: "SYNC_COMMITTEE_SELECTION_PROOF", data: {slot, subcommitteeIndex}};
+      const selSigning = signer.sign(shareKeys[0], selMsg);
+      const select = (selectionProof: Uint8Array) =>
+        vc.validator.submitSyncCommitteeSelections({
+          selections: [{validatorIndex: 0, slot, subcommitteeIndex, selectionProof}],
+        });
+      expect((await select(sign(shareSecrets[1], selMsg))).status).to.equal(400);
+      const partial = sign(shareSecrets[0], selMsg);
+      const selected = await select(partial);
+      expect(selected.value()).to.deep.equal([
+        {validatorIndex: 0, slot, subcommitteeIndex, selectionProof: combinedProof},
+      ]);
+      expect(await selSigning).to.deep.equal(partial);
+      expect(combinedAsked.at(-1)).to.deep.equal({
+        ref: {slot, dutyType: syncShareDutyType(SYNC_SELECTION_DUTY_TYPE, 0)},
+        validator: lock.validators[0].publicKey,
+      });
+
+      // The head root: the VC (in the committee this period) waits for the slot's decided root.
+      const decidedRoot = new Uint8Array(32).fill(0x5e);
+      const head = vc.beacon.getBlockRoot({blockId: "head"});
+      await syncRoots
+        .observe({decide: async () => ({value: decidedRoot, round: 1})})
+        .decide(slot, SYNC_MESSAGE_DUTY_TYPE, {propose: async () => decidedRoot, isValid: () => true, deadlineMs: 0});
+      expect((await head).value().root).to.deep.equal(decidedRoot);
+      // Other block ids are the BN's.
+      const genesisRoot = await vc.beacon.getBlockRoot({blockId: "genesis"});
+      expect(genesisRoot.value().root).to.deep.equal((await bn.beacon.getBlockRoot({blockId: "genesis"})).value().root);
+
+      // The message: a partial over the decided root.
+      const msg: SignableMessage = {type: "SYNC_COMMITTEE_MESSAGE", data: {slot, beaconBlockRoot: decidedRoot}};
+      const msgSigning = signer.sign(shareKeys[0], msg);
+      const submit = (beaconBlockRoot: Uint8Array, signature: Uint8Array) =>
+        vc.beacon.submitPoolSyncCommitteeSignatures({
+          signatures: [{slot, beaconBlockRoot, validatorIndex: 0, signature}],
+        });
+      expect((await submit(decidedRoot, sign(shareSecrets[1], msg))).status).to.equal(400);
+      const otherRoot = new Uint8Array(32).fill(0x0d);
+      const otherMsg: SignableMessage = {type: "SYNC_COMMITTEE_MESSAGE", data: {slot, beaconBlockRoot: otherRoot}};
+      expect((await submit(otherRoot, sign(shareSecrets[0], otherMsg))).status).to.equal(400);
+      const good = sign(shareSecrets[0], msg);
+      expect((await submit(decidedRoot, good)).status).to.equal(200);
+      expect(await msgSigning).to.deep.equal(good);
+
+      // The contribution: the decided one (for the decided root only), then a partial over it.
+      const contribution = {
+        ...ssz.altair.SyncCommitteeContribution.defaultValue(),
+        slot,
+        beaconBlockRoot: decidedRoot,
+        subcommitteeIndex,
+        aggregationBits: BitArray.fromBoolArray(Array.from({length: SYNC_SUBCOMMITTEE_SIZE}, (_, i) => i === 0)),
+      };
+      const proof = {aggregatorIndex: 0, contribution, selectionProof: combinedProof};
+      const cMsg: SignableMessage = {type: "SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF", data: proof};
+      const asked = vc.validator.produceSyncCommitteeContribution({
+        slot,
+        subcommitteeIndex,
+        beaconBlockRoot: decidedRoot,
+      });
+      const cSigning = signer.sign(shareKeys[0], cMsg);
+      const got = (await asked).value();
+      expect(ssz.altair.SyncCommitteeContribution.equals(got, contribution)).to.equal(true);
+      const wrongRoot = await vc.validator.produceSyncCommitteeContribution({
+        slot,
+        subcommitteeIndex,
+        beaconBlockRoot: otherRoot,
+      });
+      expect(wrongRoot.status).to.equal(400);
+      const publish = (m: typeof proof, signature: Uint8Array) =>
+        vc.validator.publishContributionAndProofs({contributionAndProofs: [{message: m, signature}]});
+      expect((await publish(proof, sign(shareSecrets[1], cMsg))).status).to.equal(400);
+      const otherProof = {...proof, contribution: {...contribution, signature: new Uint8Array(96).fill(1)}};
+      const otherCMsg: SignableMessage = {type: "SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF", data: otherProof};
+      expect((await publish(otherProof, sign(shareSecrets[0], otherCMsg))).status).to.equal(400);
+      const cGood = sign(shareSecrets[0], cMsg);
+      expect((await publish(proof, cGood)).status).to.equal(200);
+      expect(await cSigning).to.deep.equal(cGood);
+    });
+
+    it("builder registrations: a verified partial over the validator's registration is exchanged; a bad one is refused (400); one naming the key share is skipped", async () => {
+      const message = {
+        feeRecipient: new Uint8Array(20).fill(0xfe),
+        gasLimit: 30_000_000,
+        timestamp: beacon.chain.genesisTime,
+        pubkey: validatorKeys[0],
+      };
+      const msg: SignableMessage = {type: "VALIDATOR_REGISTRATION", data: message};
+      const register = (m: typeof message, signature: Uint8Array) =>
+        vc.validator.registerValidator({registrations: [{message: m, signature}]});
+      published.length = 0;
+      expect((await register(message, sign(shareSecrets[1], msg))).status).to.equal(400);
+      expect(published).to.deep.equal([]);
+      // A registration naming this node's key share can never combine: skipped, nothing exchanged.
+      const ofShare = {...message, pubkey: shareKeys[0]};
+      const shareSig = sign(shareSecrets[0], {type: "VALIDATOR_REGISTRATION", data: ofShare});
+      expect((await register(ofShare, shareSig)).status).to.equal(200);
+      expect(published).to.deep.equal([]);
+      const unknown = {...message, pubkey: new Uint8Array(48).fill(0xaa)};
+      expect((await register(unknown, sign(shareSecrets[0], msg))).status).to.equal(400);
+      const partial = sign(shareSecrets[0], msg);
+      expect((await register(message, partial)).status).to.equal(200);
+      expect(published).to.have.length(1);
+      expect(published[0].ref).to.deep.equal({
+        slot: beacon.chain.currentEpoch() * SLOTS_PER_EPOCH,
+        dutyType: DutyType.builderRegistration,
+      });
+      expect(published[0].shares.map((x) => [x.validator, toHex(x.signature)])).to.deep.equal([
+        [lock.validators[0].publicKey, toHex(partial)],
+      ]);
+      expect(published[0].shares[0].signingRoot).to.deep.equal(signingRootOnNetwork(config(), msg));
+      published.length = 0;
+    });
+
+    it("prepare_beacon_proposer and liveness go through cohort to the BN with the validators' indices", async () => {
+      const prepared = await vc.validator.prepareBeaconProposer({
+        proposers: [{validatorIndex: 1, feeRecipient: `0x${"ab".repeat(20)}`}],
+      });
+      expect(prepared.status).to.equal(200);
+      const epoch = beacon.chain.currentEpoch();
+      const viaCohort = await vc.validator.getLiveness({epoch, indices: [0, 1]});
+      const direct = await bn.validator.getLiveness({epoch, indices: [0, 1]});
+      expect(viaCohort.status).to.equal(200);
+      expect(viaCohort.value()).to.deep.equal(direct.value());
+      expect(viaCohort.value().map((l) => l.index)).to.deep.equal([0, 1]);
     });
 
     it("everything else is proxied to the BN unchanged, headers included (Eth-Consensus-Version for SSZ blocks)", async () => {

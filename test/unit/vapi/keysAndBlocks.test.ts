@@ -4,10 +4,13 @@ import {expect} from "chai";
 import {planCluster, seededRandom} from "../../../src/cluster/index.js";
 import {createSimChainConfig} from "../../../src/devnet/beacon/index.js";
 import {ATTESTER_DUTY_TYPE} from "../../../src/duties/attester.js";
+import {ManualClock} from "../../../src/duties/clock.js";
 import {PROPOSER_DUTY_TYPE} from "../../../src/duties/proposer.js";
 import {encodeProposerValue} from "../../../src/duties/proposerValue.js";
+import {SYNC_MESSAGE_DUTY_TYPE} from "../../../src/duties/syncCommitteeMessage.js";
 import {toHex} from "../../../src/util/hex.js";
 import {DecidedBlocks} from "../../../src/vapi/decidedBlocks.js";
+import {DecidedSyncRoots} from "../../../src/vapi/decidedSyncRoots.js";
 import {ShareKeyMap} from "../../../src/vapi/keyMap.js";
 
 const config = createBeaconConfig(createSimChainConfig({secondsPerSlot: 12}), new Uint8Array(32).fill(3));
@@ -80,5 +83,33 @@ describe("vapi: DecidedBlocks", () => {
     const blocks = new DecidedBlocks(config);
     await blocks.observe(decider(() => new Uint8Array([1, 2, 3]))).decide(5, PROPOSER_DUTY_TYPE, opts);
     expect(blocks.get(5)).to.equal(undefined);
+  });
+});
+
+describe("vapi: DecidedSyncRoots", () => {
+  const decideOpts = {propose: async () => new Uint8Array(), isValid: () => true, deadlineMs: 0};
+
+  it("hands out the root the sync message consensus decided, to waiters before and after the decision", async () => {
+    const roots = new DecidedSyncRoots(new ManualClock());
+    const root = new Uint8Array(32).fill(7);
+    const decider = roots.observe({decide: async () => ({value: root, round: 1})});
+    const early = roots.wait(5, 1000);
+    await decider.decide(5, SYNC_MESSAGE_DUTY_TYPE, decideOpts);
+    expect(await early).to.deep.equal(root);
+    expect(await roots.wait(5, 1000)).to.deep.equal(root);
+  });
+
+  it("ignores other duty types' decisions; a waiter gets null at its deadline or on stop", async () => {
+    const clock = new ManualClock();
+    const roots = new DecidedSyncRoots(clock);
+    const decider = roots.observe({decide: async () => ({value: new Uint8Array(32).fill(1), round: 1})});
+    await decider.decide(6, ATTESTER_DUTY_TYPE, decideOpts);
+    expect(roots.get(6)).to.equal(undefined);
+    const timedOut = roots.wait(6, 100);
+    clock.advance(100);
+    expect(await timedOut).to.equal(null);
+    const stopped = roots.wait(7, 1000);
+    roots.stop();
+    expect(await stopped).to.equal(null);
   });
 });
