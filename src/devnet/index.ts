@@ -20,6 +20,7 @@ export {
   SimChainError,
   type SimChainErrorType,
   type SimChainStats,
+  SimOperations,
   SimulatedBeaconNode,
   type SimulatedBeaconNodeModules,
   type SimulatedBeaconNodeOpts,

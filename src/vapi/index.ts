@@ -1,4 +1,5 @@
 export {DecidedBlocks} from "./decidedBlocks.js";
+export {DecidedSyncRoots} from "./decidedSyncRoots.js";
 export {VapiError, type VapiErrorType} from "./errors.js";
 export {ShareKeyMap} from "./keyMap.js";
 export type {CombinedShares} from "./methods.js";

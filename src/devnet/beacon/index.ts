@@ -2,6 +2,7 @@ export * from "./chain.js";
 export * from "./chainConfig.js";
 export * from "./clock.js";
 export * from "./errors.js";
+export * from "./operations.js";
 export * from "./records.js";
 export {STATS_PATH} from "./routes/stats.js";
 export * from "./server.js";

@@ -20,6 +20,7 @@ export class SimOperations {
     private readonly validators: ValidatorSet,
   ) {}
 
+  /** `register_validator`: keeps the registration if the validator signed it; SimChainError otherwise. */
   registerValidator(signed: bellatrix.SignedValidatorRegistrationV1): void {
     const index = this.validators.resolve(toHex(signed.message.pubkey));
     if (index === undefined) {
@@ -36,6 +37,7 @@ export class SimOperations {
     this.registrations.set(index, signed);
   }
 
+  /** `pool/voluntary_exits`: keeps the exit if the validator signed it; SimChainError otherwise. */
   submitVoluntaryExit(signed: phase0.SignedVoluntaryExit): void {
     const index = signed.message.validatorIndex;
     if (index >= this.validators.size) throw new SimChainError({code: "SIMCHAIN_UNKNOWN_VALIDATOR", id: String(index)});
