@@ -8,7 +8,7 @@ import {useTmpDir} from "../utils/tmpDir.js";
 import {type Misbehaviour, TestValidatorClient} from "../utils/validatorClient.js";
 
 // Run with LODESTAR_PRESET=minimal: 8 slots per epoch.
-const SECONDS_PER_SLOT = 3;
+const SECONDS_PER_SLOT = 4;
 // The VCs start after their nodes: genesis leaves room for both.
 const GENESIS_DELAY_SEC = 8;
 
@@ -158,35 +158,28 @@ describe(`validator-API mode end to end: test VCs on @lodestar/api talk to cohor
     expect([exit?.epoch, exit?.validatorIndex]).to.deep.equal([1, 1]);
   });
 
-  it("a VC with bad partial signatures and one signing other data are refused (400); the duties still complete", async () => {
-    const c = await start("vapi-misbehave", [0, 1, 2, 3], {1: "bad-signature", 2: "other-data"});
-    await runEpochs(c, 1);
-    for (const i of [1, 2]) {
+  // Misbehaving VCs and the mixed cluster share one devnet run (suite time): the 2 validator-API nodes' VCs
+  // send, before each right partial signature, one that does not verify (node 2) or one over other data
+  // (node 3); with the 2 signer-mode nodes any one of them completes the threshold.
+  it("a mixed cluster (2 signer-mode, 2 validator-API nodes with misbehaving VCs) completes every duty of 2 epochs; the bad partials are refused (400) and never used", async () => {
+    const c = await start("vapi-mixed", [2, 3], {2: "bad-signature", 3: "other-data"});
+    await runEpochs(c, 2);
+    for (const i of [2, 3]) {
       const deliberate = vcs[i].records.filter((r) => r.deliberate);
-      expect(deliberate.length, `VC ${i} misbehaved`).to.be.greaterThan(0);
       expect(deliberate.map((r) => r.status)).to.deep.equal(deliberate.map(() => 400));
       // Their right signatures, sent after, were taken.
       expect(vcs[i].records.filter((r) => !r.deliberate && r.status !== 200)).to.deep.equal([]);
     }
-    // Every kind of partial signature was tried wrong (the VC signing other data: where there is a decided value).
-    expect(new Set(vcs[1].records.filter((r) => r.deliberate).map((r) => r.kind))).to.deep.equal(
+    // Every kind of partial signature was tried wrong (other data: wherever there is a decided value).
+    expect(new Set(vcs[2].records.filter((r) => r.deliberate).map((r) => r.kind))).to.deep.equal(
       new Set(["block", "attestation", "selections", "sync-message", "aggregate", "contribution", "registration"]),
     );
-    expect(new Set(vcs[2].records.filter((r) => r.deliberate).map((r) => r.kind))).to.deep.equal(
+    expect(new Set(vcs[3].records.filter((r) => r.deliberate).map((r) => r.kind))).to.deep.equal(
       new Set(["block", "attestation", "sync-message", "aggregate", "contribution"]),
     );
-    expectAllAccepted(dutiesUpTo(c, 1));
+    expectAllAccepted(dutiesUpTo(c, 2));
     // No bad share ever reached the combination or the chain.
     expect(badRejections(c)).to.deep.equal([]);
     expect(failedDuties(c)).to.deep.equal([]);
-  });
-
-  it("a mixed cluster (2 signer-mode, 2 validator-API nodes) completes every duty of 2 epochs", async () => {
-    const c = await start("vapi-mixed", [2, 3]);
-    await runEpochs(c, 2);
-    expectAllAccepted(dutiesUpTo(c, 2));
-    expect(badRejections(c)).to.deep.equal([]);
-    expect(failedDuties(c)).to.deep.equal([]);
-    for (const i of [2, 3]) expect(vcs[i].records.filter((r) => r.status !== 200)).to.deep.equal([]);
   });
 });
