@@ -2,7 +2,7 @@ import {PublicKey, Signature, verify} from "@chainsafe/blst";
 import type {BeaconConfig} from "@lodestar/config";
 import type {ShareSigner} from "../duties/attester.js";
 import type {Clock} from "../duties/clock.js";
-import {type SignableMessage, signingRootOnNetwork} from "../eth/signing.js";
+import {type SignableMessage, signingRootOnNetwork, signingSlot} from "../eth/signing.js";
 import {bytesEqual, toHex} from "../util/hex.js";
 import {type Logger, nullLogger} from "../util/logger.js";
 import {VapiError} from "./errors.js";
@@ -210,6 +210,7 @@ function slotOf(msg: SignableMessage): number {
     case "RANDAO_REVEAL":
       return msg.data.epoch;
     default:
-      return -1;
+      // Aggregation and sync committee messages: their slot; a builder registration has none.
+      return signingSlot(msg) ?? -1;
   }
 }
