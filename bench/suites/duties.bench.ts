@@ -69,7 +69,7 @@ interface Node {
 }
 
 /** One cluster for the whole suite; slot clocks are made per iteration so each duty's slot is "now". */
-interface Cluster {
+export interface Cluster {
   variant: Variant;
   config: BeaconConfig;
   hub: MemoryHub;
@@ -84,7 +84,7 @@ interface Cluster {
 }
 
 /** How a cluster's nodes verify shares. */
-interface Variant {
+export interface Variant {
   key: string;
   label: string;
   verifyAtThreshold: boolean;
@@ -92,19 +92,19 @@ interface Variant {
   pool: boolean;
 }
 
-const AFTER: Variant = {
+export const AFTER: Variant = {
   key: "after",
   label: "verified at threshold, main thread",
   verifyAtThreshold: true,
   pool: false,
 };
-const BEFORE: Variant = {
+export const BEFORE: Variant = {
   key: "before",
   label: "verified on arrival, main thread",
   verifyAtThreshold: false,
   pool: false,
 };
-const POOLED: Variant = {
+export const POOLED: Variant = {
   key: "pool",
   label: "verified at threshold, a worker thread per node",
   verifyAtThreshold: true,
@@ -125,14 +125,14 @@ function attestationData(slot: number) {
   return data;
 }
 
-function makePlan(): Plan {
+export function makePlan(): Plan {
   return planCluster(
     {nodes: NODES, threshold: THRESHOLD, validators: MAX_VALIDATORS, network: knownNetwork("hoodi")},
     {random: seededRandom("bench-duties")},
   );
 }
 
-function buildCluster(plan: Plan, variant: Variant): Cluster {
+export function buildCluster(plan: Plan, variant: Variant): Cluster {
   const config = createBeaconConfig(createSimChainConfig({secondsPerSlot: SECONDS_PER_SLOT}), GENESIS_VALIDATORS_ROOT);
   const validatorKeys = validatorKeysFromLock(plan.lock);
   const operatorKeys = plan.lock.operators.map((o) => fromHex(o.identityPublicKey));
@@ -217,7 +217,7 @@ function slotClockAt(slot: number): SlotClock {
   return new SlotClock({genesisTimeSec, secondsPerSlot: SECONDS_PER_SLOT, slotsPerEpoch: SLOTS_PER_EPOCH}, systemClock);
 }
 
-async function closeCluster(c: Cluster): Promise<void> {
+export async function closeCluster(c: Cluster): Promise<void> {
   for (const n of c.nodes) {
     n.consensus.close();
     n.shares.stop();
@@ -229,7 +229,7 @@ async function closeCluster(c: Cluster): Promise<void> {
 }
 
 /** Per node, ms from its call: where a duty's time goes (4 nodes share one thread, so phases overlap). */
-interface Phases {
+export interface Phases {
   /** QBFT decided (includes the BN call and the validity predicate with its slashing-DB reads). */
   decided: number;
   /** First share signing asked: the decided value was recorded durably in the slashing DB. */
@@ -240,7 +240,7 @@ interface Phases {
   submitted: number;
 }
 
-interface DutyRun {
+export interface DutyRun {
   /** Per node: call → its last validator's "submitted" outcome (ms). */
   nodeLatencyMs: number[];
   phases: Phases[];
@@ -251,7 +251,7 @@ interface DutyRun {
 let nextEpoch = 10;
 
 /** All 4 nodes run the attester duty of a fresh epoch's first slot for the first `count` validators. */
-async function runDuty(c: Cluster, count: number): Promise<DutyRun> {
+export async function runDuty(c: Cluster, count: number): Promise<DutyRun> {
   const epoch = nextEpoch++;
   const slot = epoch * SLOTS_PER_EPOCH;
   c.slotClock = slotClockAt(slot);
