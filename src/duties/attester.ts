@@ -123,6 +123,7 @@ export async function runAttesterDuty(slot: number, duties: AttesterDuty[], m: A
   }
 
   const ref = {slot, dutyType: ATTESTER_DUTY_TYPE};
+  const submitBatched = batchedSubmitter<SingleAttestation>((atts) => m.beaconNode.submitAttestations(atts));
   const signed = await Promise.all(
     duties.map(async (d) => {
       const validator = toHex(d.pubkey);
@@ -147,8 +148,7 @@ export async function runAttesterDuty(slot: number, duties: AttesterDuty[], m: A
     deadlineMs,
     {
       fail,
-      submit: ({duty}, signature) =>
-        m.beaconNode.submitAttestations([toSubmission(duty, dataOf(duty), signature, postElectra)]),
+      submit: ({duty}, signature) => submitBatched(toSubmission(duty, dataOf(duty), signature, postElectra)),
       submitted: ({share}) =>
         m.onOutcome({
           status: "submitted",
@@ -160,6 +160,35 @@ export async function runAttesterDuty(slot: number, duties: AttesterDuty[], m: A
         }),
     },
   );
+}
+
+/**
+ * One BN call for the attestations combined together (the validators whose shares completed in one
+ * batch, hundreds at a time with many validators) instead of one HTTP request each. When a call of
+ * several fails, each of its attestations is sent again alone, so a rejection fails only its own
+ * validator (a BN takes an attestation it already has as known, not as an error).
+ */
+export function batchedSubmitter<T>(submit: (items: T[]) => Promise<void>): (item: T) => Promise<void> {
+  let queue: {item: T; resolve(): void; reject(e: unknown): void}[] = [];
+  const flush = (): void => {
+    const batch = queue;
+    queue = [];
+    submit(batch.map((b) => b.item)).then(
+      () => {
+        for (const b of batch) b.resolve();
+      },
+      (e: unknown) => {
+        if (batch.length === 1) batch[0].reject(e);
+        else for (const b of batch) submit([b.item]).then(b.resolve, b.reject);
+      },
+    );
+  };
+  return (item) =>
+    new Promise<void>((resolve, reject) => {
+      // Validators combined in one tick resume one after the other in the same microtask queue.
+      if (queue.length === 0) queueMicrotask(flush);
+      queue.push({item, resolve, reject});
+    });
 }
 
 /** The attester validity predicate (safety rule 1): slot, committees, checkpoints, and not slashable. */
