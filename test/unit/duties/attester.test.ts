@@ -203,6 +203,59 @@ describe("duties/attester", () => {
       expect(failed[0]).to.include({reason: "bn_rejected", validator: toHex(keys[2])});
     });
 
+    it("submits as soon as the peers' shares combine, before its own RS answers; its share still goes out", async () => {
+      let answer: (sig: Uint8Array) => void = () => {};
+      const outcomes: DutyOutcome[] = [];
+      const published: unknown[] = [];
+      const shares = {
+        publish: (_ref: unknown, s: unknown[]) => published.push(...s),
+        awaitCombined: async () => new Uint8Array(96),
+      } as unknown as ShareExchange;
+      const running = runAttesterDuty(slot, [duty], {
+        ...modules(),
+        gate: new UndecidedGate(),
+        beaconNode: {produceAttestationData: async () => attestationData(), submitAttestations: async () => {}},
+        consensus: {decide: async (_s, _t, opts) => ({value: await opts.propose(), round: 1})},
+        signer: {sign: () => new Promise((resolve) => (answer = resolve))},
+        shares,
+        shareKeys: new Map([[toHex(validatorKey), validatorKey]]),
+        onOutcome: (o) => outcomes.push(o),
+      });
+      for (let i = 0; i < 20 && outcomes.length === 0; i++) await new Promise((r) => setImmediate(r));
+      expect(outcomes.map((o) => o.status)).to.deep.equal(["submitted"]);
+      expect(published).to.deep.equal([]);
+      answer(new Uint8Array(96).fill(5));
+      await running;
+      expect(published).to.have.length(1);
+      expect(outcomes).to.have.length(1);
+    });
+
+    it("a refusing RS ends the validator's duty as signer_refused while nothing combined", async () => {
+      const outcomes: DutyOutcome[] = [];
+      const shares = {
+        publish: () => {
+          throw new Error("nothing to publish");
+        },
+        awaitCombined: () => new Promise(() => {}),
+      } as unknown as ShareExchange;
+      await runAttesterDuty(slot, [duty], {
+        ...modules(),
+        gate: new UndecidedGate(),
+        beaconNode: {produceAttestationData: async () => attestationData(), submitAttestations: async () => {}},
+        consensus: {decide: async (_s, _t, opts) => ({value: await opts.propose(), round: 1})},
+        signer: {
+          sign: async () => {
+            throw new Error("refused by the RS's slashing protection");
+          },
+        },
+        shares,
+        shareKeys: new Map([[toHex(validatorKey), validatorKey]]),
+        onOutcome: (o) => outcomes.push(o),
+      });
+      expect(outcomes).to.have.length(1);
+      expect(outcomes[0]).to.include({status: "failed", reason: "signer_refused"});
+    });
+
     it('ends in exactly one outcome per validator: "stopped" when consensus is stopped, nothing signed', async () => {
       let signed = 0;
       const outcomes: DutyOutcome[] = [];
