@@ -5,7 +5,7 @@ import type {ValidatorKeys} from "./combine.js";
 import {CombineError} from "./errors.js";
 import {integerLagrangeCoefficients} from "./lagrange.js";
 import type {CombineMetrics} from "./metrics.js";
-import {recoverSignature} from "./recover.js";
+import {recoverSignaturePoint} from "./recover.js";
 import {parseShareSignature, type ShareCheck, verifyShareBatch, verifyShareBatchAsync} from "./verify.js";
 import type {VerifyPool} from "./verifyPool.js";
 
@@ -81,6 +81,9 @@ interface Collection {
   /** Its outcome (the signature, or that it cannot be combined) was returned: never again. */
   done: boolean;
 }
+
+/** A recovered signature: a point (recovered here) or compressed bytes (from a pool worker). */
+type Recovered = Signature | Uint8Array;
 
 interface Planned {
   attempt: Attempt;
@@ -314,7 +317,7 @@ export class Combiner {
     while (round.length > 0) {
       const t0 = performance.now();
       const picks = round.map((a) => this.pick(a.held));
-      const recovered = picks.map((used) => recoverSignature(parsed(used), this.threshold));
+      const recovered = picks.map((used) => recoverSignaturePoint(parsed(used), this.threshold));
       const {planned, checks} = this.plan(round, picks, recovered);
       const ok = verifyShareBatch(checks);
       round = this.apply(planned, ok, results, call, (performance.now() - t0) / 1000 / round.length);
@@ -325,11 +328,11 @@ export class Combiner {
    * Recoveries by point additions here (cheap); those needing herumi's scalar multiplications (index
    * sets with fractional Lagrange coefficients, e.g. 1, 2, 4 of 4) on the pool, in one request.
    */
-  private async recoverOnPool(picks: [number, HeldShare][][], pool: VerifyPool): Promise<Uint8Array[]> {
-    const out = picks.map((used) =>
+  private async recoverOnPool(picks: [number, HeldShare][][], pool: VerifyPool): Promise<Recovered[]> {
+    const out: (Recovered | null)[] = picks.map((used) =>
       integerLagrangeCoefficients(used.map(([index]) => index)) === null
         ? null
-        : recoverSignature(parsed(used), this.threshold),
+        : recoverSignaturePoint(parsed(used), this.threshold),
     );
     const fractional = picks.flatMap((_, k) => (out[k] === null ? [k] : []));
     if (fractional.length > 0) {
@@ -341,14 +344,14 @@ export class Combiner {
         out[k] = recovered[j];
       });
     }
-    return out as Uint8Array[];
+    return out as Recovered[];
   }
 
   /** For each attempt: its picked t shares, the recovered signature, and the checks still needed. */
   private plan(
     round: Attempt[],
     picks: [number, HeldShare][][],
-    recovered: Uint8Array[],
+    recovered: Recovered[],
   ): {planned: Planned[]; checks: ShareCheck[]} {
     const checks: ShareCheck[] = [];
     const planned = round.map((attempt, k) => {
@@ -364,10 +367,12 @@ export class Combiner {
           signingRoot: attempt.submission.signingRoot,
         });
       }
-      const bytes = recovered[k];
+      const result = recovered[k];
+      // A point recovered here is compressed once (for the caller) and checked as it is.
+      const bytes = result instanceof Uint8Array ? result : result.toBytes();
       let resultCheck: number | null = null;
       try {
-        const signature = parseShareSignature(0, bytes);
+        const signature = result instanceof Uint8Array ? parseShareSignature(0, bytes) : result;
         resultCheck = checks.length;
         checks.push({
           index: 0,

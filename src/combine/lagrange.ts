@@ -40,6 +40,11 @@ export function integerLagrangeCoefficients(indices: number[]): number[] | null 
  * verified before use, which catches anything else).
  */
 export function combineWithIntegerCoefficients(signatures: Signature[], coefficients: number[]): Uint8Array {
+  return combinePointsWithIntegerCoefficients(signatures, coefficients).toBytes();
+}
+
+/** As `combineWithIntegerCoefficients`, returning the point (the combiner serialises it only as needed). */
+export function combinePointsWithIntegerCoefficients(signatures: Signature[], coefficients: number[]): Signature {
   const terms: Signature[] = [];
   signatures.forEach((sig, k) => {
     const c = coefficients[k];
@@ -47,7 +52,7 @@ export function combineWithIntegerCoefficients(signatures: Signature[], coeffici
     const point = c > 0 ? sig : negate(sig);
     for (let m = 0; m < Math.abs(c); m++) terms.push(point);
   });
-  return aggregateSignatures(terms, false).toBytes();
+  return aggregateSignatures(terms, false);
 }
 
 /** −P for a G2 point: (x, y) → (x, −y), negating both Fp components of y (uncompressed encoding). */

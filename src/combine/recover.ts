@@ -1,7 +1,7 @@
 import {type PublicKey, Signature, verify} from "@chainsafe/blst";
 import {CombineError} from "./errors.js";
 import {interpolateSignatures} from "./herumi.js";
-import {combineWithIntegerCoefficients, integerLagrangeCoefficients} from "./lagrange.js";
+import {combinePointsWithIntegerCoefficients, integerLagrangeCoefficients} from "./lagrange.js";
 
 /** A share already parsed (and subgroup-checked) by blst. */
 export interface ParsedShare {
@@ -18,6 +18,16 @@ export interface ParsedShare {
  * The result is NOT verified here: `recoverVerified` does that.
  */
 export function recoverSignature(shares: ParsedShare[], threshold: number): Uint8Array {
+  const recovered = recoverSignaturePoint(shares, threshold);
+  return recovered instanceof Uint8Array ? recovered : recovered.toBytes();
+}
+
+/**
+ * As `recoverSignature`, but a recovery by point additions returns the point: the combiner verifies it
+ * as a point and compresses it once, instead of compressing it and parsing it back (a square root in
+ * Fp2 per validator). A herumi recovery returns its compressed bytes.
+ */
+export function recoverSignaturePoint(shares: ParsedShare[], threshold: number): Signature | Uint8Array {
   if (!Number.isInteger(threshold) || threshold < 1) {
     throw new CombineError({code: "COMBINE_INVALID_THRESHOLD", threshold, n: shares.length});
   }
@@ -33,7 +43,7 @@ export function recoverSignature(shares: ParsedShare[], threshold: number): Uint
     throw new CombineError({code: "COMBINE_NOT_ENOUGH_SHARES", have: distinct.size, threshold});
   }
   const coefficients = integerLagrangeCoefficients([...distinct.keys()]);
-  if (coefficients !== null) return combineWithIntegerCoefficients([...distinct.values()], coefficients);
+  if (coefficients !== null) return combinePointsWithIntegerCoefficients([...distinct.values()], coefficients);
   return interpolateSignatures([...distinct].map(([index, sig]) => ({index, uncompressed: sig.toBytes(false)})));
 }
 

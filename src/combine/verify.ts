@@ -22,7 +22,10 @@ export interface ShareCheck {
   index: number;
   /** The 96-byte compressed signature. */
   bytes: Uint8Array;
-  /** The same, deserialised by `parseShareSignature` (on the curve; the subgroup check is done when verifying). */
+  /**
+   * The same, deserialised by `parseShareSignature` (on the curve; the subgroup check is done when
+   * verifying). This point is what is verified.
+   */
   signature: Signature;
   publicKey: PublicKey;
   signingRoot: Uint8Array;
@@ -113,8 +116,9 @@ function batchIsValid(checks: ShareCheck[]): boolean {
   try {
     const sets: SignatureSet[] = [...groups.values()].map((group) => {
       if (group.length === 1) return {msg: group[0].signingRoot, pk: group[0].publicKey, sig: group[0].signature};
-      // Deserialises and subgroup-checks each signature; throws for a bad one.
-      const folded = aggregateWithRandomness(group.map((c) => ({pk: c.publicKey, sig: c.bytes})));
+      // Deserialises and subgroup-checks each signature (throws for a bad one). Uncompressed bytes of
+      // the parsed point: deserialising the compressed ones again would take a square root each.
+      const folded = aggregateWithRandomness(group.map((c) => ({pk: c.publicKey, sig: c.signature.toBytes(false)})));
       return {msg: group[0].signingRoot, pk: folded.pk, sig: folded.sig};
     });
     return sets.length === 1
@@ -184,8 +188,8 @@ function packCheck(c: ShareCheck): Uint8Array {
   }
   const out = new Uint8Array(PACKED_CHECK_BYTES);
   if (c.bytes.length !== 96 || c.signingRoot.length !== 32) return out;
-  out.set(c.bytes, 0);
-  out.set(pk, 96);
-  out.set(c.signingRoot, 192);
+  out.set(c.signature.toBytes(false), 0);
+  out.set(pk, 192);
+  out.set(c.signingRoot, 288);
   return out;
 }

@@ -9,10 +9,9 @@ import {toHex} from "../util/hex.js";
 import type {Logger} from "../util/logger.js";
 import {type AttesterValueEntry, decodeAttesterValue, encodeAttesterValue} from "./attesterValue.js";
 import type {SlotClock} from "./clock.js";
-import {exchangeAndSubmit} from "./exchangeAndSubmit.js";
 import {type DutyOutcome, failureReason} from "./outcome.js";
 import type {AttesterDuty} from "./scheduler.js";
-import type {ShareExchange} from "./shareExchange.js";
+import type {OwnShare, ShareExchange} from "./shareExchange.js";
 import type {UndecidedGate} from "./undecidedGate.js";
 
 /** QBFT duty type of attestations (wire constant of src/consensus). */
@@ -123,43 +122,85 @@ export async function runAttesterDuty(slot: number, duties: AttesterDuty[], m: A
   }
 
   const ref = {slot, dutyType: ATTESTER_DUTY_TYPE};
-  const signed = await Promise.all(
-    duties.map(async (d) => {
-      const validator = toHex(d.pubkey);
-      const shareKey = m.shareKeys.get(validator);
-      if (!shareKey) {
-        fail(validator, "signer_refused", "no key share of this validator in the cluster lock");
+  const submitBatched = batchedSubmitter<SingleAttestation>((atts) => m.beaconNode.submitAttestations(atts));
+  const own: OwnShare[] = [];
+  const signings: Promise<unknown>[] = [];
+  const attested = duties.map(async (d): Promise<void> => {
+    const validator = toHex(d.pubkey);
+    const shareKey = m.shareKeys.get(validator);
+    if (!shareKey) return fail(validator, "signer_refused", "no key share of this validator in the cluster lock");
+    // Awaited from the start: the peers' shares can complete the signature before this node's RS answers
+    // (a slow or loaded RS, many validators), and the node submits it then.
+    const combined = m.shares.awaitCombined(ref, validator, deadlineMs).then(
+      (signature) => ({signature}),
+      (error: Error) => ({error}),
+    );
+    const signing = m.signer.sign(shareKey, {type: "ATTESTATION", data: dataOf(d)}).then(
+      (signature) => {
+        own.push({validator, signingRoot: rootOf(d), signature});
         return null;
-      }
-      try {
-        const signature = await m.signer.sign(shareKey, {type: "ATTESTATION", data: dataOf(d)});
-        return {duty: d, share: {validator, signingRoot: rootOf(d), signature}};
-      } catch (e) {
-        fail(validator, "signer_refused", (e as Error).message);
-        return null;
-      }
-    }),
-  );
-  await exchangeAndSubmit(
-    m.shares,
-    ref,
-    signed.filter((s) => s !== null),
-    deadlineMs,
-    {
-      fail,
-      submit: ({duty}, signature) =>
-        m.beaconNode.submitAttestations([toSubmission(duty, dataOf(duty), signature, postElectra)]),
-      submitted: ({share}) =>
-        m.onOutcome({
-          status: "submitted",
-          type: "attester",
-          slot,
-          validator: share.validator,
-          latencyMs: m.slotClock.clock.now() - triggerMs,
-          consensusRound: decided.round,
-        }),
-    },
-  );
+      },
+      (error: Error) => ({refused: error}),
+    );
+    signings.push(signing);
+    type First = {signature: Uint8Array} | {error: Error} | {refused: Error};
+    const first = await Promise.race<First>([combined, signing.then((r): First | Promise<First> => r ?? combined)]);
+    if ("refused" in first) return fail(validator, "signer_refused", first.refused.message);
+    if ("error" in first) return fail(validator, failureReason(first.error, "combine_expired"), first.error.message);
+    try {
+      await submitBatched(toSubmission(d, dataOf(d), first.signature, postElectra));
+    } catch (e) {
+      return fail(validator, "bn_rejected", (e as Error).message);
+    }
+    m.onOutcome({
+      status: "submitted",
+      type: "attester",
+      slot,
+      validator,
+      latencyMs: m.slotClock.clock.now() - triggerMs,
+      consensusRound: decided.round,
+    });
+  });
+  // This node's shares go out together (one message per 512 validators) once its RS has answered for all.
+  await Promise.all(signings);
+  if (own.length > 0) {
+    try {
+      m.shares.publish(ref, own, deadlineMs);
+    } catch (e) {
+      // Only when the exchange is stopped, which rejects this duty's waiters ("stopped").
+      m.logger.debug("own shares not published", {slot, reason: (e as Error).message});
+    }
+  }
+  await Promise.all(attested);
+}
+
+/**
+ * One BN call for the attestations combined together (the validators whose shares completed in one
+ * batch, hundreds at a time with many validators) instead of one HTTP request each. When a call of
+ * several fails, each of its attestations is sent again alone, so a rejection fails only its own
+ * validator (a BN takes an attestation it already has as known, not as an error).
+ */
+export function batchedSubmitter<T>(submit: (items: T[]) => Promise<void>): (item: T) => Promise<void> {
+  let queue: {item: T; resolve(): void; reject(e: unknown): void}[] = [];
+  const flush = (): void => {
+    const batch = queue;
+    queue = [];
+    submit(batch.map((b) => b.item)).then(
+      () => {
+        for (const b of batch) b.resolve();
+      },
+      (e: unknown) => {
+        if (batch.length === 1) batch[0].reject(e);
+        else for (const b of batch) submit([b.item]).then(b.resolve, b.reject);
+      },
+    );
+  };
+  return (item) =>
+    new Promise<void>((resolve, reject) => {
+      // Validators combined in one tick resume one after the other in the same microtask queue.
+      if (queue.length === 0) queueMicrotask(flush);
+      queue.push({item, resolve, reject});
+    });
 }
 
 /** The attester validity predicate (safety rule 1): slot, committees, checkpoints, and not slashable. */

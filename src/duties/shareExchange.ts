@@ -93,6 +93,7 @@ export class ShareExchange {
 
   /** The combined signature of `validator` in the duty; rejects when the duty expires first. */
   awaitCombined(ref: DutyRef, validator: string, expiresAtMs: number): Promise<Uint8Array> {
+    if (this.stopped) return Promise.reject(new ShareExchangeError("SHARES_STOPPED", "the share exchange is stopped"));
     const state = this.state(ref, expiresAtMs);
     const done = state.combined.get(validator);
     if (done) return Promise.resolve(done);

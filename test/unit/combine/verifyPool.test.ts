@@ -63,8 +63,10 @@ describe("combine/VerifyPool", function () {
         signingRoot: msg,
       });
     }
-    // Not even a G2 point on the curve's subgroup: 96 bytes of garbage are invalid, not an error.
-    checks.push({...checks[0], bytes: new Uint8Array(96).fill(0xab)});
+    // Not a signature: the point at infinity (what bad shares can sum to) is invalid, not an error.
+    const infinity = new Uint8Array(96);
+    infinity[0] = 0xc0;
+    checks.push({...checks[0], bytes: infinity, signature: parseShareSignature(1, infinity)});
     const expectedValid = checks.map((_, i) => !bad.has(i) && i !== 160);
     expect(verifyShareBatch(checks.slice(0, 160))).to.deep.equal(expectedValid.slice(0, 160));
     expect(await verifyShareBatchAsync(checks, pool)).to.deep.equal(expectedValid);

@@ -156,6 +156,106 @@ describe("duties/attester", () => {
       expect(outcomes[0]).to.include({status: "failed", reason: "slashing_refused"});
     });
 
+    it("submits the validators combined together in one BN call; a rejection fails only its own validator", async () => {
+      const keys = [1, 2, 3, 4].map((i) => SecretKey.fromKeygen(new Uint8Array(32).fill(i)).toPublicKey().toBytes());
+      const duties = keys.map((pubkey, i) => ({...duty, pubkey, validatorIndex: 10 + i}));
+      const calls: number[][] = [];
+      const runWith = async (rejectIndex: number | null) => {
+        calls.length = 0;
+        const outcomes: DutyOutcome[] = [];
+        const shares = {
+          publish: () => {},
+          awaitCombined: async () => new Uint8Array(96),
+        } as unknown as ShareExchange;
+        await runAttesterDuty(slot + SLOTS_PER_EPOCH * (rejectIndex === null ? 1 : 2), duties, {
+          ...modules(),
+          gate: new UndecidedGate(),
+          beaconNode: {
+            produceAttestationData: async (s) =>
+              attestationData({
+                slot: s,
+                source: Math.floor(s / SLOTS_PER_EPOCH) - 1,
+                target: Math.floor(s / SLOTS_PER_EPOCH),
+              }),
+            submitAttestations: async (atts) => {
+              const indices = atts.map((a) => (a as {attesterIndex: number}).attesterIndex);
+              calls.push(indices);
+              if (rejectIndex !== null && indices.includes(rejectIndex)) throw new Error(`rejected ${rejectIndex}`);
+            },
+          },
+          consensus: {decide: async (_s, _t, opts) => ({value: await opts.propose(), round: 1})},
+          signer: {sign: async () => new Uint8Array(96)},
+          shares,
+          shareKeys: new Map(keys.map((k) => [toHex(k), k])),
+          onOutcome: (o) => outcomes.push(o),
+        });
+        return outcomes;
+      };
+      const all = await runWith(null);
+      expect(calls).to.deep.equal([[10, 11, 12, 13]]);
+      expect(all.map((o) => o.status)).to.deep.equal(["submitted", "submitted", "submitted", "submitted"]);
+      const oneRejected = await runWith(12);
+      // The batch failed, then each alone: only validator 12's duty fails.
+      expect(calls).to.deep.equal([[10, 11, 12, 13], [10], [11], [12], [13]]);
+      expect(oneRejected).to.have.length(4);
+      const failed = oneRejected.filter((o) => o.status === "failed");
+      expect(failed).to.have.length(1);
+      expect(failed[0]).to.include({reason: "bn_rejected", validator: toHex(keys[2])});
+    });
+
+    it("submits as soon as the peers' shares combine, before its own RS answers; its share still goes out", async () => {
+      let answer: (sig: Uint8Array) => void = () => {};
+      const outcomes: DutyOutcome[] = [];
+      const published: unknown[] = [];
+      const shares = {
+        publish: (_ref: unknown, s: unknown[]) => published.push(...s),
+        awaitCombined: async () => new Uint8Array(96),
+      } as unknown as ShareExchange;
+      const running = runAttesterDuty(slot, [duty], {
+        ...modules(),
+        gate: new UndecidedGate(),
+        beaconNode: {produceAttestationData: async () => attestationData(), submitAttestations: async () => {}},
+        consensus: {decide: async (_s, _t, opts) => ({value: await opts.propose(), round: 1})},
+        signer: {sign: () => new Promise((resolve) => (answer = resolve))},
+        shares,
+        shareKeys: new Map([[toHex(validatorKey), validatorKey]]),
+        onOutcome: (o) => outcomes.push(o),
+      });
+      for (let i = 0; i < 20 && outcomes.length === 0; i++) await new Promise((r) => setImmediate(r));
+      expect(outcomes.map((o) => o.status)).to.deep.equal(["submitted"]);
+      expect(published).to.deep.equal([]);
+      answer(new Uint8Array(96).fill(5));
+      await running;
+      expect(published).to.have.length(1);
+      expect(outcomes).to.have.length(1);
+    });
+
+    it("a refusing RS ends the validator's duty as signer_refused while nothing combined", async () => {
+      const outcomes: DutyOutcome[] = [];
+      const shares = {
+        publish: () => {
+          throw new Error("nothing to publish");
+        },
+        awaitCombined: () => new Promise(() => {}),
+      } as unknown as ShareExchange;
+      await runAttesterDuty(slot, [duty], {
+        ...modules(),
+        gate: new UndecidedGate(),
+        beaconNode: {produceAttestationData: async () => attestationData(), submitAttestations: async () => {}},
+        consensus: {decide: async (_s, _t, opts) => ({value: await opts.propose(), round: 1})},
+        signer: {
+          sign: async () => {
+            throw new Error("refused by the RS's slashing protection");
+          },
+        },
+        shares,
+        shareKeys: new Map([[toHex(validatorKey), validatorKey]]),
+        onOutcome: (o) => outcomes.push(o),
+      });
+      expect(outcomes).to.have.length(1);
+      expect(outcomes[0]).to.include({status: "failed", reason: "signer_refused"});
+    });
+
     it('ends in exactly one outcome per validator: "stopped" when consensus is stopped, nothing signed', async () => {
       let signed = 0;
       const outcomes: DutyOutcome[] = [];
