@@ -66,6 +66,68 @@ describe("duties/shareExchange", () => {
     for (const s of signatures) expect(verify(root, pk, Signature.fromBytes(s))).to.equal(true);
   });
 
+  it("re-sends at a quarter of the duty's remaining time when that is shorter than the interval", async () => {
+    // Published at t = 1,000 ms with 1 s left: re-sends every 250 ms, not every 500 ms.
+    hub.setFilter(() => clock.now() >= 1_250);
+    const result = exchanges[0].awaitCombined(ref, validator, 2_000);
+    let combined = false;
+    void result.then(() => {
+      combined = true;
+    });
+    for (const [i, e] of exchanges.entries())
+      e.publish(ref, [{validator, signingRoot: root, signature: shareSig(i)}], 2_000);
+    await flush();
+    expect(combined).to.equal(false);
+    clock.advance(250);
+    await flush();
+    expect(combined).to.equal(true);
+  });
+
+  it("answers a peer that lost the shares once the others combined (they no longer re-send), straight to it", async () => {
+    // Operator 3 hears nothing until t = 1,500 ms; the others combine among themselves meanwhile.
+    hub.setFilter((_from, to) => to !== 3 || clock.now() >= 1_500);
+    const lagging = exchanges[3].awaitCombined(ref, validator, 10_000);
+    for (const i of [0, 1, 2])
+      exchanges[i].publish(ref, [{validator, signingRoot: root, signature: shareSig(i)}], 10_000);
+    await flush();
+    for (const i of [0, 1, 2]) {
+      // Combined: they stop re-sending, so only an answer can reach operator 3.
+      expect(await exchanges[i].awaitCombined(ref, validator, 10_000)).to.have.length(96);
+    }
+    exchanges[3].publish(ref, [{validator, signingRoot: root, signature: shareSig(3)}], 10_000);
+    await flush();
+    let done = false;
+    void lagging.then(() => {
+      done = true;
+    });
+    clock.advance(500); // operator 3 re-sends its own share; the answers get through
+    await flush();
+    expect(done).to.equal(true);
+    const answers = hub.sent.filter((m) => m.to === 3 && m.topic === "shares");
+    expect(answers.map((m) => m.from).sort()).to.deep.equal([0, 1, 2]);
+  });
+
+  it("answers are rate-limited: combined nodes do not keep answering each other", async () => {
+    for (const [i, e] of exchanges.entries())
+      e.publish(ref, [{validator, signingRoot: root, signature: shareSig(i)}], 10_000);
+    await flush();
+    clock.advance(5_000);
+    await flush();
+    const before = hub.sent.length;
+    // A late copy of operator 3's share reaches the others: each answers it once, operator 3 (combined too)
+    // answers each answer once, and that is the end.
+    exchanges[3].publish(ref, [{validator, signingRoot: root, signature: shareSig(3)}], 10_000);
+    await flush();
+    clock.advance(1_000);
+    await flush();
+    const after = hub.sent.slice(before);
+    expect(after.filter((m) => m.from === 3)).to.have.length(6);
+    expect(after.filter((m) => m.from !== 3)).to.have.length(3);
+    clock.advance(3_000);
+    await flush();
+    expect(hub.sent.length).to.equal(before + 9);
+  });
+
   it("drops an operator's invalid share and combines from the valid ones", async () => {
     const forged = SecretKey.fromKeygen(new Uint8Array(32).fill(3)).sign(root).toBytes();
     const result = exchanges[0].awaitCombined(ref, validator, 10_000);
