@@ -204,15 +204,23 @@ export async function runSyncContributionDuty(
         const rootResult = await message.decided;
         if (rootResult.root === null) throw new Error(`no block root decided: ${rootResult.detail}`);
         const root = rootResult.root;
-        await settledOrAt(message.done, m.slotClock.timeInSlot(slot + 1), m.slotClock.clock);
-        // A subcommittee without pooled messages has no contribution; propose the others.
-        const fetched = await Promise.allSettled(
-          subcommittees.map((sub) => m.beaconNode.produceSyncCommitteeContribution(slot, sub, root)),
-        );
-        const found = fetched.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
-        const usable = found.filter((c) => isUsableContribution(c, slot, root, subcommittees));
+        const {clock} = m.slotClock;
+        // Own messages still in their exchange may be missing from the BN's pool: wait for them briefly
+        // (a round is lost if the leader proposes late), and once more, until the slot's end, if the BN
+        // has nothing yet.
+        let messagesIn = false;
+        const arrived = () => {
+          messagesIn = true;
+        };
+        message.done.then(arrived, arrived);
+        await settledOrAt(message.done, m.slotClock.timeInSlot(slot, 2 / 3 + 1 / 12), clock);
+        let usable = await produceUsable(m, slot, root, subcommittees);
+        if (usable.length === 0 && !messagesIn) {
+          await settledOrAt(message.done, m.slotClock.timeInSlot(slot + 1), clock);
+          usable = await produceUsable(m, slot, root, subcommittees);
+        }
         if (usable.length === 0) throw new Error(`the BN has no contribution for subcommittees ${subcommittees}`);
-        return encodeSyncContributionValue(usable.sort((a, b) => a.subcommitteeIndex - b.subcommitteeIndex));
+        return encodeSyncContributionValue(usable);
       },
       isValid: (value) => isValidSyncContributionValue(value, slot, seen.root?.root ?? null, subcommittees),
     });
@@ -336,6 +344,22 @@ function isUsableContribution(
     subcommittees.includes(c.subcommitteeIndex) &&
     c.aggregationBits.getTrueBitIndexes().length > 0
   );
+}
+
+/** The BN's contributions for the subcommittees, ascending; a subcommittee without pooled messages has none. */
+async function produceUsable(
+  m: SyncContributionDutyModules,
+  slot: number,
+  root: Uint8Array,
+  subcommittees: number[],
+): Promise<altair.SyncCommitteeContribution[]> {
+  const fetched = await Promise.allSettled(
+    subcommittees.map((sub) => m.beaconNode.produceSyncCommitteeContribution(slot, sub, root)),
+  );
+  return fetched
+    .flatMap((r) => (r.status === "fulfilled" ? [r.value] : []))
+    .filter((c) => isUsableContribution(c, slot, root, subcommittees))
+    .sort((a, b) => a.subcommitteeIndex - b.subcommitteeIndex);
 }
 
 /** Resolves when `p` settles or at `atMs`, whichever comes first. */

@@ -377,8 +377,8 @@ describe("duties/syncCommittee", () => {
       expect(bySub).to.deep.equal({0: "submitted", 1: "submitted", 2: "no_data"});
     });
 
-    it("as leader, asks its BN only once its own messages are submitted, or at the slot's end at the latest", async () => {
-      for (const finish of ["messages", "slot end"] as const) {
+    it("as leader, asks its BN once its own messages are submitted, or a twelfth of a slot after 2/3 at the latest", async () => {
+      for (const finish of ["messages", "time"] as const) {
         const {modules} = harness({});
         const clock = modules.slotClock.clock as ManualClock;
         let asked = 0;
@@ -404,10 +404,41 @@ describe("duties/syncCommittee", () => {
         await flush();
         expect(asked, finish).to.equal(0);
         if (finish === "messages") messagesDone();
-        else clock.advance(modules.slotClock.timeInSlot(slot + 1) - clock.now());
+        else clock.advance(modules.slotClock.timeInSlot(slot, 2 / 3 + 1 / 12) - clock.now());
         await run;
         expect(asked, finish).to.equal(3);
       }
+    });
+
+    it("as leader with an empty BN pool, asks again once its own messages are in", async () => {
+      const {outcomes, modules} = harness({});
+      const clock = modules.slotClock.clock as ManualClock;
+      let pooled = false;
+      let messagesDone: () => void = () => {};
+      const done = new Promise<void>((resolve) => {
+        messagesDone = resolve;
+      });
+      const run = runSyncContributionDuty(
+        slot,
+        roles(),
+        {decided: Promise.resolve({root: headRoot, round: 1}), done},
+        {
+          ...modules,
+          beaconNode: {
+            produceSyncCommitteeContribution: async (_s, sub) => {
+              if (!pooled) throw new Error("404 no messages pooled");
+              return contribution(sub);
+            },
+            publishContributionAndProofs: async () => {},
+          },
+        },
+      );
+      clock.advance(modules.slotClock.timeInSlot(slot, 2 / 3 + 1 / 12) - clock.now());
+      await flush();
+      pooled = true;
+      messagesDone();
+      await run;
+      expect(outcomes.filter((o) => o.status === "submitted")).to.have.length(3);
     });
 
     it("the predicate refuses another slot or root, a subcommittee not aggregated, no participants, disorder, garbage", () => {
