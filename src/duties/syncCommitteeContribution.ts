@@ -42,6 +42,8 @@ export interface SyncAggregatorRole {
 }
 
 export interface SyncContributionBeaconNode {
+  /** `GET /eth/v1/beacon/blocks/head/root`: the leader's root when its own message consensus lags. */
+  getHeadBlockRoot(): Promise<Uint8Array>;
   produceSyncCommitteeContribution(
     slot: number,
     subcommitteeIndex: number,
@@ -165,8 +167,8 @@ export interface SyncMessageProgress {
  * The consensus starts on the slot's schedule whatever this node's message duty is doing: a node whose
  * message consensus is late or whose message shares are still missing still prepares and commits a
  * peer's proposal (under loss, a cluster that waits for every node's message duty loses a quorum).
- * Only its own proposal, as leader, waits: for the decided root and for its messages to be submitted
- * (at most until the slot's end), so that its BN's contribution includes the cluster's messages.
+ * Only its own proposal, as leader, waits, briefly: for the decided root and for its messages to be
+ * submitted, so that its BN's contribution includes the cluster's messages.
  */
 export async function runSyncContributionDuty(
   slot: number,
@@ -201,19 +203,22 @@ export async function runSyncContributionDuty(
       startMs: m.slotClock.timeInSlot(slot, 2 / 3),
       deadlineMs,
       propose: async () => {
-        const rootResult = await message.decided;
-        if (rootResult.root === null) throw new Error(`no block root decided: ${rootResult.detail}`);
-        const root = rootResult.root;
         const {clock} = m.slotClock;
-        // Own messages still in their exchange may be missing from the BN's pool: wait for them briefly
-        // (a round is lost if the leader proposes late), and once more, until the slot's end, if the BN
-        // has nothing yet.
+        // A round is lost if the leader proposes late: it waits for its own message step at most until
+        // 2/3 + 1/12 of the slot. Without a decided root by then (its message consensus lags or failed
+        // here) it proposes for its BN's head, which the peers' predicates take only if it is the root
+        // they decided.
+        const proposeBy = m.slotClock.timeInSlot(slot, 2 / 3 + 1 / 12);
+        const rootResult = await settledOrAt(message.decided, proposeBy, clock);
+        const root = rootResult?.root ?? (await m.beaconNode.getHeadBlockRoot());
+        // Own messages still in their exchange may be missing from the BN's pool: wait for them briefly,
+        // and once more, until the slot's end, if the BN has nothing yet.
         let messagesIn = false;
         const arrived = () => {
           messagesIn = true;
         };
         message.done.then(arrived, arrived);
-        await settledOrAt(message.done, m.slotClock.timeInSlot(slot, 2 / 3 + 1 / 12), clock);
+        await settledOrAt(message.done, proposeBy, clock);
         let usable = await produceUsable(m, slot, root, subcommittees);
         if (usable.length === 0 && !messagesIn) {
           await settledOrAt(message.done, m.slotClock.timeInSlot(slot + 1), clock);
@@ -362,14 +367,19 @@ async function produceUsable(
     .sort((a, b) => a.subcommitteeIndex - b.subcommitteeIndex);
 }
 
-/** Resolves when `p` settles or at `atMs`, whichever comes first. */
-function settledOrAt(p: Promise<unknown>, atMs: number, clock: Clock): Promise<void> {
+/** `p`'s value when it fulfills before `atMs`; null when it rejects or `atMs` comes first. */
+function settledOrAt<T>(p: Promise<T>, atMs: number, clock: Clock): Promise<T | null> {
   return new Promise((resolve) => {
-    const cancel = clock.setTimer(atMs, resolve);
-    const done = () => {
-      cancel();
-      resolve();
-    };
-    p.then(done, done);
+    const cancel = clock.setTimer(atMs, () => resolve(null));
+    p.then(
+      (value) => {
+        cancel();
+        resolve(value);
+      },
+      () => {
+        cancel();
+        resolve(null);
+      },
+    );
   });
 }

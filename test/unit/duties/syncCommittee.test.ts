@@ -268,6 +268,7 @@ describe("duties/syncCommittee", () => {
       await runSyncContributionDuty(slot, roles(), decidedRoot(headRoot), {
         ...modules,
         beaconNode: {
+          getHeadBlockRoot: async () => headRoot,
           produceSyncCommitteeContribution: async (s, sub, root) => {
             asked.push(sub);
             expect(s).to.equal(slot);
@@ -294,6 +295,7 @@ describe("duties/syncCommittee", () => {
       await runSyncContributionDuty(slot, roles(), decidedRoot(headRoot), {
         ...modules,
         beaconNode: {
+          getHeadBlockRoot: async () => headRoot,
           produceSyncCommitteeContribution: async (_s, sub) => {
             if (sub === 2) throw new Error("404 no contribution");
             return contribution(sub);
@@ -307,37 +309,61 @@ describe("duties/syncCommittee", () => {
       expect(bySub).to.deep.equal({0: "submitted", 1: "submitted", 2: "no_data"});
     });
 
-    it("without a decided root this node proposes nothing, fails with the message duty's reason, and asks nothing", async () => {
-      const {outcomes, modules} = harness({
-        decide: async (_s, _t, o) => {
-          await o.propose();
-          throw new Error("unreachable: propose must throw");
-        },
-      });
-      let asked = 0;
-      await runSyncContributionDuty(
+    it("without a root decided here by 2/3 + 1/12 of the slot, the leader proposes for its BN's head", async () => {
+      // Its message consensus lags (or failed here): the peers' predicates take the head only if it is
+      // the root they decided.
+      const {outcomes, modules} = harness({});
+      const clock = modules.slotClock.clock as ManualClock;
+      const roots: string[] = [];
+      const run = runSyncContributionDuty(
         slot,
         roles(),
-        {
-          decided: Promise.resolve({root: null, reason: "consensus_timeout", detail: "x"}),
-          done: Promise.resolve(),
-        },
+        {decided: new Promise(() => {}), done: new Promise(() => {})},
         {
           ...modules,
           beaconNode: {
-            produceSyncCommitteeContribution: async () => {
-              asked++;
-              return contribution(0);
+            getHeadBlockRoot: async () => otherRoot,
+            produceSyncCommitteeContribution: async (_s, sub, root) => {
+              roots.push(toHex(root));
+              return contribution(sub, otherRoot);
             },
             publishContributionAndProofs: async () => {},
           },
         },
       );
-      expect(asked).to.equal(0);
+      await flush();
+      expect(roots).to.deep.equal([]);
+      clock.advance(modules.slotClock.timeInSlot(slot, 2 / 3 + 1 / 12) - clock.now());
+      await flush();
+      clock.advance(0); // the manual clock fires a timer set for the present on the next advance
+      await run;
+      expect(roots).to.deep.equal([toHex(otherRoot), toHex(otherRoot), toHex(otherRoot)]);
+      expect(outcomes.filter((o) => o.status === "submitted")).to.have.length(3);
+    });
+
+    it("when neither the message step nor the contribution decides, every role fails with the message step's reason", async () => {
+      const {outcomes, modules} = harness({
+        decide: async () => {
+          throw new Error("no decision by the deadline");
+        },
+      });
+      await runSyncContributionDuty(
+        slot,
+        roles(),
+        {decided: Promise.resolve({root: null, reason: "no_data", detail: "x"}), done: Promise.resolve()},
+        {
+          ...modules,
+          beaconNode: {
+            getHeadBlockRoot: async () => headRoot,
+            produceSyncCommitteeContribution: async () => contribution(0),
+            publishContributionAndProofs: async () => {},
+          },
+        },
+      );
       expect(outcomes.map((o) => (o.status === "failed" ? o.reason : o.status))).to.deep.equal([
-        "consensus_timeout",
-        "consensus_timeout",
-        "consensus_timeout",
+        "no_data",
+        "no_data",
+        "no_data",
       ]);
     });
 
@@ -362,6 +388,7 @@ describe("duties/syncCommittee", () => {
         {
           ...modules,
           beaconNode: {
+            getHeadBlockRoot: async () => headRoot,
             produceSyncCommitteeContribution: async () => {
               throw new Error("not the leader: must not be asked");
             },
@@ -393,6 +420,7 @@ describe("duties/syncCommittee", () => {
           {
             ...modules,
             beaconNode: {
+              getHeadBlockRoot: async () => headRoot,
               produceSyncCommitteeContribution: async (_s, sub) => {
                 asked++;
                 return contribution(sub);
@@ -425,6 +453,7 @@ describe("duties/syncCommittee", () => {
         {
           ...modules,
           beaconNode: {
+            getHeadBlockRoot: async () => headRoot,
             produceSyncCommitteeContribution: async (_s, sub) => {
               if (!pooled) throw new Error("404 no messages pooled");
               return contribution(sub);
