@@ -230,11 +230,12 @@ export async function runSyncContributionDuty(
       isValid: (value) => isValidSyncContributionValue(value, slot, seen.root?.root ?? null, subcommittees),
     });
   } catch (e) {
-    // Without a root anywhere (the message consensus failed too), that is the cause to report.
-    const noRoot = seen.root;
+    // Without a root here either (the message consensus failed too), that is the cause to report.
+    const reason = failureReason(e, "consensus_timeout");
+    const noRoot = reason === "stopped" ? null : seen.root;
     for (const role of roles) {
       if (noRoot?.root === null) fail(role, noRoot.reason, `no block root decided: ${noRoot.detail}`);
-      else fail(role, failureReason(e, "consensus_timeout"), (e as Error).message);
+      else fail(role, reason, (e as Error).message);
     }
     return;
   }
