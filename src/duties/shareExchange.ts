@@ -58,6 +58,8 @@ interface DutyState {
   rebroadcastMs: number;
   /** When own shares were last sent straight to a lagging peer, by operator index. */
   answeredAt: Map<number, number>;
+  /** Validators whose share each peer has sent (a second copy means the peer re-sends: it is waiting). */
+  receivedFrom: Map<number, Set<string>>;
   cancelExpiry: () => void;
 }
 
@@ -81,9 +83,9 @@ export class ShareExchangeError extends Error {
  * validator signature once t valid shares are in.
  *
  * A node stops re-sending once it has combined, but a peer that lost shares may still lack them: a
- * peer's share for a validator this node has already combined says that (a lagging peer re-sends its
- * own), so this node answers it with its own shares, straight to that peer, at most once per re-send
- * interval (two combined nodes answering each other stop after one answer each).
+ * peer re-sending a share this node already has from it is still waiting, so for validators this node
+ * has combined it answers with its own shares, straight to that peer, at most once per re-send interval.
+ * A first (merely late) share gets no answer: without loss, nothing more is sent than before.
  */
 export class ShareExchange {
   private readonly duties = new Map<string, DutyState>();
@@ -147,14 +149,24 @@ export class ShareExchange {
     this.submit(ref, m.from, shares);
   }
 
-  /** Sends own shares of validators this node has combined to a peer that still sends its own for them. */
+  /** Sends own shares of validators this node has combined to a peer that re-sends its own for them. */
   private answerLagging(ref: DutyRef, peer: number, theirs: OwnShare[]): void {
     const state = this.duties.get(dutyKey(ref));
-    if (state === undefined || state.own.length === 0) return;
+    if (state === undefined) return;
+    let received = state.receivedFrom.get(peer);
+    if (received === undefined) {
+      received = new Set();
+      state.receivedFrom.set(peer, received);
+    }
+    const resent = new Set<string>();
+    for (const s of theirs) {
+      if (received.has(s.validator)) resent.add(s.validator);
+      else received.add(s.validator);
+    }
+    if (resent.size === 0 || state.own.length === 0) return;
     const now = this.modules.clock.now();
     if (now - (state.answeredAt.get(peer) ?? Number.NEGATIVE_INFINITY) < state.rebroadcastMs) return;
-    const asked = new Set(theirs.map((s) => s.validator));
-    const answer = state.own.filter((s) => asked.has(s.validator) && state.combined.has(s.validator));
+    const answer = state.own.filter((s) => resent.has(s.validator) && state.combined.has(s.validator));
     if (answer.length === 0) return;
     state.answeredAt.set(peer, now);
     this.send(ref, answer, peer);
@@ -255,6 +267,7 @@ export class ShareExchange {
         cancelRebroadcast: null,
         rebroadcastMs: this.rebroadcastMsFor(expiresAtMs),
         answeredAt: new Map(),
+        receivedFrom: new Map(),
         cancelExpiry: this.modules.clock.setTimer(expiresAtMs, () =>
           this.end(key, new ShareExchangeError("SHARES_EXPIRED", `duty ${key} expired before t shares arrived`)),
         ),

@@ -200,7 +200,7 @@ export async function runSyncContributionDuty(
   let decided: {value: Uint8Array; round: number};
   try {
     decided = await m.consensus.decide(slot, SYNC_CONTRIBUTION_DUTY_TYPE, {
-      startMs: m.slotClock.timeInSlot(slot, 2 / 3),
+      startMs: triggerMs,
       deadlineMs,
       propose: async () => {
         const {clock} = m.slotClock;

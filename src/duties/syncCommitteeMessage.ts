@@ -51,8 +51,7 @@ export async function runSyncMessageDuty(
   let decided: {value: Uint8Array; round: number};
   try {
     decided = await m.consensus.decide(slot, SYNC_MESSAGE_DUTY_TYPE, {
-      // Rounds on the slot's schedule (1/3), not on this node's start: late starters join the same round.
-      startMs: m.slotClock.timeInSlot(slot, 1 / 3),
+      startMs: triggerMs,
       deadlineMs,
       propose: () => m.beaconNode.getHeadBlockRoot(),
       isValid: isValidSyncMessageValue,

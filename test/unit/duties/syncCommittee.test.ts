@@ -367,16 +367,16 @@ describe("duties/syncCommittee", () => {
       ]);
     });
 
-    it("joins the consensus at 2/3 of the slot before its own root is decided, and submits a peer's value", async () => {
+    it("joins the consensus before its own root is decided, and submits a peer's value", async () => {
       // Under loss a node's message consensus or shares may lag: it must still take part in the
       // contribution consensus, or the cluster is one node short of a quorum.
       const never = new Promise<never>(() => {});
       const submitted: altair.SignedContributionAndProof[] = [];
-      const starts: number[] = [];
+      let started = 0;
       const peerValue = encodeSyncContributionValue([contribution(0), contribution(1)]);
       const {outcomes, modules} = harness({
         decide: async (_s, _t, o) => {
-          starts.push(o.startMs as number);
+          started++;
           expect(o.isValid(peerValue)).to.equal(true);
           return {value: peerValue, round: 1};
         },
@@ -396,7 +396,7 @@ describe("duties/syncCommittee", () => {
           },
         },
       );
-      expect(starts).to.deep.equal([modules.slotClock.timeInSlot(slot, 2 / 3)]);
+      expect(started).to.equal(1);
       expect(submitted.map((s) => s.message.contribution.subcommitteeIndex).sort()).to.deep.equal([0, 1]);
       const bySub = Object.fromEntries(
         outcomes.map((o) => [o.subcommitteeIndex, o.status === "failed" ? o.reason : o.status]),
