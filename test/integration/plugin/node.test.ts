@@ -43,15 +43,12 @@ describe("plugin/CohortNode (real cluster)", function () {
     });
   }
 
-  it('emits "peer" disconnected when a co-validator stops, and connected when it is back', async () => {
+  it('emits "peer" disconnected when a co-validator stops', async () => {
     const c = await start();
     const node0 = c.nodes[0] as CohortNode;
     const gone = nextPeerEvent(node0, 3);
     await c.stopNode(3);
     expect(await gone).to.deep.equal({operatorIndex: 3, connected: false});
-    const back = nextPeerEvent(node0, 3);
-    await c.startNode(3);
-    expect(await back).to.deep.equal({operatorIndex: 3, connected: true});
   });
 
   it("refuses to start without a signer (NODE_NO_SIGNER) and leaves nothing running", async () => {
