@@ -20,7 +20,11 @@ export interface OwnShare {
 export interface ShareExchangeOpts {
   /** This node's 0-based operator index (its shares have index self + 1). */
   self: number;
-  /** Own shares of an uncombined duty are sent again at this interval (the network is lossy). */
+  /**
+   * Own shares of an uncombined duty are sent again at this interval (the network is lossy), or at a
+   * quarter of the time the duty has left when it publishes, if shorter (not below 100 ms): a duty due
+   * within a third of a short slot gets its re-sends in time.
+   */
   rebroadcastIntervalMs: number;
 }
 
@@ -50,8 +54,17 @@ interface DutyState {
   combined: Map<string, Uint8Array>;
   waiters: Map<string, Waiter[]>;
   cancelRebroadcast: (() => void) | null;
+  /** Re-send cadence of this duty's own shares (see ShareExchangeOpts.rebroadcastIntervalMs). */
+  rebroadcastMs: number;
+  /** When own shares were last sent straight to a lagging peer, by operator index. */
+  answeredAt: Map<number, number>;
+  /** Validators whose share each peer has sent (a second copy means the peer re-sends: it is waiting). */
+  receivedFrom: Map<number, Set<string>>;
   cancelExpiry: () => void;
 }
+
+/** Floor of the re-send cadence. */
+const MIN_REBROADCAST_MS = 100;
 
 export class ShareExchangeError extends Error {
   constructor(
@@ -68,6 +81,11 @@ export class ShareExchangeError extends Error {
  * until every validator of the duty is combined or the duty expires); peers' shares go to the combiner,
  * which verifies each against its sender's public key share. `awaitCombined` resolves with the verified
  * validator signature once t valid shares are in.
+ *
+ * A node stops re-sending once it has combined, but a peer that lost shares may still lack them: a
+ * peer re-sending a share this node already has from it is still waiting, so for validators this node
+ * has combined it answers with its own shares, straight to that peer, at most once per re-send interval.
+ * A first (merely late) share gets no answer: without loss, nothing more is sent than before.
  */
 export class ShareExchange {
   private readonly duties = new Map<string, DutyState>();
@@ -85,6 +103,8 @@ export class ShareExchange {
   publish(ref: DutyRef, shares: OwnShare[], expiresAtMs: number): void {
     if (this.stopped) throw new ShareExchangeError("SHARES_STOPPED", "the share exchange is stopped");
     const state = this.state(ref, expiresAtMs);
+    // The cadence follows this publication's budget (the state may predate it: peers' shares came first).
+    state.rebroadcastMs = this.rebroadcastMsFor(expiresAtMs);
     state.own.push(...shares);
     this.submit(ref, this.opts.self, shares);
     this.send(ref, shares);
@@ -121,11 +141,36 @@ export class ShareExchange {
       return;
     }
     const ref = {slot: msg.slot, dutyType: msg.dutyType};
-    this.submit(
-      ref,
-      m.from,
-      msg.shares.map((s) => ({validator: toHex(s.validator), signingRoot: s.signingRoot, signature: s.signature})),
-    );
+    const shares = msg.shares.map((s) => ({
+      validator: toHex(s.validator),
+      signingRoot: s.signingRoot,
+      signature: s.signature,
+    }));
+    this.answerLagging(ref, m.from, shares);
+    this.submit(ref, m.from, shares);
+  }
+
+  /** Sends own shares of validators this node has combined to a peer that re-sends its own for them. */
+  private answerLagging(ref: DutyRef, peer: number, theirs: OwnShare[]): void {
+    const state = this.duties.get(dutyKey(ref));
+    if (state === undefined) return;
+    let received = state.receivedFrom.get(peer);
+    if (received === undefined) {
+      received = new Set();
+      state.receivedFrom.set(peer, received);
+    }
+    const resent = new Set<string>();
+    for (const s of theirs) {
+      if (received.has(s.validator)) resent.add(s.validator);
+      else received.add(s.validator);
+    }
+    if (resent.size === 0 || state.own.length === 0) return;
+    const now = this.modules.clock.now();
+    if (now - (state.answeredAt.get(peer) ?? Number.NEGATIVE_INFINITY) < state.rebroadcastMs) return;
+    const answer = state.own.filter((s) => resent.has(s.validator) && state.combined.has(s.validator));
+    if (answer.length === 0) return;
+    state.answeredAt.set(peer, now);
+    this.send(ref, answer, peer);
   }
 
   private submit(ref: DutyRef, operator: number, shares: OwnShare[]): void {
@@ -174,7 +219,8 @@ export class ShareExchange {
     }
   }
 
-  private send(ref: DutyRef, shares: OwnShare[]): void {
+  /** To every peer, or to `to` only. */
+  private send(ref: DutyRef, shares: OwnShare[], to?: number): void {
     for (let i = 0; i < shares.length; i += MAX_SHARES_PER_MESSAGE) {
       const chunk = shares.slice(i, i + MAX_SHARES_PER_MESSAGE);
       const payload = encodeSharesMessage({
@@ -187,7 +233,8 @@ export class ShareExchange {
         })),
       });
       try {
-        this.modules.network.broadcast("shares", payload);
+        if (to === undefined) this.modules.network.broadcast("shares", payload);
+        else this.modules.network.send(to, "shares", payload);
       } catch (e) {
         // A lost send is what re-broadcasting is for; never fail a duty over it.
         this.modules.logger.debug("shares broadcast failed", {slot: ref.slot, reason: (e as Error).message});
@@ -197,7 +244,7 @@ export class ShareExchange {
 
   private scheduleRebroadcast(state: DutyState): void {
     if (state.cancelRebroadcast || this.stopped) return;
-    const at = this.modules.clock.now() + this.opts.rebroadcastIntervalMs;
+    const at = this.modules.clock.now() + state.rebroadcastMs;
     if (at >= state.expiresAtMs) return;
     state.cancelRebroadcast = this.modules.clock.setTimer(at, () => {
       state.cancelRebroadcast = null;
@@ -219,6 +266,9 @@ export class ShareExchange {
         combined: new Map(),
         waiters: new Map(),
         cancelRebroadcast: null,
+        rebroadcastMs: this.rebroadcastMsFor(expiresAtMs),
+        answeredAt: new Map(),
+        receivedFrom: new Map(),
         cancelExpiry: this.modules.clock.setTimer(expiresAtMs, () =>
           this.end(key, new ShareExchangeError("SHARES_EXPIRED", `duty ${key} expired before t shares arrived`)),
         ),
@@ -233,6 +283,11 @@ export class ShareExchange {
       );
     }
     return state;
+  }
+
+  private rebroadcastMsFor(expiresAtMs: number): number {
+    const quarter = (expiresAtMs - this.modules.clock.now()) / 4;
+    return Math.min(this.opts.rebroadcastIntervalMs, Math.max(MIN_REBROADCAST_MS, quarter));
   }
 
   private end(key: string, error: ShareExchangeError): void {

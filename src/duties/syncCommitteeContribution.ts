@@ -3,6 +3,7 @@ import {SYNC_COMMITTEE_SUBNET_COUNT} from "@lodestar/params";
 import {type altair, ssz} from "@lodestar/types";
 import {type SignableMessage, signingRootOnNetwork} from "../eth/signing.js";
 import {bytesEqual, toHex} from "../util/hex.js";
+import type {Clock} from "./clock.js";
 import {type DutyFailureReason, failureReason} from "./outcome.js";
 import {type SyncDuty, type SyncDutyModules, type SyncRootResult, syncDeadlineMs} from "./syncCommitteeMessage.js";
 import {isSyncCommitteeAggregator, subcommitteesOf, syncShareDutyType} from "./syncCommitteeSelection.js";
@@ -41,6 +42,8 @@ export interface SyncAggregatorRole {
 }
 
 export interface SyncContributionBeaconNode {
+  /** `GET /eth/v1/beacon/blocks/head/root`: the leader's root when its own message consensus lags. */
+  getHeadBlockRoot(): Promise<Uint8Array>;
   produceSyncCommitteeContribution(
     slot: number,
     subcommitteeIndex: number,
@@ -147,16 +150,30 @@ export async function runSyncSelectionProofs(
   return roles.filter((r) => r !== null);
 }
 
+/** What the contribution duty needs of the same slot's message duty (see runSyncMessageDuty). */
+export interface SyncMessageProgress {
+  /** The decided block root, or why there is none, as soon as the message consensus ends. */
+  decided: Promise<SyncRootResult>;
+  /** Settles once this node's messages of the slot are submitted or failed: its BN then pools them. */
+  done: Promise<unknown>;
+}
+
 /**
  * The slot's contribution duty of the cluster's sync aggregators (at 2/3 of the slot): consensus on one
- * contribution per aggregated subcommittee for the root decided by the slot's message duty (the leader
- * asks its BN), then per (aggregator, subcommittee) a `SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF` share,
- * exchanged, combined, submitted. Every role ends in exactly one outcome.
+ * contribution per aggregated subcommittee for the root decided by the slot's message duty, then per
+ * (aggregator, subcommittee) a `SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF` share, exchanged, combined,
+ * submitted. Every role ends in exactly one outcome.
+ *
+ * The consensus starts on the slot's schedule whatever this node's message duty is doing: a node whose
+ * message consensus is late or whose message shares are still missing still prepares and commits a
+ * peer's proposal (under loss, a cluster that waits for every node's message duty loses a quorum).
+ * Only its own proposal, as leader, waits, briefly: for the decided root and for its messages to be
+ * submitted, so that its BN's contribution includes the cluster's messages.
  */
 export async function runSyncContributionDuty(
   slot: number,
   roles: SyncAggregatorRole[],
-  rootResult: SyncRootResult,
+  message: SyncMessageProgress,
   m: SyncContributionDutyModules,
 ): Promise<void> {
   if (roles.length === 0) return;
@@ -172,12 +189,13 @@ export async function runSyncContributionDuty(
       reason,
       detail,
     });
-  if (rootResult.root === null) {
-    for (const role of roles) fail(role, rootResult.reason, `no block root decided: ${rootResult.detail}`);
-    return;
-  }
-  const root = rootResult.root;
   const subcommittees = [...new Set(roles.map((r) => r.subcommitteeIndex))].sort((a, b) => a - b);
+  // The root this node decided, once it has: until then (or without one) a peer's value is checked
+  // without it; the BN checks the contribution's aggregate signature in any case.
+  const seen: {root: SyncRootResult | null} = {root: null};
+  void message.decided.then((r) => {
+    seen.root = r;
+  });
 
   let decided: {value: Uint8Array; round: number};
   try {
@@ -185,19 +203,40 @@ export async function runSyncContributionDuty(
       startMs: triggerMs,
       deadlineMs,
       propose: async () => {
-        // A subcommittee without pooled messages has no contribution; propose the others.
-        const fetched = await Promise.allSettled(
-          subcommittees.map((sub) => m.beaconNode.produceSyncCommitteeContribution(slot, sub, root)),
-        );
-        const found = fetched.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
-        const usable = found.filter((c) => isUsableContribution(c, slot, root, subcommittees));
+        const {clock} = m.slotClock;
+        // A round is lost if the leader proposes late: it waits for its own message step at most until
+        // 2/3 + 1/12 of the slot. Without a decided root by then (its message consensus lags or failed
+        // here) it proposes for its BN's head, which the peers' predicates take only if it is the root
+        // they decided.
+        const proposeBy = m.slotClock.timeInSlot(slot, 2 / 3 + 1 / 12);
+        const rootResult = await settledOrAt(message.decided, proposeBy, clock);
+        const root = rootResult?.root ?? (await m.beaconNode.getHeadBlockRoot());
+        // Own messages still in their exchange may be missing from the BN's pool: wait for them briefly,
+        // and once more, until the slot's end, if the BN has nothing yet.
+        let messagesIn = false;
+        const arrived = () => {
+          messagesIn = true;
+        };
+        message.done.then(arrived, arrived);
+        await settledOrAt(message.done, proposeBy, clock);
+        let usable = await produceUsable(m, slot, root, subcommittees);
+        if (usable.length === 0 && !messagesIn) {
+          await settledOrAt(message.done, m.slotClock.timeInSlot(slot + 1), clock);
+          usable = await produceUsable(m, slot, root, subcommittees);
+        }
         if (usable.length === 0) throw new Error(`the BN has no contribution for subcommittees ${subcommittees}`);
-        return encodeSyncContributionValue(usable.sort((a, b) => a.subcommitteeIndex - b.subcommitteeIndex));
+        return encodeSyncContributionValue(usable);
       },
-      isValid: (value) => isValidSyncContributionValue(value, slot, root, subcommittees),
+      isValid: (value) => isValidSyncContributionValue(value, slot, seen.root?.root ?? null, subcommittees),
     });
   } catch (e) {
-    for (const role of roles) fail(role, failureReason(e, "consensus_timeout"), (e as Error).message);
+    // Without a root here either (the message consensus failed too), that is the cause to report.
+    const reason = failureReason(e, "consensus_timeout");
+    const noRoot = reason === "stopped" ? null : seen.root;
+    for (const role of roles) {
+      if (noRoot?.root === null) fail(role, noRoot.reason, `no block root decided: ${noRoot.detail}`);
+      else fail(role, reason, (e as Error).message);
+    }
     return;
   }
   const contributions = decodeSyncContributionValue(decided.value) as altair.SyncCommitteeContribution[];
@@ -281,12 +320,13 @@ export async function runSyncContributionDuty(
 
 /**
  * The contribution predicate: a non-empty list, ascending without repeats, of contributions for
- * subcommittees this cluster aggregates, each for the slot and the decided root, with participants.
+ * subcommittees this cluster aggregates, each for the slot and the decided root (when this node knows
+ * it; else any non-zero root), with participants.
  */
 export function isValidSyncContributionValue(
   value: Uint8Array,
   slot: number,
-  root: Uint8Array,
+  root: Uint8Array | null,
   subcommittees: readonly number[],
 ): boolean {
   const list = decodeSyncContributionValue(value);
@@ -301,13 +341,46 @@ export function isValidSyncContributionValue(
 function isUsableContribution(
   c: altair.SyncCommitteeContribution,
   slot: number,
-  root: Uint8Array,
+  root: Uint8Array | null,
   subcommittees: readonly number[],
 ): boolean {
   return (
     c.slot === slot &&
-    bytesEqual(c.beaconBlockRoot, root) &&
+    (root === null ? c.beaconBlockRoot.some((b) => b !== 0) : bytesEqual(c.beaconBlockRoot, root)) &&
     subcommittees.includes(c.subcommitteeIndex) &&
     c.aggregationBits.getTrueBitIndexes().length > 0
   );
+}
+
+/** The BN's contributions for the subcommittees, ascending; a subcommittee without pooled messages has none. */
+async function produceUsable(
+  m: SyncContributionDutyModules,
+  slot: number,
+  root: Uint8Array,
+  subcommittees: number[],
+): Promise<altair.SyncCommitteeContribution[]> {
+  const fetched = await Promise.allSettled(
+    subcommittees.map((sub) => m.beaconNode.produceSyncCommitteeContribution(slot, sub, root)),
+  );
+  return fetched
+    .flatMap((r) => (r.status === "fulfilled" ? [r.value] : []))
+    .filter((c) => isUsableContribution(c, slot, root, subcommittees))
+    .sort((a, b) => a.subcommitteeIndex - b.subcommitteeIndex);
+}
+
+/** `p`'s value when it fulfills before `atMs`; null when it rejects or `atMs` comes first. */
+function settledOrAt<T>(p: Promise<T>, atMs: number, clock: Clock): Promise<T | null> {
+  return new Promise((resolve) => {
+    const cancel = clock.setTimer(atMs, () => resolve(null));
+    p.then(
+      (value) => {
+        cancel();
+        resolve(value);
+      },
+      () => {
+        cancel();
+        resolve(null);
+      },
+    );
+  });
 }

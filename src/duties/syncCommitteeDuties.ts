@@ -4,6 +4,7 @@ import {
   runSyncSelectionProofs,
   type SyncAggregatorRole,
   type SyncContributionBeaconNode,
+  type SyncMessageProgress,
 } from "./syncCommitteeContribution.js";
 import {
   runSyncMessageDuty,
@@ -27,13 +28,15 @@ export interface SyncCommitteeDutiesModules extends SyncDutyModules {
 
 interface SlotWork {
   roles: Promise<SyncAggregatorRole[]>;
-  root: Promise<SyncRootResult>;
+  /** The message duty's decided root (at its decision), and its end. */
+  message: SyncMessageProgress;
 }
 
 /**
  * The sync committee half of the pipeline, wired from its scheduler: per slot, the selection proofs
- * (slot start), the message (1/3) and the contribution (2/3), the last one waiting for the first two.
- * Returns the started scheduler; `stop()` it with the node.
+ * (a slot ahead), the message (1/3) and the contribution (2/3). The contribution waits for the selection
+ * proofs (its roles); its consensus does not wait for the message duty, only its proposal does (see
+ * runSyncContributionDuty). Returns the started scheduler; `stop()` it with the node.
  */
 export async function startSyncCommitteeDuties(
   opts: SyncCommitteeDutiesOpts,
@@ -43,7 +46,8 @@ export async function startSyncCommitteeDuties(
   const workOf = (slot: number): SlotWork => {
     let w = work.get(slot);
     if (w === undefined) {
-      w = {roles: Promise.resolve([]), root: Promise.resolve(noRoot("the slot's message duty did not run"))};
+      const none = Promise.resolve(noRoot("the slot's message duty did not run"));
+      w = {roles: Promise.resolve([]), message: {decided: none, done: none}};
       work.set(slot, w);
       for (const s of work.keys()) if (s < slot - 4) work.delete(s);
     }
@@ -59,13 +63,18 @@ export async function startSyncCommitteeDuties(
       w.roles = runSyncSelectionProofs(slot, duties, {...m, logger: logFor(trigger.type, slot)});
       run = w.roles.then(() => undefined);
     } else if (trigger.type === "syncMessage") {
-      w.root = runSyncMessageDuty(slot, duties, {...m, logger: logFor(trigger.type, slot)});
-      run = w.root.then(() => undefined);
+      let onDecided: (r: SyncRootResult) => void = () => {};
+      const decided = new Promise<SyncRootResult>((resolve) => {
+        onDecided = resolve;
+      });
+      const done = runSyncMessageDuty(slot, duties, {...m, logger: logFor(trigger.type, slot)}, onDecided);
+      // A crash before the decision still ends the wait of the contribution.
+      void done.then(onDecided, (e: unknown) => onDecided(noRoot(`message duty crashed: ${(e as Error).message}`)));
+      w.message = {decided, done};
+      run = done.then(() => undefined);
     } else {
-      const {roles, root} = w;
-      run = Promise.all([roles, root]).then(([r, result]) =>
-        runSyncContributionDuty(slot, r, result, {...m, logger: logFor(trigger.type, slot)}),
-      );
+      const {roles, message} = w;
+      run = roles.then((r) => runSyncContributionDuty(slot, r, message, {...m, logger: logFor(trigger.type, slot)}));
     }
     m.track(run.catch((e: unknown) => m.logger.error("sync duty crashed", {type: trigger.type, slot}, e)));
   };

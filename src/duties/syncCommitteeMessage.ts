@@ -33,13 +33,15 @@ export type SyncRootResult =
  * The slot's sync committee message duty of every cluster validator in the current sync committee:
  * consensus on the ONE block root they all sign (the leader proposes its BN's head root), then per
  * validator a `SYNC_COMMITTEE_MESSAGE` share, exchanged and combined, and the combined message submitted.
- * Every validator ends in exactly one outcome. Resolves with the decided root, which the slot's
- * contribution duty aggregates over.
+ * Every validator ends in exactly one outcome. `onDecided` gets the decided root (or why there is none)
+ * as soon as the consensus ends, for the slot's contribution duty; the returned promise resolves with
+ * the same once every message is submitted or failed.
  */
 export async function runSyncMessageDuty(
   slot: number,
   duties: SyncDuty[],
   m: SyncMessageDutyModules,
+  onDecided?: (result: SyncRootResult) => void,
 ): Promise<SyncRootResult> {
   const triggerMs = m.slotClock.clock.now();
   const deadlineMs = syncDeadlineMs(slot, m);
@@ -57,9 +59,12 @@ export async function runSyncMessageDuty(
   } catch (e) {
     const reason = failureReason(e, "consensus_timeout");
     for (const d of duties) fail(toHex(d.pubkey), reason, (e as Error).message);
-    return {root: null, reason, detail: (e as Error).message};
+    const result: SyncRootResult = {root: null, reason, detail: (e as Error).message};
+    onDecided?.(result);
+    return result;
   }
   const beaconBlockRoot = decided.value;
+  onDecided?.({root: beaconBlockRoot, round: decided.round});
   const msg: SignableMessage = {type: "SYNC_COMMITTEE_MESSAGE", data: {beaconBlockRoot, slot}};
   const signingRoot = signingRootOnNetwork(m.config, msg);
   const ref = {slot, dutyType: SYNC_MESSAGE_DUTY_TYPE};

@@ -17,7 +17,8 @@ export interface SyncDutiesSource {
 
 /**
  * A due step of a slot's sync committee work, for every cluster validator in the committee: selection
- * proofs at the start of the slot, the message at 1/3, the contribution at 2/3 (aggregators only).
+ * proofs a slot ahead (at the start of the slot before), the message at 1/3, the contribution at 2/3
+ * (aggregators only).
  */
 export interface SyncDutyTrigger {
   type: "syncSelection" | "syncMessage" | "syncContribution";
@@ -56,7 +57,10 @@ export class SyncDutyScheduler {
   async start(): Promise<void> {
     this.running = true;
     await this.refresh();
-    this.scheduleSlot(this.modules.slotClock.currentSlot());
+    const slot = this.modules.slotClock.currentSlot();
+    // The current slot's selection proofs were due a slot ago: late, but its contribution still needs them.
+    this.fire("syncSelection", slot);
+    this.scheduleSlot(slot);
   }
 
   stop(): void {
@@ -114,7 +118,9 @@ export class SyncDutyScheduler {
     if (!this.running) return;
     const {slotClock} = this.modules;
     // Late triggers (start-up mid-slot) fire at once, in order: selection, message, contribution.
-    this.at(slotClock.timeInSlot(slot, 0), () => this.fire("syncSelection", slot));
+    // Selection proofs a slot ahead: the contribution at 2/3 must not wait for their exchange, and a lost
+    // share has a whole slot to be re-sent (a third of a slot is 1 s on 3 s slots).
+    this.at(slotClock.timeInSlot(slot, 0), () => this.fire("syncSelection", slot + 1));
     this.at(slotClock.timeInSlot(slot, 1 / 3), () => this.fire("syncMessage", slot));
     this.at(slotClock.timeInSlot(slot, 2 / 3), () => this.fire("syncContribution", slot));
     this.at(slotClock.timeInSlot(slot + 1, 0), () => {

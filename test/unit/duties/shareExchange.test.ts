@@ -66,6 +66,67 @@ describe("duties/shareExchange", () => {
     for (const s of signatures) expect(verify(root, pk, Signature.fromBytes(s))).to.equal(true);
   });
 
+  it("re-sends at a quarter of the duty's remaining time when that is shorter than the interval", async () => {
+    // Published at t = 1,000 ms with 1 s left: re-sends every 250 ms, not every 500 ms.
+    hub.setFilter(() => clock.now() >= 1_250);
+    const result = exchanges[0].awaitCombined(ref, validator, 2_000);
+    let combined = false;
+    void result.then(() => {
+      combined = true;
+    });
+    for (const [i, e] of exchanges.entries())
+      e.publish(ref, [{validator, signingRoot: root, signature: shareSig(i)}], 2_000);
+    await flush();
+    expect(combined).to.equal(false);
+    clock.advance(250);
+    await flush();
+    expect(combined).to.equal(true);
+  });
+
+  it("answers a peer that lost the shares once the others combined (they no longer re-send), straight to it", async () => {
+    // Operator 3 hears nothing until t = 1,500 ms; the others combine among themselves meanwhile.
+    hub.setFilter((_from, to) => to !== 3 || clock.now() >= 1_500);
+    const lagging = exchanges[3].awaitCombined(ref, validator, 10_000);
+    for (const i of [0, 1, 2])
+      exchanges[i].publish(ref, [{validator, signingRoot: root, signature: shareSig(i)}], 10_000);
+    await flush();
+    for (const i of [0, 1, 2]) {
+      // Combined: they stop re-sending, so only an answer can reach operator 3.
+      expect(await exchanges[i].awaitCombined(ref, validator, 10_000)).to.have.length(96);
+    }
+    exchanges[3].publish(ref, [{validator, signingRoot: root, signature: shareSig(3)}], 10_000);
+    await flush();
+    let done = false;
+    void lagging.then(() => {
+      done = true;
+    });
+    clock.advance(500); // operator 3 re-sends its own share; the answers get through
+    await flush();
+    expect(done).to.equal(true);
+    const answers = hub.sent.filter((m) => m.to === 3 && m.topic === "shares");
+    expect(answers.map((m) => m.from).sort()).to.deep.equal([0, 1, 2]);
+  });
+
+  it("a merely late share gets no answer; a re-sent one gets one per peer and re-send interval", async () => {
+    for (const [i, e] of exchanges.entries())
+      if (i !== 3) e.publish(ref, [{validator, signingRoot: root, signature: shareSig(i)}], 10_000);
+    await flush();
+    const before = hub.sent.length;
+    const share3 = {validator, signingRoot: root, signature: shareSig(3)};
+    // First copy of operator 3's share, after the others combined: without loss, nothing more is sent.
+    exchanges[3].publish(ref, [share3], 10_000);
+    await flush();
+    expect(hub.sent.slice(before).filter((m) => m.from !== 3)).to.have.length(0);
+    // A second copy (operator 3 still waiting): each peer answers it once...
+    exchanges[3].publish(ref, [share3], 10_000);
+    await flush();
+    expect(hub.sent.slice(before).filter((m) => m.from !== 3 && m.to === 3)).to.have.length(3);
+    // ...and not again within the re-send interval.
+    exchanges[3].publish(ref, [share3], 10_000);
+    await flush();
+    expect(hub.sent.slice(before).filter((m) => m.from !== 3)).to.have.length(3);
+  });
+
   it("drops an operator's invalid share and combines from the valid ones", async () => {
     const forged = SecretKey.fromKeygen(new Uint8Array(32).fill(3)).sign(root).toBytes();
     const result = exchanges[0].awaitCombined(ref, validator, 10_000);

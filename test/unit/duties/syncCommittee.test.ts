@@ -14,6 +14,7 @@ import {
   runSyncContributionDuty,
   runSyncSelectionProofs,
   type SyncAggregatorRole,
+  type SyncMessageProgress,
 } from "../../../src/duties/syncCommitteeContribution.js";
 import {isValidSyncMessageValue, runSyncMessageDuty, type SyncDuty} from "../../../src/duties/syncCommitteeMessage.js";
 import {SYNC_SUBCOMMITTEE_SIZE, syncShareDutyType} from "../../../src/duties/syncCommitteeSelection.js";
@@ -73,6 +74,15 @@ function harness(opts: {decide?: Decider["decide"]; signer?: ShareSigner; combin
     onOutcome: (o: DutyOutcome) => outcomes.push(o),
   };
   return {outcomes, published, modules};
+}
+
+/** The slot's message duty, decided on `root` with every message submitted. */
+function decidedRoot(root: Uint8Array): SyncMessageProgress {
+  return {decided: Promise.resolve({root, round: 0}), done: Promise.resolve()};
+}
+
+async function flush(): Promise<void> {
+  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
 }
 
 function verifies(pubkey: Uint8Array, signingRoot: Uint8Array, signature: Uint8Array): boolean {
@@ -255,23 +265,19 @@ describe("duties/syncCommittee", () => {
       const {outcomes, modules} = harness({});
       const asked: number[] = [];
       const submitted: altair.SignedContributionAndProof[] = [];
-      await runSyncContributionDuty(
-        slot,
-        roles(),
-        {root: headRoot, round: 0},
-        {
-          ...modules,
-          beaconNode: {
-            produceSyncCommitteeContribution: async (s, sub, root) => {
-              asked.push(sub);
-              expect(s).to.equal(slot);
-              expect(toHex(root)).to.equal(toHex(headRoot));
-              return contribution(sub);
-            },
-            publishContributionAndProofs: async (list) => void submitted.push(...list),
+      await runSyncContributionDuty(slot, roles(), decidedRoot(headRoot), {
+        ...modules,
+        beaconNode: {
+          getHeadBlockRoot: async () => headRoot,
+          produceSyncCommitteeContribution: async (s, sub, root) => {
+            asked.push(sub);
+            expect(s).to.equal(slot);
+            expect(toHex(root)).to.equal(toHex(headRoot));
+            return contribution(sub);
           },
+          publishContributionAndProofs: async (list) => void submitted.push(...list),
         },
-      );
+      });
       expect(asked.sort()).to.deep.equal([0, 1, 2]);
       expect(submitted).to.have.length(3);
       for (const s of submitted) {
@@ -286,51 +292,182 @@ describe("duties/syncCommittee", () => {
 
     it("a subcommittee the BN has no contribution for ends its role as no_data; the others go on", async () => {
       const {outcomes, modules} = harness({});
-      await runSyncContributionDuty(
-        slot,
-        roles(),
-        {root: headRoot, round: 0},
-        {
-          ...modules,
-          beaconNode: {
-            produceSyncCommitteeContribution: async (_s, sub) => {
-              if (sub === 2) throw new Error("404 no contribution");
-              return contribution(sub);
-            },
-            publishContributionAndProofs: async () => {},
+      await runSyncContributionDuty(slot, roles(), decidedRoot(headRoot), {
+        ...modules,
+        beaconNode: {
+          getHeadBlockRoot: async () => headRoot,
+          produceSyncCommitteeContribution: async (_s, sub) => {
+            if (sub === 2) throw new Error("404 no contribution");
+            return contribution(sub);
           },
+          publishContributionAndProofs: async () => {},
         },
-      );
+      });
       const bySub = Object.fromEntries(
         outcomes.map((o) => [o.subcommitteeIndex, o.status === "failed" ? o.reason : o.status]),
       );
       expect(bySub).to.deep.equal({0: "submitted", 1: "submitted", 2: "no_data"});
     });
 
-    it("without a decided root every role fails with the message duty's reason, and nothing is asked", async () => {
+    it("without a root decided here by 2/3 + 1/12 of the slot, the leader proposes for its BN's head", async () => {
+      // Its message consensus lags (or failed here): the peers' predicates take the head only if it is
+      // the root they decided.
       const {outcomes, modules} = harness({});
-      let asked = 0;
-      await runSyncContributionDuty(
+      const clock = modules.slotClock.clock as ManualClock;
+      const roots: string[] = [];
+      const run = runSyncContributionDuty(
         slot,
         roles(),
-        {root: null, reason: "consensus_timeout", detail: "x"},
+        {decided: new Promise(() => {}), done: new Promise(() => {})},
         {
           ...modules,
           beaconNode: {
-            produceSyncCommitteeContribution: async () => {
-              asked++;
-              return contribution(0);
+            getHeadBlockRoot: async () => otherRoot,
+            produceSyncCommitteeContribution: async (_s, sub, root) => {
+              roots.push(toHex(root));
+              return contribution(sub, otherRoot);
             },
             publishContributionAndProofs: async () => {},
           },
         },
       );
-      expect(asked).to.equal(0);
+      await flush();
+      expect(roots).to.deep.equal([]);
+      clock.advance(modules.slotClock.timeInSlot(slot, 2 / 3 + 1 / 12) - clock.now());
+      await flush();
+      clock.advance(0); // the manual clock fires a timer set for the present on the next advance
+      await run;
+      expect(roots).to.deep.equal([toHex(otherRoot), toHex(otherRoot), toHex(otherRoot)]);
+      expect(outcomes.filter((o) => o.status === "submitted")).to.have.length(3);
+    });
+
+    it("when neither the message step nor the contribution decides, every role fails with the message step's reason", async () => {
+      const {outcomes, modules} = harness({
+        decide: async () => {
+          throw new Error("no decision by the deadline");
+        },
+      });
+      await runSyncContributionDuty(
+        slot,
+        roles(),
+        {decided: Promise.resolve({root: null, reason: "no_data", detail: "x"}), done: Promise.resolve()},
+        {
+          ...modules,
+          beaconNode: {
+            getHeadBlockRoot: async () => headRoot,
+            produceSyncCommitteeContribution: async () => contribution(0),
+            publishContributionAndProofs: async () => {},
+          },
+        },
+      );
       expect(outcomes.map((o) => (o.status === "failed" ? o.reason : o.status))).to.deep.equal([
-        "consensus_timeout",
-        "consensus_timeout",
-        "consensus_timeout",
+        "no_data",
+        "no_data",
+        "no_data",
       ]);
+    });
+
+    it("joins the consensus before its own root is decided, and submits a peer's value", async () => {
+      // Under loss a node's message consensus or shares may lag: it must still take part in the
+      // contribution consensus, or the cluster is one node short of a quorum.
+      const never = new Promise<never>(() => {});
+      const submitted: altair.SignedContributionAndProof[] = [];
+      let started = 0;
+      const peerValue = encodeSyncContributionValue([contribution(0), contribution(1)]);
+      const {outcomes, modules} = harness({
+        decide: async (_s, _t, o) => {
+          started++;
+          expect(o.isValid(peerValue)).to.equal(true);
+          return {value: peerValue, round: 1};
+        },
+      });
+      await runSyncContributionDuty(
+        slot,
+        roles(),
+        {decided: never, done: never},
+        {
+          ...modules,
+          beaconNode: {
+            getHeadBlockRoot: async () => headRoot,
+            produceSyncCommitteeContribution: async () => {
+              throw new Error("not the leader: must not be asked");
+            },
+            publishContributionAndProofs: async (list) => void submitted.push(...list),
+          },
+        },
+      );
+      expect(started).to.equal(1);
+      expect(submitted.map((s) => s.message.contribution.subcommitteeIndex).sort()).to.deep.equal([0, 1]);
+      const bySub = Object.fromEntries(
+        outcomes.map((o) => [o.subcommitteeIndex, o.status === "failed" ? o.reason : o.status]),
+      );
+      expect(bySub).to.deep.equal({0: "submitted", 1: "submitted", 2: "no_data"});
+    });
+
+    it("as leader, asks its BN once its own messages are submitted, or a twelfth of a slot after 2/3 at the latest", async () => {
+      for (const finish of ["messages", "time"] as const) {
+        const {modules} = harness({});
+        const clock = modules.slotClock.clock as ManualClock;
+        let asked = 0;
+        let messagesDone: () => void = () => {};
+        const done = new Promise<void>((resolve) => {
+          messagesDone = resolve;
+        });
+        const run = runSyncContributionDuty(
+          slot,
+          roles(),
+          {decided: Promise.resolve({root: headRoot, round: 1}), done},
+          {
+            ...modules,
+            beaconNode: {
+              getHeadBlockRoot: async () => headRoot,
+              produceSyncCommitteeContribution: async (_s, sub) => {
+                asked++;
+                return contribution(sub);
+              },
+              publishContributionAndProofs: async () => {},
+            },
+          },
+        );
+        await flush();
+        expect(asked, finish).to.equal(0);
+        if (finish === "messages") messagesDone();
+        else clock.advance(modules.slotClock.timeInSlot(slot, 2 / 3 + 1 / 12) - clock.now());
+        await run;
+        expect(asked, finish).to.equal(3);
+      }
+    });
+
+    it("as leader with an empty BN pool, asks again once its own messages are in", async () => {
+      const {outcomes, modules} = harness({});
+      const clock = modules.slotClock.clock as ManualClock;
+      let pooled = false;
+      let messagesDone: () => void = () => {};
+      const done = new Promise<void>((resolve) => {
+        messagesDone = resolve;
+      });
+      const run = runSyncContributionDuty(
+        slot,
+        roles(),
+        {decided: Promise.resolve({root: headRoot, round: 1}), done},
+        {
+          ...modules,
+          beaconNode: {
+            getHeadBlockRoot: async () => headRoot,
+            produceSyncCommitteeContribution: async (_s, sub) => {
+              if (!pooled) throw new Error("404 no messages pooled");
+              return contribution(sub);
+            },
+            publishContributionAndProofs: async () => {},
+          },
+        },
+      );
+      clock.advance(modules.slotClock.timeInSlot(slot, 2 / 3 + 1 / 12) - clock.now());
+      await flush();
+      pooled = true;
+      messagesDone();
+      await run;
+      expect(outcomes.filter((o) => o.status === "submitted")).to.have.length(3);
     });
 
     it("the predicate refuses another slot or root, a subcommittee not aggregated, no participants, disorder, garbage", () => {
@@ -346,6 +483,13 @@ describe("duties/syncCommittee", () => {
       expect(ok([contribution(2), contribution(0)])).to.equal(false);
       expect(ok([contribution(0), contribution(0)])).to.equal(false);
       expect(isValidSyncContributionValue(new Uint8Array([1, 2, 3]), slot, headRoot, [0])).to.equal(false);
+      // Before this node decided a root of its own: any non-zero root, the other checks unchanged.
+      const early = (list: altair.SyncCommitteeContribution[]) =>
+        isValidSyncContributionValue(encodeSyncContributionValue(list), slot, null, [0, 2]);
+      expect(early([contribution(0, otherRoot)])).to.equal(true);
+      expect(early([contribution(0, new Uint8Array(32))])).to.equal(false);
+      expect(early([contribution(1, otherRoot)])).to.equal(false);
+      expect(early([contribution(0, otherRoot, [])])).to.equal(false);
     });
   });
 });

@@ -51,7 +51,7 @@ describe("duties/syncScheduler", () => {
     return {triggers, asked, subscriptions, started: scheduler.start()};
   }
 
-  it("fetches the current and next period at start, subscribes each until its end, and fires at 0, 1/3, 2/3", async () => {
+  it("fetches the current and next period at start, subscribes each until its end, and fires selection proofs a slot ahead, then 1/3, 2/3", async () => {
     const {triggers, asked, subscriptions, started} = start(0, async (epoch) =>
       epoch < EPOCHS_PER_SYNC_COMMITTEE_PERIOD ? [duty(1)] : [duty(2)],
     );
@@ -62,12 +62,28 @@ describe("duties/syncScheduler", () => {
       [{validatorIndex: 2, syncCommitteeIndices: [2], untilEpoch: 2 * EPOCHS_PER_SYNC_COMMITTEE_PERIOD}],
     ]);
     clock.advance(SLOT_MS - 1);
+    // At start the current slot's proofs (late), then at each slot start the next slot's.
     expect(triggers.map((t) => [t.type, t.slot, t.atMs])).to.deep.equal([
       ["syncSelection", 0, 0],
+      ["syncSelection", 1, 0],
       ["syncMessage", 0, SLOT_MS / 3],
       ["syncContribution", 0, (2 * SLOT_MS) / 3],
     ]);
     expect(triggers[0].duties.map((d) => d.validatorIndex)).to.deep.equal([1]);
+    clock.advance(1);
+    expect(triggers.slice(4).map((t) => [t.type, t.slot, t.atMs])).to.deep.equal([["syncSelection", 2, SLOT_MS]]);
+  });
+
+  it("started mid-slot: the slot's selection proofs at once, before its late message and contribution", async () => {
+    const {triggers, started} = start(0, async () => [duty(1)]);
+    clock.advance(SLOT_MS / 2);
+    await started;
+    clock.advance(0);
+    expect(triggers.map((t) => [t.type, t.slot])).to.deep.equal([
+      ["syncSelection", 0],
+      ["syncSelection", 1],
+      ["syncMessage", 0],
+    ]);
   });
 
   it("uses the next period's committee for the last slot of a period (its messages go in the next period's block)", async () => {
@@ -81,6 +97,15 @@ describe("duties/syncScheduler", () => {
       [PERIOD_SLOTS - 2, 1],
       [PERIOD_SLOTS - 1, 2],
       [PERIOD_SLOTS, 2],
+    ]);
+    // The proofs fired a slot ahead are those of the slot they are for: the next committee's from PERIOD_SLOTS - 1.
+    const selections = triggers.filter((t) => t.type === "syncSelection");
+    expect(selections.map((t) => [t.slot, t.duties[0].validatorIndex])).to.deep.equal([
+      [PERIOD_SLOTS - 2, 1],
+      [PERIOD_SLOTS - 1, 2],
+      [PERIOD_SLOTS, 2],
+      [PERIOD_SLOTS + 1, 2],
+      [PERIOD_SLOTS + 2, 2],
     ]);
   });
 
