@@ -1,6 +1,6 @@
 import {ApiError} from "@lodestar/api/server";
-import type {SignableMessage} from "../eth/signing.js";
-import {toHex} from "../util/hex.js";
+import {type SignableMessage, signingRootOnNetwork} from "../eth/signing.js";
+import {fromHex, toHex} from "../util/hex.js";
 import {VapiError} from "./errors.js";
 import type {InterceptModules} from "./methods.js";
 import {isValidPartialSignature, type PendingSignature} from "./vcSigner.js";
@@ -41,6 +41,11 @@ export interface InterceptContext {
    * any failure answers 400 listing them (by index), as the Beacon API does for batches.
    */
   eachPartial<T>(items: readonly T[], what: string, take: (item: T) => void): void;
+  /**
+   * Checks a partial signature no pipeline request asked for (exits, registrations) against this node's key
+   * share over `msg`; VAPI_INVALID_SIGNATURE (counted) when it does not verify. Returns the signing root.
+   */
+  verifyUnrequested(shareKeyHex: string, msg: SignableMessage, signature: Uint8Array, what: string): Uint8Array;
 }
 
 export function createInterceptContext(m: InterceptModules): InterceptContext {
@@ -49,6 +54,23 @@ export function createInterceptContext(m: InterceptModules): InterceptContext {
     m,
     noteIndex: (index, shareKey) => shareByIndex.set(index, toHex(shareKey)),
     shareOfIndex: (index) => shareByIndex.get(index),
+
+    verifyUnrequested(shareKeyHex, msg, signature, what) {
+      const request: PendingSignature = {
+        shareKey: fromHex(shareKeyHex, 48),
+        shareKeyHex,
+        msg,
+        signingRoot: signingRootOnNetwork(m.config, msg),
+      };
+      if (!isValidPartialSignature(request, signature)) {
+        m.metrics?.partialSignatures.inc({type: msg.type, result: "invalid"});
+        throw new VapiError(
+          {code: "VAPI_INVALID_SIGNATURE", sharePubkey: shareKeyHex, type: msg.type},
+          `${what} does not verify against this node's key share`,
+        );
+      }
+      return request.signingRoot;
+    },
 
     accept(type, slot, candidates, anyForSlot, signature) {
       // The VC sent a signature it already sent (a retry): it was taken then.

@@ -16,7 +16,7 @@ import {DutyType} from "../consensus/types.js";
 import type {Clock} from "../duties/clock.js";
 import type {DutyRef, OwnShare} from "../duties/shareExchange.js";
 import {blockToSignable, type SignableMessage, signingRootOnNetwork} from "../eth/signing.js";
-import {bytesEqual, fromHex, toHex} from "../util/hex.js";
+import {bytesEqual, toHex} from "../util/hex.js";
 import type {Logger} from "../util/logger.js";
 import {type AggregationIntercepts, aggregationIntercepts} from "./aggregationRoutes.js";
 import {createInterceptContext} from "./context.js";
@@ -266,24 +266,16 @@ export function createIntercepts(m: InterceptModules): {validator: ValidatorInte
           `validator ${message.validatorIndex} is not one of the cluster's`,
         );
       }
-      const msg: SignableMessage = {type: "VOLUNTARY_EXIT", data: message};
-      const request: PendingSignature = {
-        shareKey: fromHex(shareKeyHex, 48),
+      const signingRoot = ctx.verifyUnrequested(
         shareKeyHex,
-        msg,
-        signingRoot: signingRootOnNetwork(m.config, msg),
-      };
-      if (!isValidPartialSignature(request, signature)) {
-        m.metrics?.partialSignatures.inc({type: "VOLUNTARY_EXIT", result: "invalid"});
-        throw new VapiError(
-          {code: "VAPI_INVALID_SIGNATURE", sharePubkey: shareKeyHex, type: "VOLUNTARY_EXIT"},
-          `the voluntary exit of validator ${message.validatorIndex} does not verify against its key share`,
-        );
-      }
+        {type: "VOLUNTARY_EXIT", data: message},
+        signature,
+        `the voluntary exit of validator ${message.validatorIndex}`,
+      );
       m.metrics?.partialSignatures.inc({type: "VOLUNTARY_EXIT", result: "accepted"});
       const ref = {slot: message.epoch * SLOTS_PER_EPOCH, dutyType: DutyType.voluntaryExit};
       const expiresAtMs = m.clock.now() + 2 * SLOTS_PER_EPOCH * m.waitMs;
-      shares.publish(ref, [{validator: validatorKey, signingRoot: request.signingRoot, signature}], expiresAtMs);
+      shares.publish(ref, [{validator: validatorKey, signingRoot, signature}], expiresAtMs);
       void shares
         .awaitCombined(ref, validatorKey, expiresAtMs)
         .then(async (combined) => {

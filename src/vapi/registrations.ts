@@ -3,11 +3,9 @@ import {ApiError, type ApplicationMethods} from "@lodestar/api/server";
 import {SLOTS_PER_EPOCH} from "@lodestar/params";
 import type {bellatrix} from "@lodestar/types";
 import {DutyType} from "../consensus/types.js";
-import {type SignableMessage, signingRootOnNetwork} from "../eth/signing.js";
-import {fromHex, toHex} from "../util/hex.js";
+import {toHex} from "../util/hex.js";
 import type {InterceptContext} from "./context.js";
 import {VapiError} from "./errors.js";
-import {isValidPartialSignature, type PendingSignature} from "./vcSigner.js";
 
 export type RegistrationIntercepts = Pick<ApplicationMethods<routes.validator.Endpoints>, "registerValidator">;
 
@@ -35,26 +33,18 @@ export function registrationIntercepts(ctx: InterceptContext): RegistrationInter
     if (!shareKeyHex) {
       throw new VapiError({code: "VAPI_UNKNOWN_SHARE", pubkey}, `${pubkey} is not a validator of the cluster`);
     }
-    const msg: SignableMessage = {type: "VALIDATOR_REGISTRATION", data: message};
-    const request: PendingSignature = {
-      shareKey: fromHex(shareKeyHex, 48),
+    const signingRoot = ctx.verifyUnrequested(
       shareKeyHex,
-      msg,
-      signingRoot: signingRootOnNetwork(m.config, msg),
-    };
-    if (!isValidPartialSignature(request, signature)) {
-      m.metrics?.partialSignatures.inc({type: "VALIDATOR_REGISTRATION", result: "invalid"});
-      throw new VapiError(
-        {code: "VAPI_INVALID_SIGNATURE", sharePubkey: shareKeyHex, type: "VALIDATOR_REGISTRATION"},
-        `the builder registration of ${pubkey} does not verify against this node's key share`,
-      );
-    }
+      {type: "VALIDATOR_REGISTRATION", data: message},
+      signature,
+      `the builder registration of ${pubkey}`,
+    );
     const {shares} = m;
     if (!shares) throw new ApiError(501, "builder registrations are not combined by this node");
     m.metrics?.partialSignatures.inc({type: "VALIDATOR_REGISTRATION", result: "accepted"});
     const ref = {slot: epoch * SLOTS_PER_EPOCH, dutyType: DutyType.builderRegistration};
     const expiresAtMs = m.clock.now() + SLOTS_PER_EPOCH * m.waitMs;
-    shares.publish(ref, [{validator: pubkey, signingRoot: request.signingRoot, signature}], expiresAtMs);
+    shares.publish(ref, [{validator: pubkey, signingRoot, signature}], expiresAtMs);
     void shares
       .awaitCombined(ref, pubkey, expiresAtMs)
       .then(async (combined) => {
