@@ -1,9 +1,8 @@
 import {type ChildProcess, spawn} from "node:child_process";
-import {existsSync, mkdirSync, readdirSync, statSync, writeFileSync} from "node:fs";
+import {mkdirSync, writeFileSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {createInterface} from "node:readline";
-import {fileURLToPath} from "node:url";
 import {ACTIVE_PRESET} from "@lodestar/params";
 import {IDENTITY_KEY_FILE, nodeDirName, PASSWORD_FILE, VALIDATOR_KEYS_DIR} from "../cluster/index.js";
 import {CLUSTER_LOCK_FILE} from "../cluster/lock.js";
@@ -11,8 +10,10 @@ import type {DutyOutcome} from "../duties/outcome.js";
 import {toHex} from "../util/hex.js";
 import {type Logger, nullLogger} from "../util/logger.js";
 import type {SimulatedBeaconNode} from "./beacon/index.js";
+import {type CliEntry, resolveCliEntry} from "./cliEntry.js";
 import type {ExternalBeaconOpts} from "./externalBeacon.js";
 import type {NodeFaultFlags} from "./faults.js";
+
 import {
   freePorts,
   type LocalClusterOpts,
@@ -20,55 +21,6 @@ import {
   prepareDevnet,
   prepareExternalDevnet,
 } from "./localCluster.js";
-
-/** The package root: this module is src/devnet/processCluster.ts or lib/devnet/processCluster.js. */
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-
-/** How the children run the `cohort` CLI: the node arguments before the command. */
-export interface CliEntry {
-  nodeArgs: string[];
-  /** Why the sources run through tsx, when they do (lib/ missing or older than src/). */
-  fallbackReason: string | null;
-}
-
-/**
- * The compiled CLI (lib/, built by `npm ci`'s `prepare`) under plain node: a child starts in about
- * half the time tsx takes to compile the sources. A checkout whose lib/ is missing, or older than a
- * file of src/, runs the sources through tsx instead (never a stale build). `root` is for tests.
- */
-export function resolveCliEntry(root: string = ROOT): CliEntry {
-  const compiled = path.join(root, "lib", "plugin", "cli", "index.js");
-  const sources = path.join(root, "src");
-  const tsx = (fallbackReason: string | null): CliEntry => ({
-    nodeArgs: ["--import", "tsx", path.join(sources, "plugin", "cli", "index.ts")],
-    fallbackReason,
-  });
-  if (!existsSync(compiled)) {
-    if (existsSync(sources)) return tsx("lib/ is not built (npm run build)");
-    throw new Error(`cannot find the cohort CLI: neither ${compiled} nor the sources exist`);
-  }
-  // An installed package ships lib/ only.
-  if (!existsSync(sources)) return {nodeArgs: [compiled], fallbackReason: null};
-  const built = statSync(compiled).mtimeMs;
-  const newer = newestFile(sources, built);
-  return newer === null
-    ? {nodeArgs: [compiled], fallbackReason: null}
-    : tsx(`lib/ is older than ${path.relative(root, newer)} (npm run build)`);
-}
-
-/** The first file under `dir` modified after `sinceMs`, or null. */
-function newestFile(dir: string, sinceMs: number): string | null {
-  for (const entry of readdirSync(dir, {withFileTypes: true})) {
-    const file = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      const found = newestFile(file, sinceMs);
-      if (found) return found;
-    } else if (statSync(file).mtimeMs > sinceMs) {
-      return file;
-    }
-  }
-  return null;
-}
 
 export interface ProcessClusterOpts extends Omit<LocalClusterOpts, "faults" | "monitoring"> {
   /** Per operator index: fault flags handed to its `cohort run` as the hidden `--devnet-*` flags. */

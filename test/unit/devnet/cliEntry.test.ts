@@ -1,7 +1,7 @@
 import {mkdirSync, utimesSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import {expect} from "chai";
-import {resolveCliEntry} from "../../../src/devnet/processCluster.js";
+import {resolveCliEntry} from "../../../src/devnet/cliEntry.js";
 import {useTmpDir} from "../../utils/tmpDir.js";
 
 /** The devnet's child processes run the compiled CLI only when lib/ is at least as new as every source. */

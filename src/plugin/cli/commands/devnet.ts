@@ -5,6 +5,7 @@ import path from "node:path";
 import {SLOTS_PER_EPOCH} from "@lodestar/params";
 import type {CommandModule} from "yargs";
 import type {SimulatedBeaconNode} from "../../../devnet/beacon/index.js";
+import {resolveCliEntry} from "../../../devnet/cliEntry.js";
 import {
   BYZANTINE_MODES,
   FaultSpecError,
@@ -160,9 +161,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     // Loaded here, not at the top: every other command would pay for the whole devnet.
     const {nodeFaultsOf} = await import("../../../devnet/faults.js");
     const {startLocalCluster, startLocalClusterOnBeacon} = await import("../../../devnet/localCluster.js");
-    const {startProcessCluster, startProcessClusterOnBeacon, resolveCliEntry} = await import(
-      "../../../devnet/processCluster.js"
-    );
+    const {startProcessCluster, startProcessClusterOnBeacon} = await import("../../../devnet/processCluster.js");
     const faults: Record<number, NodeFaultsSpec> = Object.fromEntries(
       faultFlags.map((flags, i) => [i, (ctx: ByzantineContext) => nodeFaultsOf(flags, ctx) ?? {}]),
     );
