@@ -41,7 +41,8 @@ describe("cohort devnet (what npm start runs), as a process", function () {
   }
 
   it("runs one epoch with a `cohort signer` and a `cohort run` process per node (the compiled CLI), every duty accepted; with --json stdout is only the summary, and the exit code says pass", async () => {
-    const {code, out, err} = await devnet("--seed", "e2e-devnet", "--json");
+    // 3 s slots: 8 processes share 2 cores with the test runner.
+    const {code, out, err} = await devnet("--seed", "e2e-devnet", "--json", "--seconds-per-slot", "3");
     // The default: separate processes, started from lib/ (built by `npm ci`, and again by `npm test`).
     expect(err).to.match(/nodes started in [\d.]+ s/);
     expect(err, "lib/ is fresh: no tsx fallback").to.not.match(/through tsx/);

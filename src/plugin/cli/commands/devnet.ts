@@ -233,8 +233,9 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     const genesisInSec = Math.round(genesisTime - Date.now() / 1000);
     // Duties of slots that began before every node was up are not the cluster's to answer for: the run
     // (and its summary) starts at the first slot after the start.
-    // Against a running external chain, one more slot: the nodes are up but still dialing each other.
-    const firstSlot = genesisInSec >= 0 ? 0 : currentSlot() + (external ? 2 : 1);
+    // Against a running chain (an external one, or ours when the node processes took longer than the genesis
+    // delay), one more slot: the nodes are up but still dialing each other.
+    const firstSlot = genesisInSec >= 0 ? 0 : currentSlot() + (external || !inProcess ? 2 : 1);
     out(
       genesisInSec >= 0
         ? `genesis in ${genesisInSec} s`
