@@ -112,10 +112,11 @@ describe(`fault campaigns (${ACTIVE_PRESET} preset)`, function () {
 
   // One node killed for an epoch and restarted: cluster.test.ts, "3 of 4 do everything while one node is down …".
 
-  it("a Byzantine node sending garbage frames throughout, equivocating as leader in epochs 0-2 and proposing slashable (surround) votes from epoch 3: honest nodes refuse them, at least 95% accepted, nothing slashable", async () => {
+  it("a Byzantine node sending garbage frames throughout, equivocating as leader in epoch 0 and proposing slashable (surround) votes from epoch 3: honest nodes refuse them, at least 95% accepted, nothing slashable", async () => {
     // One run of three modes (wrong-slot and invalid shares: cluster.test.ts). Equivocation (conflicting,
-    // validly signed proposals) stops where the slashable proposals start, so that those are refused for
-    // being slashable, not for being conflicting.
+    // validly signed proposals) in epoch 0, as its own campaign had it (longer, it also costs sync committee
+    // contributions: see the report of the suite-time change), and long before the slashable proposals start,
+    // so that those are refused for being slashable, not for being conflicting.
     const epochOf = (slot: number) => Math.floor(slot / SLOTS_PER_EPOCH);
     const equivocations: ByzantineStats = {misbehaviours: 0};
     const slashables: ByzantineStats = {misbehaviours: 0};
@@ -123,9 +124,9 @@ describe(`fault campaigns (${ACTIVE_PRESET} preset)`, function () {
       combineFaults(byzantineFaults("garbage"), byzantineFaults("slashable", undefined, slashables), {
         network: (inner) => {
           const equivocating = byzantineFaults("equivocate", ctx, equivocations).network?.(inner) ?? inner;
-          const beforeEpoch3 = (payload: Uint8Array) => {
+          const inEpoch0 = (payload: Uint8Array) => {
             try {
-              return epochOf(decodeMessage(payload).signed.data.slot) < 3;
+              return epochOf(decodeMessage(payload).signed.data.slot) === 0;
             } catch {
               return false;
             }
@@ -133,20 +134,20 @@ describe(`fault campaigns (${ACTIVE_PRESET} preset)`, function () {
           return {
             ...inner,
             broadcast: (topic, payload) =>
-              topic === "consensus" && beforeEpoch3(payload)
+              topic === "consensus" && inEpoch0(payload)
                 ? equivocating.broadcast(topic, payload)
                 : inner.broadcast(topic, payload),
           };
         },
       });
-    cluster = await start("campaign-byzantine", {faults: {1: byzantine}});
+    cluster = await start("campaign-equivocate", {faults: {1: byzantine}});
     // The surround proposals start at epoch 3 (see faults.ts): run through the end of epoch 3.
     const last = 4 * SLOTS_PER_EPOCH - 1;
     await untilSlot(cluster, last + 2);
     expect(equivocations.misbehaviours, "conflicting proposals sent").to.be.greaterThan(0);
     expect(slashables.misbehaviours, "slashable proposals made").to.be.greaterThan(0);
-    // The equivocation epochs, and the whole run.
-    const equivocating = doneShare(cluster, 0, 3 * SLOTS_PER_EPOCH - 1);
+    // The equivocation epoch (with garbage: the two campaigns' window), and the whole run.
+    const equivocating = doneShare(cluster, 0, SLOTS_PER_EPOCH - 1);
     expect(
       equivocating.done / equivocating.expected,
       `${equivocating.done}/${equivocating.expected} missed: ${equivocating.missed}`,
