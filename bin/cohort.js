@@ -8,9 +8,12 @@ if (major < 24) {
   console.error(`cohort needs Node.js 24 or later (node:sqlite); this is ${process.version}. Run it through npm/npx.`);
   process.exit(1);
 }
-// A checkout runs the sources through tsx (never a stale build); an installed package ships only lib/.
+// An installed package ships only lib/. A checkout runs lib/ when it is newer than every source file (`npm ci`
+// builds it; it starts faster), otherwise the sources through tsx (never a stale build).
 const sources = new URL("../src/plugin/cli/index.ts", import.meta.url);
-if (existsSync(sources)) {
+const cliEntry = new URL("../lib/devnet/cliEntry.js", import.meta.url);
+const libIsFresh = existsSync(cliEntry) && (await import(cliEntry.href)).resolveCliEntry().fallbackReason === null;
+if (existsSync(sources) && !libIsFresh) {
   const {register} = await import("tsx/esm/api");
   register();
   await import(sources.href);

@@ -1,8 +1,8 @@
 import {type ChildProcess, spawn} from "node:child_process";
 import {mkdirSync, writeFileSync} from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import {createInterface} from "node:readline";
-import {fileURLToPath} from "node:url";
 import {ACTIVE_PRESET} from "@lodestar/params";
 import {IDENTITY_KEY_FILE, nodeDirName, PASSWORD_FILE, VALIDATOR_KEYS_DIR} from "../cluster/index.js";
 import {CLUSTER_LOCK_FILE} from "../cluster/lock.js";
@@ -10,8 +10,10 @@ import type {DutyOutcome} from "../duties/outcome.js";
 import {toHex} from "../util/hex.js";
 import {type Logger, nullLogger} from "../util/logger.js";
 import type {SimulatedBeaconNode} from "./beacon/index.js";
+import {type CliEntry, resolveCliEntry} from "./cliEntry.js";
 import type {ExternalBeaconOpts} from "./externalBeacon.js";
 import type {NodeFaultFlags} from "./faults.js";
+
 import {
   freePorts,
   type LocalClusterOpts,
@@ -20,11 +22,11 @@ import {
   prepareExternalDevnet,
 } from "./localCluster.js";
 
-const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), "../plugin/cli/index.ts");
-
 export interface ProcessClusterOpts extends Omit<LocalClusterOpts, "faults" | "monitoring"> {
   /** Per operator index: fault flags handed to its `cohort run` as the hidden `--devnet-*` flags. */
   faultFlags?: NodeFaultFlags[];
+  /** How to start the CLI (default `resolveCliEntry()`, its fallback logged as a warning). */
+  cliEntry?: CliEntry;
 }
 
 /** `beacon`: the simulated chain, or null when running against an external BN. */
@@ -56,7 +58,7 @@ export async function startProcessCluster(
   opts: ProcessClusterOpts,
   logger: Logger = nullLogger(),
 ): Promise<ProcessCluster> {
-  return startPreparedProcesses(opts, await prepareDevnet(opts, logger));
+  return startPreparedProcesses(opts, await prepareDevnet(opts, logger), logger);
 }
 
 /** The same against an external (dev chain) BN, the cluster splitting its interop keys `external.interop`. */
@@ -65,12 +67,13 @@ export async function startProcessClusterOnBeacon(
   external: ExternalBeaconOpts,
   logger: Logger = nullLogger(),
 ): Promise<ProcessCluster<null>> {
-  return startPreparedProcesses(opts, await prepareExternalDevnet(opts, external, logger));
+  return startPreparedProcesses(opts, await prepareExternalDevnet(opts, external, logger), logger);
 }
 
 async function startPreparedProcesses<B extends SimulatedBeaconNode | null>(
   opts: ProcessClusterOpts,
   prepared: PreparedDevnet<B>,
+  logger: Logger,
 ): Promise<ProcessCluster<B>> {
   const {clusterDir, gvr, beacon, beaconUrl, genesisTime, secondsPerSlot} = prepared;
   const signers: ChildProcess[] = [];
@@ -82,7 +85,9 @@ async function startPreparedProcesses<B extends SimulatedBeaconNode | null>(
     for (const c of [...nodes, ...signers]) c?.kill("SIGKILL");
   };
   process.once("exit", killAll);
+  let stopped = false;
   const stop = async () => {
+    stopped = true;
     process.off("exit", killAll);
     await Promise.all(nodes.map((c) => (c ? terminate(c) : undefined)));
     await Promise.all(signers.map((c) => terminate(c)));
@@ -90,7 +95,19 @@ async function startPreparedProcesses<B extends SimulatedBeaconNode | null>(
   };
   const signerPorts = await freePorts(opts.nodes);
   const monitoringPorts = await freePorts(opts.nodes);
-  const env = {...process.env, LODESTAR_PRESET: ACTIVE_PRESET};
+  // V8's compile cache on disk: the 2n children load the same modules, and later runs load them again.
+  const env = {
+    NODE_COMPILE_CACHE: path.join(os.tmpdir(), "cohort-node-compile-cache"),
+    ...process.env,
+    LODESTAR_PRESET: ACTIVE_PRESET,
+  };
+  const entry = opts.cliEntry ?? resolveCliEntry();
+  if (!opts.cliEntry && entry.fallbackReason) {
+    logger.warn("the node processes run the sources through tsx, slower to start", {reason: entry.fallbackReason});
+  }
+  const cohort = (args: string[]): ChildProcess =>
+    // `node` itself (not a wrapper such as the tsx binary) so that signals reach cohort.
+    spawn(process.execPath, [...entry.nodeArgs, ...args], {env, stdio: ["ignore", "pipe", "pipe"]});
 
   const runArgs = (i: number): string[] => {
     const nodeDir = path.join(clusterDir, nodeDirName(i));
@@ -120,7 +137,8 @@ async function startPreparedProcesses<B extends SimulatedBeaconNode | null>(
   };
   async function startNode(i: number): Promise<void> {
     if (nodes[i]) throw new Error(`node ${i} is running`);
-    const child = cohort(env, runArgs(i));
+    if (stopped) throw new Error("the cluster is stopped");
+    const child = cohort(runArgs(i));
     nodes[i] = child;
     child.once("exit", () => {
       if (nodes[i] === child) nodes[i] = null;
@@ -141,12 +159,14 @@ async function startPreparedProcesses<B extends SimulatedBeaconNode | null>(
   try {
     const specFile = path.join(opts.dir, "chain-spec.json");
     writeFileSync(specFile, await (await fetch(`${beaconUrl}/eth/v1/config/spec`)).text());
+    // Each node as soon as its own signer listens (it asks the signer for its key shares on start), all
+    // in parallel: while one process loads, another's start-up I/O goes on.
     await Promise.all(
-      Array.from({length: opts.nodes}, (_, i) => {
+      Array.from({length: opts.nodes}, async (_, i) => {
         const nodeDir = path.join(clusterDir, nodeDirName(i));
         const dataDir = path.join(opts.dir, `data${i}`);
         mkdirSync(dataDir, {recursive: true});
-        const signer = cohort(env, [
+        const signer = cohort([
           "signer",
           ...["--keystores", path.join(nodeDir, VALIDATOR_KEYS_DIR)],
           ...["--password-file", path.join(nodeDir, VALIDATOR_KEYS_DIR, PASSWORD_FILE)],
@@ -154,11 +174,9 @@ async function startPreparedProcesses<B extends SimulatedBeaconNode | null>(
           ...["--chain-config", specFile, "--genesis-validators-root", toHex(gvr), "--log-level", "warn"],
         ]);
         signers.push(signer);
-        return waitForLine(signer, /listening on/, `signer ${i}`);
+        await waitForLine(signer, /listening on/, `signer ${i}`);
+        if (!opts.skipNodes?.includes(i)) await startNode(i);
       }),
-    );
-    await Promise.all(
-      Array.from({length: opts.nodes}, (_, i) => (opts.skipNodes?.includes(i) ? undefined : startNode(i))),
     );
   } catch (e) {
     await stop();
@@ -176,11 +194,6 @@ async function startPreparedProcesses<B extends SimulatedBeaconNode | null>(
     startNode,
     stop,
   };
-}
-
-function cohort(env: NodeJS.ProcessEnv, args: string[]): ChildProcess {
-  // `node --import tsx` (not the tsx wrapper) so that signals reach cohort itself.
-  return spawn(process.execPath, ["--import", "tsx", CLI, ...args], {env, stdio: ["ignore", "pipe", "pipe"]});
 }
 
 /** Duty outcomes from a node's JSON log lines ("duty submitted" / "duty failed"). */

@@ -30,6 +30,8 @@ describe(`cohort devnet against an external beacon node (${ACTIVE_PRESET} preset
     const {code, out, err} = await runCliCaptured([
       "devnet",
       ...["--beacon-node", url, "--interop-indexes", "4..7", "--epochs", "1", "--json", "--seed", "e2e-external-bn"],
+      // In this process (the default's separate processes: devnet.test.ts).
+      "--in-process",
     ]);
     expect(err).to.match(/interop validators 4\.\.7 of the beacon node/);
     const summary = JSON.parse(out);

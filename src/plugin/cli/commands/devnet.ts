@@ -5,6 +5,7 @@ import path from "node:path";
 import {SLOTS_PER_EPOCH} from "@lodestar/params";
 import type {CommandModule} from "yargs";
 import type {SimulatedBeaconNode} from "../../../devnet/beacon/index.js";
+import {resolveCliEntry} from "../../../devnet/cliEntry.js";
 import {
   BYZANTINE_MODES,
   FaultSpecError,
@@ -23,8 +24,13 @@ import type {DutyOutcome} from "../../../duties/outcome.js";
 import {createLogger, type LogLevel} from "../../../util/logger.js";
 import {CliError} from "../errors.js";
 
-/** Genesis delay of the multi-process devnet: 2n processes load (tsx, libp2p, blst) in parallel on 2 cores. */
-const PROCESS_GENESIS_DELAY_SEC = 20;
+/**
+ * Genesis delay of the multi-process devnet: about what 2n compiled processes take to load and start in
+ * parallel on a 2-core machine. Started later (a loaded machine), the run counts from the first slot
+ * after the start; started earlier, they wait less than a slot or two.
+ */
+const PROCESS_GENESIS_DELAY_SEC = 8;
+const IN_PROCESS_GENESIS_DELAY_SEC = 3;
 const DEFAULT_VALIDATORS = 4;
 const DEFAULT_SECONDS_PER_SLOT = 2;
 
@@ -38,7 +44,7 @@ interface DevnetArgs {
   epochs: number;
   dir?: string;
   seed?: string;
-  processes: boolean;
+  "in-process": boolean;
   "genesis-delay"?: number;
   byzantine?: string[];
   "kill-node"?: string[];
@@ -80,15 +86,15 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         describe: "Where to create the cluster and data (default: a temporary directory, removed after)",
       })
       .option("seed", {type: "string", describe: "Derive every key from this seed (default: random)"})
-      .option("processes", {
+      .option("in-process", {
         type: "boolean",
         default: false,
         describe:
-          "Run each signer and node as its own `cohort signer` / `cohort run` process (as operators do; slower to start)",
+          "Run the signers and nodes inside this process (by default each is its own `cohort signer` / `cohort run` process, as operators run them)",
       })
       .option("genesis-delay", {
         type: "number",
-        describe: `Seconds from the start to genesis (default 3, with --processes ${PROCESS_GENESIS_DELAY_SEC}); slots that begin before every node is up are not counted`,
+        describe: `Seconds from the start to genesis (default ${PROCESS_GENESIS_DELAY_SEC}, ${IN_PROCESS_GENESIS_DELAY_SEC} with --in-process); slots that begin before every node is up are not counted`,
       })
       .option("byzantine", {
         type: "string",
@@ -173,7 +179,11 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         ? "reading the beacon node's chain, creating the cluster and starting the signers and the nodes…"
         : "creating the cluster and starting the chain, the signers and the nodes…",
     );
-    const inProcess = !args.processes;
+    const inProcess = args["in-process"];
+    const cliEntry = inProcess ? undefined : resolveCliEntry();
+    if (cliEntry?.fallbackReason) {
+      out(`warning: ${cliEntry.fallbackReason}; the node processes run the sources through tsx, slower to start`);
+    }
     const clusterOpts = {
       dir,
       nodes: args.nodes,
@@ -181,7 +191,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       validators,
       secondsPerSlot,
       // Separate processes need a few seconds each to load on a small machine; they start in parallel.
-      genesisDelaySec: args["genesis-delay"] ?? (inProcess ? 3 : PROCESS_GENESIS_DELAY_SEC),
+      genesisDelaySec: args["genesis-delay"] ?? (inProcess ? IN_PROCESS_GENESIS_DELAY_SEC : PROCESS_GENESIS_DELAY_SEC),
       seed,
     };
     const logger = createLogger({level: args["log-level"] as LogLevel});
@@ -199,10 +209,10 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       cluster = external
         ? inProcess
           ? await startLocalClusterOnBeacon({...clusterOpts, faults, monitoring: true}, external, logger)
-          : await startProcessClusterOnBeacon({...clusterOpts, faultFlags}, external, logger)
+          : await startProcessClusterOnBeacon({...clusterOpts, faultFlags, cliEntry}, external, logger)
         : inProcess
           ? await startLocalCluster({...clusterOpts, faults, monitoring: true}, logger)
-          : await startProcessCluster({...clusterOpts, faultFlags}, logger);
+          : await startProcessCluster({...clusterOpts, faultFlags, cliEntry}, logger);
     } catch (e) {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
@@ -223,8 +233,9 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     const genesisInSec = Math.round(genesisTime - Date.now() / 1000);
     // Duties of slots that began before every node was up are not the cluster's to answer for: the run
     // (and its summary) starts at the first slot after the start.
-    // Against a running external chain, one more slot: the nodes are up but still dialing each other.
-    const firstSlot = genesisInSec >= 0 ? 0 : currentSlot() + (external ? 2 : 1);
+    // Against a running chain (an external one, or ours when the node processes took longer than the genesis
+    // delay), one more slot: the nodes are up but still dialing each other.
+    const firstSlot = genesisInSec >= 0 ? 0 : currentSlot() + (external || !inProcess ? 2 : 1);
     out(
       genesisInSec >= 0
         ? `genesis in ${genesisInSec} s`
