@@ -4,7 +4,8 @@ import {fileURLToPath} from "node:url";
 import {SLOTS_PER_EPOCH} from "@lodestar/params";
 import {expect} from "chai";
 
-const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../src/plugin/cli/index.ts");
+// The `cohort` executable, as `npm start` runs it: the compiled lib/ when it is fresh (the children too).
+const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), "../../bin/cohort.js");
 
 describe("cohort devnet (what npm start runs), as a process", function () {
   this.timeout(120_000);
@@ -22,7 +23,7 @@ describe("cohort devnet (what npm start runs), as a process", function () {
   async function devnet(...args: string[]): Promise<{code: number | null; out: string; err: string}> {
     const env = {...process.env};
     delete env.LODESTAR_PRESET; // the devnet picks the minimal preset itself
-    const child = spawn(process.execPath, ["--import", "tsx", cli, "devnet", "--epochs", "1", ...args], {
+    const child = spawn(process.execPath, [bin, "devnet", "--epochs", "1", ...args], {
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
