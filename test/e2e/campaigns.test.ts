@@ -21,7 +21,9 @@ function doneShare(
   counted: (r: {type: string}) => boolean = () => true,
 ): {done: number; expected: number; missed: string} {
   const records = cluster.beacon.chain.records().filter((r) => r.slot >= from && r.slot <= to && counted(r));
-  const missed = records.filter((r) => !isAccepted(r)).map((r) => `${r.type}@${r.slot}:${r.status}`);
+  const missed = records
+    .filter((r) => !isAccepted(r))
+    .map((r) => `${r.type}@${r.slot}:${r.status}${r.rejections[0] ? ` (${r.rejections[0].reason})` : ""}`);
   return {
     expected: records.length,
     done: records.length - missed.length,
