@@ -37,6 +37,8 @@ import type {AttesterDuty} from "../../src/duties/scheduler.js";
 import {encodeSharesMessage, MAX_SHARES_PER_MESSAGE} from "../../src/duties/shareCodec.js";
 import {ShareExchange} from "../../src/duties/shareExchange.js";
 import {UndecidedGate} from "../../src/duties/undecidedGate.js";
+import {SignatureBatchChecker} from "../../src/eth/signingCheck.js";
+import {verifies} from "../../src/eth/web3signer.js";
 import {MemoryHub} from "../../src/p2p/memoryNetwork.js";
 import {SlashingProtection} from "../../src/slashing/index.js";
 import {bytesEqual, fromHex, toHex} from "../../src/util/hex.js";
@@ -109,6 +111,13 @@ export interface Variant {
   solo?: boolean;
   /** The (pipeline-running) nodes' remote signers sign on a worker thread each, as a Web3Signer is its own process. */
   signerThread?: boolean;
+  /**
+   * How the node's RS client checks the RS's answers (as the Web3Signer client and the in-process
+   * signer do): "batch", the answers that come back together in one batch check (SignatureBatchChecker,
+   * on the node's verify worker when it has one); "single", each answer alone (one pairing check each,
+   * production before this session).
+   */
+  rsCheck: "batch" | "single";
 }
 
 export const AFTER: Variant = {
@@ -116,18 +125,21 @@ export const AFTER: Variant = {
   label: "verified at threshold, main thread",
   verifyAtThreshold: true,
   pool: false,
+  rsCheck: "batch",
 };
 export const BEFORE: Variant = {
   key: "before",
   label: "verified on arrival, main thread",
   verifyAtThreshold: false,
   pool: false,
+  rsCheck: "single",
 };
 export const POOLED: Variant = {
   key: "pool",
   label: "verified at threshold, a worker thread per node",
   verifyAtThreshold: true,
   pool: true,
+  rsCheck: "batch",
 };
 export const SOLO: Variant = {
   key: "solo",
@@ -135,6 +147,15 @@ export const SOLO: Variant = {
   verifyAtThreshold: true,
   pool: false,
   solo: true,
+  rsCheck: "batch",
+};
+export const SOLO_SINGLE: Variant = {
+  key: "solo-single",
+  label: "one node's pipeline, RS answers checked one by one (before)",
+  verifyAtThreshold: true,
+  pool: false,
+  solo: true,
+  rsCheck: "single",
 };
 export const SOLO_RS: Variant = {
   key: "solo-rs",
@@ -143,7 +164,19 @@ export const SOLO_RS: Variant = {
   pool: false,
   solo: true,
   signerThread: true,
+  rsCheck: "batch",
 };
+export const SOLO_RS_POOL: Variant = {
+  key: "solo-rs-pool",
+  label: "one node's pipeline, its RS on its own thread, a verify worker",
+  verifyAtThreshold: true,
+  pool: true,
+  solo: true,
+  signerThread: true,
+  rsCheck: "batch",
+};
+
+export const VARIANTS: Variant[] = [AFTER, BEFORE, POOLED, SOLO, SOLO_SINGLE, SOLO_RS, SOLO_RS_POOL];
 
 type Plan = ReturnType<typeof planCluster>;
 type AttestationData = phase0.AttestationData;
@@ -213,17 +246,32 @@ export function buildCluster(plan: Plan, variant: Variant): Cluster {
         ? new ThreadSigner(plan.shares.map((perOperator) => perOperator[i]))
         : null;
     if (thread) cluster.threadSigners.push(thread);
+    const pipeline = !variant.solo || i === 0;
+    const verifyPool = variant.pool && pipeline ? new VerifyPool({size: 1}) : undefined;
+    if (verifyPool) cluster.pools.push(verifyPool);
+    const checker = new SignatureBatchChecker({}, {verifyPool});
     const signer: ShareSigner = {
+      // As the RS clients do (src/eth/web3signer.ts, localSigner.ts): the answer is checked before it returns.
       sign: async (sharePubkey, msg) => {
         const position = positionByShareKey.get(toHex(sharePubkey));
         if (position === undefined || msg.type !== "ATTESTATION") throw new Error("unknown share key or message type");
         const root = rootOf(msg.data);
-        return thread ? thread.sign(position, root) : secretShares[position][i].sign(root).toBytes();
+        let signature: Uint8Array;
+        if (thread) {
+          const answered = checker.requestStarted();
+          signature = await thread.sign(position, root).finally(answered);
+        } else {
+          signature = secretShares[position][i].sign(root).toBytes();
+        }
+        const valid =
+          variant.rsCheck === "batch"
+            ? await checker.check(sharePubkey, root, signature)
+            : verifies(sharePubkey, root, signature);
+        if (!valid) throw new Error("the RS's answer does not verify");
+        return signature;
       },
     };
     const network = hub.network(i);
-    const verifyPool = variant.pool ? new VerifyPool({size: 1}) : undefined;
-    if (verifyPool) cluster.pools.push(verifyPool);
     const combiner = new Combiner(
       {threshold: THRESHOLD, verifyAtThreshold: variant.verifyAtThreshold},
       {validators: validatorKeys, verifyPool},
@@ -485,6 +533,30 @@ function floorPerValidator(
   return {naiveMs, batchedMs, batchedBeforeMs, herumiMs: herumiMs / count, additionsMs: additionsMs / count};
 }
 
+/**
+ * The RS client's check of its answers per validator (CPU ms): each answer alone (`verifies`, one
+ * pairing check each: production before this session) and a duty's answers together
+ * (`SignatureBatchChecker`, its public keys parsed by an earlier duty as in a running node). The
+ * answers are signed outside the timing (the RS's work).
+ */
+async function rsCheckPerValidator(c: Cluster, count: number): Promise<{singleMs: number; batchMs: number}> {
+  const slot = 9 * SLOTS_PER_EPOCH;
+  const root = attestationSigningRoot(c.config, attestationData(slot));
+  const answers = Array.from({length: count}, (_, v) => ({
+    pubkey: c.secretShares[v][0].toPublicKey().toBytes(),
+    signature: c.secretShares[v][0].sign(root).toBytes(),
+  }));
+  const cpu0 = process.cpuUsage();
+  if (!answers.every((a) => verifies(a.pubkey, root, a.signature))) throw new Error("rs check: bad answer");
+  const singleMs = cpuMs(process.cpuUsage(cpu0)) / count;
+  const checker = new SignatureBatchChecker();
+  const checkAll = () => Promise.all(answers.map((a) => checker.check(a.pubkey, root, a.signature)));
+  await checkAll();
+  const cpu1 = process.cpuUsage();
+  if (!(await checkAll()).every(Boolean)) throw new Error("rs check: bad answer");
+  return {singleMs, batchMs: cpuMs(process.cpuUsage(cpu1)) / count};
+}
+
 /** Medians over nodes and duties of each phase's end, e.g. "decided 12 / recorded 15 / ... ms". */
 function phaseNote(phases: Phases[]): string {
   const med = (k: keyof Phases) => summarize(phases.map((p) => p[k])).medianMs;
@@ -534,9 +606,8 @@ const suite: BenchSuite = {
     const after = buildCluster(plan, AFTER);
     const before = buildCluster(plan, BEFORE);
     const pooled = buildCluster(plan, POOLED);
-    const solo = buildCluster(plan, SOLO);
-    const soloRs = buildCluster(plan, SOLO_RS);
-    const all = [after, before, pooled, solo, soloRs];
+    const solos = [SOLO, SOLO_SINGLE, SOLO_RS, SOLO_RS_POOL].map((v) => buildCluster(plan, v));
+    const all = [after, before, pooled, ...solos];
     try {
       for (const c of all) await Promise.all(c.pools.map((p) => p.ready()));
       // Warm-up (JIT, SQLite statements, worker threads, first instances), not counted.
@@ -592,7 +663,7 @@ const suite: BenchSuite = {
             note: `${c.variant.key === "before" ? "the first pipeline; " : ""}${phaseNote(st.phases)}`,
           });
         }
-        for (const c of [solo, soloRs]) {
+        for (const c of solos) {
           const st = stats.get(c) as Stats;
           const s1 = summarize(st.samples);
           results.push({
@@ -609,12 +680,14 @@ const suite: BenchSuite = {
       // 1,000 validators, the three interleaved, with the floor between them (same load).
       const big = new Map(all.map((c) => [c, newStats()] as const));
       const floors: ReturnType<typeof floorPerValidator>[] = [];
+      const rsChecks: {singleMs: number; batchMs: number}[] = [];
       const iterations = 2;
       for (let i = 0; i < iterations; i++) {
         for (const c of all) await measureDuty(c, MAX_VALIDATORS, big.get(c) as Stats);
         floors.push(floorPerValidator(after, 200));
+        rsChecks.push(await rsCheckPerValidator(after, 500));
       }
-      for (const c of [solo, soloRs]) {
+      for (const c of solos) {
         const st = big.get(c) as Stats;
         const worstSolo = Math.max(...st.clusterMs);
         results.push({
@@ -683,6 +756,15 @@ const suite: BenchSuite = {
         value: floor("naiveMs"),
         unit: "ms",
         note: `CPU, same run; herumi recovery alone ${floor("herumiMs").toFixed(2)} ms`,
+      });
+      const single = summarize(rsChecks.map((r) => r.singleMs)).medianMs;
+      const batch = summarize(rsChecks.map((r) => r.batchMs)).medianMs;
+      results.push({
+        suite: SUITE,
+        name: "RS answer check per validator: a duty's 500 answers in one batch (SignatureBatchChecker)",
+        value: batch,
+        unit: "ms",
+        note: `CPU, same run: each answer alone (one pairing check each, before) ${single.toFixed(3)} ms; batch/alone ${(batch / single).toFixed(2)}`,
       });
     } finally {
       for (const c of all) await closeCluster(c);
