@@ -539,7 +539,10 @@ function floorPerValidator(
  * (`SignatureBatchChecker`, its public keys parsed by an earlier duty as in a running node). The
  * answers are signed outside the timing (the RS's work).
  */
-async function rsCheckPerValidator(c: Cluster, count: number): Promise<{singleMs: number; batchMs: number}> {
+async function rsCheckPerValidator(
+  c: Cluster,
+  count: number,
+): Promise<{singleMs: number; batchMs: number; parseCompressedMs: number; parseUncompressedMs: number}> {
   const slot = 9 * SLOTS_PER_EPOCH;
   const root = attestationSigningRoot(c.config, attestationData(slot));
   const answers = Array.from({length: count}, (_, v) => ({
@@ -554,7 +557,17 @@ async function rsCheckPerValidator(c: Cluster, count: number): Promise<{singleMs
   await checkAll();
   const cpu1 = process.cpuUsage();
   if (!(await checkAll()).every(Boolean)) throw new Error("rs check: bad answer");
-  return {singleMs, batchMs: cpuMs(process.cpuUsage(cpu1)) / count};
+  const batchMs = cpuMs(process.cpuUsage(cpu1)) / count;
+  // What shares on the wire uncompressed (192 bytes) would save a receiver per share: the square root
+  // of deserialising a compressed point (a wire-format change, measured here, not made).
+  const uncompressed = answers.map((a) => Signature.fromBytes(a.signature).toBytes(false));
+  const cpu2 = process.cpuUsage();
+  for (const a of answers) Signature.fromBytes(a.signature);
+  const parseCompressedMs = cpuMs(process.cpuUsage(cpu2)) / count;
+  const cpu3 = process.cpuUsage();
+  for (const u of uncompressed) Signature.fromBytes(u);
+  const parseUncompressedMs = cpuMs(process.cpuUsage(cpu3)) / count;
+  return {singleMs, batchMs, parseCompressedMs, parseUncompressedMs};
 }
 
 /** Medians over nodes and duties of each phase's end, e.g. "decided 12 / recorded 15 / ... ms". */
@@ -680,7 +693,7 @@ const suite: BenchSuite = {
       // 1,000 validators, the three interleaved, with the floor between them (same load).
       const big = new Map(all.map((c) => [c, newStats()] as const));
       const floors: ReturnType<typeof floorPerValidator>[] = [];
-      const rsChecks: {singleMs: number; batchMs: number}[] = [];
+      const rsChecks: Awaited<ReturnType<typeof rsCheckPerValidator>>[] = [];
       const iterations = 2;
       for (let i = 0; i < iterations; i++) {
         for (const c of all) await measureDuty(c, MAX_VALIDATORS, big.get(c) as Stats);
@@ -765,6 +778,14 @@ const suite: BenchSuite = {
         value: batch,
         unit: "ms",
         note: `CPU, same run: each answer alone (one pairing check each, before) ${single.toFixed(3)} ms; batch/alone ${(batch / single).toFixed(2)}`,
+      });
+      const med = (k: keyof (typeof rsChecks)[number]) => summarize(rsChecks.map((r) => r[k])).medianMs;
+      results.push({
+        suite: SUITE,
+        name: "deserialising a received share: compressed (96 bytes, as on the wire), per share",
+        value: med("parseCompressedMs"),
+        unit: "ms",
+        note: `CPU, same run: uncompressed (192 bytes) ${med("parseUncompressedMs").toFixed(3)} ms; a node receives n − 1 = 3 shares per validator`,
       });
     } finally {
       for (const c of all) await closeCluster(c);
