@@ -139,8 +139,13 @@ export class SignatureBatchChecker {
           ? await verifyShareBatchAsync(checks, this.verifyPool)
           : verifyShareBatch(checks);
     } catch {
-      // The pool failed (closed, a worker died): check here rather than fail good answers.
-      valid = verifyShareBatch(checks);
+      // The pool failed (closed, a worker died): check here rather than fail good answers; should that
+      // throw too, every answer of the batch is refused (never accepted unchecked).
+      try {
+        valid = verifyShareBatch(checks);
+      } catch {
+        valid = [];
+      }
     }
     for (const [k, h] of batch.entries()) h.resolve(valid[k] === true);
   }
