@@ -1,22 +1,12 @@
 import {initHerumi} from "../src/combine/index.js";
-import {
-  AFTER,
-  BEFORE,
-  buildCluster,
-  closeCluster,
-  makePlan,
-  POOLED,
-  runDuty,
-  SOLO,
-  SOLO_RS,
-} from "./suites/duties.bench.js";
+import {AFTER, buildCluster, closeCluster, makePlan, runDuty, VARIANTS} from "./suites/duties.bench.js";
 
-// Profiling driver: `npx tsx [--cpu-prof] bench/profileDuties.ts COUNT ITERATIONS [after|before|pool|solo|solo-rs]`:
+// Profiling driver: `npx tsx [--cpu-prof] bench/profileDuties.ts COUNT ITERATIONS [after|before|pool|solo|solo-single|solo-rs|solo-rs-pool]`:
 // one cluster of that variant, warm-up, then ITERATIONS duties of COUNT validators.
 const count = Number(process.argv[2] ?? 1000);
 const iterations = Number(process.argv[3] ?? 2);
 await initHerumi();
-const variant = [AFTER, BEFORE, POOLED, SOLO, SOLO_RS].find((v) => v.key === (process.argv[4] ?? "after")) ?? AFTER;
+const variant = VARIANTS.find((v) => v.key === (process.argv[4] ?? "after")) ?? AFTER;
 const c = buildCluster(makePlan(), variant);
 await Promise.all(c.pools.map((p) => p.ready()));
 try {

@@ -39,6 +39,13 @@ export interface ShareExchangeModules {
    * away slots are dropped, so a peer cannot make this node keep state for arbitrarily many duties.
    */
   isRelevantSlot?(slot: number): boolean;
+  /**
+   * Whether duties of `slot` may be running now (without it: every slot). Peers' shares of an older
+   * duty this node has not started are held unverified, and combined only if it starts that duty: a
+   * node back from a restart is sent the shares of the last epochs, and verifying them all at once
+   * would stall its current duties for seconds.
+   */
+  isCurrentSlot?(slot: number): boolean;
 }
 
 interface Waiter {
@@ -65,6 +72,14 @@ interface DutyState {
 
 /** Floor of the re-send cadence. */
 const MIN_REBROADCAST_MS = 100;
+/** Bound of the peers' messages held for duties this node has not started (the oldest go first). */
+const MAX_HELD_MESSAGES = 1024;
+
+interface HeldMessage {
+  ref: DutyRef;
+  from: number;
+  shares: OwnShare[];
+}
 
 export class ShareExchangeError extends Error {
   constructor(
@@ -89,6 +104,9 @@ export class ShareExchangeError extends Error {
  */
 export class ShareExchange {
   private readonly duties = new Map<string, DutyState>();
+  /** Peers' shares of past duties this node has not started, by duty key, unverified. */
+  private readonly held = new Map<string, HeldMessage[]>();
+  private heldCount = 0;
   private readonly unsubscribe: () => void;
   private stopped = false;
 
@@ -127,6 +145,8 @@ export class ShareExchange {
   stop(): void {
     this.stopped = true;
     this.unsubscribe();
+    this.held.clear();
+    this.heldCount = 0;
     for (const key of [...this.duties.keys()]) this.end(key, new ShareExchangeError("SHARES_STOPPED", "stopped"));
   }
 
@@ -146,8 +166,35 @@ export class ShareExchange {
       signingRoot: s.signingRoot,
       signature: s.signature,
     }));
+    if (!this.duties.has(dutyKey(ref)) && this.modules.isCurrentSlot && !this.modules.isCurrentSlot(msg.slot)) {
+      this.hold({ref, from: m.from, shares});
+      return;
+    }
     this.answerLagging(ref, m.from, shares);
     this.submit(ref, m.from, shares);
+  }
+
+  private hold(message: HeldMessage): void {
+    const key = dutyKey(message.ref);
+    const list = this.held.get(key) ?? [];
+    list.push(message);
+    this.held.set(key, list);
+    this.heldCount++;
+    while (this.heldCount > MAX_HELD_MESSAGES) {
+      const [oldestKey, oldest] = this.held.entries().next().value as [string, HeldMessage[]];
+      oldest.shift();
+      this.heldCount--;
+      if (oldest.length === 0) this.held.delete(oldestKey);
+    }
+  }
+
+  /** Combines what peers sent for a duty before this node started it. */
+  private releaseHeld(key: string): void {
+    const list = this.held.get(key);
+    if (list === undefined) return;
+    this.held.delete(key);
+    this.heldCount -= list.length;
+    for (const h of list) this.submit(h.ref, h.from, h.shares);
   }
 
   /** Sends own shares of validators this node has combined to a peer that re-sends its own for them. */
@@ -275,6 +322,7 @@ export class ShareExchange {
       };
       this.duties.set(key, created);
       state = created;
+      this.releaseHeld(key);
     } else if (expiresAtMs > state.expiresAtMs) {
       state.cancelExpiry();
       state.expiresAtMs = expiresAtMs;

@@ -59,4 +59,9 @@ export {
   type SyncCommitteeMessageData,
   signingRootOnNetwork,
 } from "./signing.js";
+export {
+  SignatureBatchChecker,
+  type SignatureBatchCheckerModules,
+  type SignatureBatchCheckerOpts,
+} from "./signingCheck.js";
 export {verifies, Web3SignerClient, type Web3SignerClientModules, type Web3SignerClientOpts} from "./web3signer.js";

@@ -9,7 +9,7 @@ import type {BeaconConfig} from "@lodestar/config";
 import {toHex} from "../util/hex.js";
 import {SignerError} from "./errors.js";
 import {type SignableMessage, signingRootOnNetwork} from "./signing.js";
-import {verifies} from "./web3signer.js";
+import {SignatureBatchChecker} from "./signingCheck.js";
 
 export interface LocalShareSignerOpts {
   /** The node's 32-byte key-share secrets (one per cluster validator). */
@@ -19,6 +19,8 @@ export interface LocalShareSignerOpts {
 export interface LocalShareSignerModules {
   /** The chain's config: signing domains come from its fork schedule and genesis validators root. */
   config: BeaconConfig;
+  /** Verifies the signatures in batches; a checker of its own (main thread) when absent. */
+  answerChecker?: SignatureBatchChecker;
 }
 
 /** Stands for the endpoint in errors: there is none. */
@@ -27,6 +29,7 @@ const LOCAL_ENDPOINT = "in-process";
 export class LocalShareSigner {
   private readonly keys = new Map<string, {secretKey: SecretKey; publicKey: Uint8Array}>();
   private readonly config: BeaconConfig;
+  private readonly answerChecker: SignatureBatchChecker;
 
   constructor(opts: LocalShareSignerOpts, modules: LocalShareSignerModules) {
     for (const secret of opts.secretKeys) {
@@ -35,6 +38,7 @@ export class LocalShareSigner {
       this.keys.set(toHex(publicKey), {secretKey, publicKey});
     }
     this.config = modules.config;
+    this.answerChecker = modules.answerChecker ?? new SignatureBatchChecker();
   }
 
   async upcheck(): Promise<boolean> {
@@ -45,7 +49,10 @@ export class LocalShareSigner {
     return [...this.keys.values()].map((k) => k.publicKey);
   }
 
-  /** Signs `msg` with the share `pubkey`; the signature is verified before it returns, as a remote one is. */
+  /**
+   * Signs `msg` with the share `pubkey`; the signature is verified before it returns, as a remote one
+   * is (the signatures made in the same tick, a duty's validators, in one batch).
+   */
   async sign(pubkey: Uint8Array, msg: SignableMessage): Promise<Uint8Array> {
     const pubkeyHex = toHex(pubkey);
     const key = this.keys.get(pubkeyHex);
@@ -57,7 +64,7 @@ export class LocalShareSigner {
     }
     const signingRoot = signingRootOnNetwork(this.config, msg);
     const signature = key.secretKey.sign(signingRoot).toBytes();
-    if (!verifies(key.publicKey, signingRoot, signature)) {
+    if (!(await this.answerChecker.check(key.publicKey, signingRoot, signature))) {
       throw new SignerError(
         {code: "SIGNER_INVALID_SIGNATURE", endpoint: LOCAL_ENDPOINT, pubkey: pubkeyHex, messageType: msg.type},
         `the in-process signature of ${msg.type} does not verify against ${pubkeyHex}`,

@@ -1,7 +1,9 @@
 /**
  * Client of a remote signer's Web3Signer eth2 API: upcheck, public keys, and signing with the exact
  * request bodies of the spec. Every returned signature is verified against the key share's public key
- * (blst) before it is handed back, so a wrong or corrupted signature never reaches the cluster.
+ * (blst) before it is handed back, so a wrong or corrupted signature never reaches the cluster; the
+ * answers that come back together are verified in one batch (`SignatureBatchChecker`), a bad one named
+ * and failed alone.
  * 5xx answers are retried a bounded number of times; 400, 404 and 412 never are (a 412 is the
  * signer's slashing protection refusing, and retrying could only ever sign something else).
  */
@@ -12,6 +14,7 @@ import type {Logger} from "../util/logger.js";
 import {SignerError} from "./errors.js";
 import type {EthMetrics} from "./metrics.js";
 import {computeMessageSigningRoot, forkInfoForMessage, type SignableMessage} from "./signing.js";
+import {SignatureBatchChecker} from "./signingCheck.js";
 import {toSignRequestBody} from "./web3signerFormat.js";
 
 export interface Web3SignerClientOpts {
@@ -29,6 +32,8 @@ export interface Web3SignerClientModules {
   logger: Logger;
   metrics?: EthMetrics;
   sleep?: (ms: number) => Promise<void>;
+  /** Verifies the answers in batches; a checker of its own (main thread) when absent. */
+  answerChecker?: SignatureBatchChecker;
 }
 
 const DEFAULT_TIMEOUT_MS = 5_000;
@@ -44,6 +49,7 @@ export class Web3SignerClient {
   private readonly logger: Logger;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly metrics: EthMetrics | undefined;
+  private readonly answerChecker: SignatureBatchChecker;
 
   constructor(opts: Web3SignerClientOpts, modules: Web3SignerClientModules) {
     this.endpoint = opts.url.replace(/\/+$/, "");
@@ -54,6 +60,7 @@ export class Web3SignerClient {
     this.logger = modules.logger;
     this.metrics = modules.metrics;
     this.sleep = modules.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.answerChecker = modules.answerChecker ?? new SignatureBatchChecker();
   }
 
   /** True when the signer answers its upcheck with OK (Web3Signer's text `OK` or JSON `{status:"OK"}`). */
@@ -101,7 +108,13 @@ export class Web3SignerClient {
     const signingRoot = computeMessageSigningRoot(msg, forkInfo, this.config.GENESIS_FORK_VERSION);
     const body = JSON.stringify(toSignRequestBody(msg, forkInfo, signingRoot));
     const pubkeyHex = toHex(pubkey);
-    const res = await this.request("POST", `/api/v1/eth2/sign/${pubkeyHex}`, body, "application/json");
+    const answered = this.answerChecker.requestStarted();
+    let res: HttpResult;
+    try {
+      res = await this.request("POST", `/api/v1/eth2/sign/${pubkeyHex}`, body, "application/json");
+    } finally {
+      answered();
+    }
     if (res.status === 404) {
       throw new SignerError(
         {code: "SIGNER_UNKNOWN_KEY", endpoint: this.endpoint, status: 404, pubkey: pubkeyHex},
@@ -122,7 +135,7 @@ export class Web3SignerClient {
     }
     this.expectOk(res);
     const signature = this.parseSignature(res);
-    if (!verifies(pubkey, signingRoot, signature)) {
+    if (!(await this.answerChecker.check(pubkey, signingRoot, signature))) {
       throw new SignerError(
         {code: "SIGNER_INVALID_SIGNATURE", endpoint: this.endpoint, pubkey: pubkeyHex, messageType: msg.type},
         `remote signer ${this.endpoint} returned a ${msg.type} signature that does not verify against ${pubkeyHex}`,
@@ -229,7 +242,10 @@ interface HttpResult {
   attempts: number;
 }
 
-/** BLS verification of a signature over the signing root (false for malformed points, never throws). */
+/**
+ * BLS verification of one signature over the signing root (false for malformed points, never throws).
+ * The signers check their answers in batches (`SignatureBatchChecker`); this is for a single check.
+ */
 export function verifies(pubkey: Uint8Array, signingRoot: Uint8Array, signature: Uint8Array): boolean {
   try {
     return verify(signingRoot, PublicKey.fromBytes(pubkey, true), Signature.fromBytes(signature, true));

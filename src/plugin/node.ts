@@ -385,6 +385,8 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
           const now = slotClock.currentSlot();
           return slot >= now - 2 * slotClock.opts.slotsPerEpoch && slot <= now + 2 * slotClock.opts.slotsPerEpoch;
         },
+        // A duty runs in its slot (a late trigger may spill into the next one).
+        isCurrentSlot: (slot) => slot >= slotClock.currentSlot() - 1,
       },
     );
     this.closers.push(() => shares.stop());

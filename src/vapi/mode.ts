@@ -53,7 +53,7 @@ export class ValidatorApiMode {
     this.metrics = metrics;
     const slotMs = modules.config.SECONDS_PER_SLOT * 1000;
     this.keys = new ShareKeyMap(opts.lock, opts.operatorIndex);
-    this.blocks = new DecidedBlocks(modules.config);
+    this.blocks = new DecidedBlocks(modules.config, modules.clock);
     this.syncRoots = new DecidedSyncRoots(modules.clock);
     this.signer = new ValidatorClientSigner(
       // A proposal is worthless a third of a slot after its slot; attestations count for an epoch, and

@@ -30,10 +30,9 @@ function doneShare(
   counted: (r: {type: string}) => boolean = () => true,
 ): {done: number; expected: number; missed: string} {
   const records = cluster.beacon.chain.records().filter((r) => r.slot >= from && r.slot <= to && counted(r));
-  // With the chain's first rejection code, when it refused a copy (e.g. `syncContribution@10:rejected:…`).
   const missed = records
     .filter((r) => !isAccepted(r))
-    .map((r) => `${r.type}@${r.slot}:${r.status}${r.rejections[0] ? `:${r.rejections[0].code}` : ""}`);
+    .map((r) => `${r.type}@${r.slot}:${r.status}${r.rejections[0] ? ` (${r.rejections[0].reason})` : ""}`);
   return {
     expected: records.length,
     done: records.length - missed.length,

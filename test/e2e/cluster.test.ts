@@ -51,10 +51,10 @@ function dutiesIn(cluster: LocalCluster, from: number, to: number) {
   const count = (type: string) => ({
     expected: by(type).length,
     accepted: by(type).filter(isAccepted).length,
-    // Named in the assertion messages, with the chain's first rejection code when it refused a copy.
+    // Named in the assertion messages, with the chain's first rejection reason when it refused a copy.
     missed: by(type)
       .filter((r) => !isAccepted(r))
-      .map((r) => `${r.type}@${r.slot}:${r.status}${r.rejections[0] ? `:${r.rejections[0].code}` : ""}`)
+      .map((r) => `${r.type}@${r.slot}:${r.status}${r.rejections[0] ? ` (${r.rejections[0].reason})` : ""}`)
       .join(" "),
   });
   return {

@@ -91,7 +91,7 @@ for (const format of ["json", "ssz"] as const) {
       register = new Registry();
       const metrics = createVapiMetrics(register);
       signer = new ValidatorClientSigner({requestTimeoutMs: () => 10_000}, {config, clock: systemClock, metrics});
-      blocks = new DecidedBlocks(config);
+      blocks = new DecidedBlocks(config, systemClock);
       syncRoots = new DecidedSyncRoots(systemClock);
       server = new ValidatorApiServer(
         {port: 0, beaconNodeUrls: [beaconUrl], waitMs: WAIT_MS},

@@ -158,6 +158,36 @@ describe("duties/shareExchange", () => {
     expect((error as Error | null)?.message).to.match(/expired/);
   });
 
+  it("holds peers' shares of a past duty it has not started unverified, and combines them once it starts it", async () => {
+    // Operator 3 is back from a restart in slot 10: peers' shares of slot 5 (their catch-up) must not
+    // cost it any verification unless it runs that duty itself; slot 10's are combined on arrival.
+    exchanges[3].stop();
+    const combiner = new Combiner({threshold: 3}, {validators: validatorKeysFromLock(plan.lock)});
+    const submitted: number[] = [];
+    const submitManyAsync = combiner.submitManyAsync.bind(combiner);
+    combiner.submitManyAsync = (subs) => {
+      submitted.push(...subs.map((x) => x.shareIndex));
+      return submitManyAsync(subs);
+    };
+    exchanges[3] = new ShareExchange(
+      {self: 3, rebroadcastIntervalMs: 500},
+      {network: hub.network(3), combiner, clock, logger: nullLogger(), isCurrentSlot: (slot) => slot >= 9},
+    );
+    const past = {slot: 5, dutyType: 1};
+    for (const i of [0, 1, 2]) {
+      exchanges[i].publish(past, [{validator, signingRoot: root, signature: shareSig(i)}], 10_000);
+      exchanges[i].publish(ref, [{validator, signingRoot: root, signature: shareSig(i)}], 10_000);
+    }
+    await flush();
+    // Slot 10's three shares were verified and combined; slot 5's were only held.
+    expect(submitted.sort()).to.deep.equal([1, 2, 3]);
+    expect(await exchanges[3].awaitCombined(ref, validator, 10_000)).to.have.length(96);
+    const combined = await exchanges[3].awaitCombined(past, validator, 10_000);
+    const pk = PublicKey.fromBytes(Buffer.from(validator.slice(2), "hex"));
+    expect(verify(root, pk, Signature.fromBytes(combined))).to.equal(true);
+    expect(submitted).to.have.length(6);
+  });
+
   it('refuses to publish once stopped (the duty then ends as "stopped"), and a failing send never throws', () => {
     exchanges[0].stop();
     expect(() => exchanges[0].publish(ref, [{validator, signingRoot: root, signature: shareSig(0)}], 10_000))

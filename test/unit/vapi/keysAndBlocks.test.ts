@@ -55,7 +55,7 @@ describe("vapi: DecidedBlocks", () => {
   const opts = {propose: async () => new Uint8Array(), isValid: () => true, deadlineMs: 0};
 
   it("keeps the decided block of each proposer instance, and nothing of other duty types", async () => {
-    const blocks = new DecidedBlocks(config, 4);
+    const blocks = new DecidedBlocks(config, new ManualClock(), 4);
     const block = blockAt(10);
     const observed = blocks.observe(
       decider((slot) =>
@@ -80,7 +80,7 @@ describe("vapi: DecidedBlocks", () => {
   });
 
   it("keeps nothing for a value that does not decode as the slot's block", async () => {
-    const blocks = new DecidedBlocks(config);
+    const blocks = new DecidedBlocks(config, new ManualClock());
     await blocks.observe(decider(() => new Uint8Array([1, 2, 3]))).decide(5, PROPOSER_DUTY_TYPE, opts);
     expect(blocks.get(5)).to.equal(undefined);
   });
