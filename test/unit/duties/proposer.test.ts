@@ -1,6 +1,6 @@
 import {PublicKey, SecretKey, Signature, verify} from "@chainsafe/blst";
 import {createBeaconConfig} from "@lodestar/config";
-import type {BlockContents, SignedBeaconBlock} from "@lodestar/types";
+import type {BlockContents, SignedBeaconBlock, SignedBlindedBeaconBlock} from "@lodestar/types";
 import {expect} from "chai";
 import {planCluster, seededRandom, validatorKeysFromLock} from "../../../src/cluster/index.js";
 import {Combiner, initHerumi} from "../../../src/combine/index.js";
@@ -188,16 +188,24 @@ describe("duties/proposer", () => {
       log: Event[],
       overrides: (node: number) => NodeOverrides = () => ({}),
       outvoted: ReadonlySet<number> = new Set(),
+      builder: {blinded: boolean} = {blinded: false},
     ) {
       const decider = sharedDecider(log, outvoted);
       const outcomes: DutyOutcome[][] = dbs.map(() => []);
       const produced: {node: number; reveal: Uint8Array}[] = [];
-      const published: {node: number; block: SignedBeaconBlock}[] = [];
+      const published: {node: number; blinded: boolean; block: SignedBeaconBlock | SignedBlindedBeaconBlock}[] = [];
       const runs = dbs.map((db, node) => {
         const beaconNode: ProposerBeaconNode = {
           produceBlockV3: async (s, reveal): Promise<ProducedBlock> => {
             log.push(`produce:${node}`);
             produced.push({node, reveal});
+            if (builder.blinded) {
+              const block = config.getPostBellatrixForkTypes(s).BlindedBeaconBlock.defaultValue();
+              block.slot = s;
+              block.proposerIndex = duty.validatorIndex;
+              block.body.randaoReveal = reveal;
+              return {blinded: true, version: "electra", block, executionPayloadValue: 0n, consensusBlockValue: 0n};
+            }
             return {
               blinded: false,
               version: "electra",
@@ -208,10 +216,12 @@ describe("duties/proposer", () => {
           },
           publishBlock: async (contents) => {
             log.push(`publish:${node}`);
-            published.push({node, block: (contents as unknown as {signedBlock: SignedBeaconBlock}).signedBlock});
+            const {signedBlock} = contents as unknown as {signedBlock: SignedBeaconBlock};
+            published.push({node, blinded: false, block: signedBlock});
           },
-          publishBlindedBlock: async () => {
-            throw new Error("not blinded");
+          publishBlindedBlock: async (block) => {
+            log.push(`publish:${node}`);
+            published.push({node, blinded: true, block});
           },
         };
         const o = overrides(node);
@@ -254,6 +264,7 @@ describe("duties/proposer", () => {
       // Each node: exactly one outcome, submitted; the published block carries a valid block signature.
       for (const o of outcomes) expect(o.map((x) => x.status)).to.deep.equal(["submitted"]);
       expect(published).to.have.length(NODES);
+      expect(published.every((p) => !p.blinded)).to.equal(true);
       const block = published[0].block;
       expect(block.message.body.randaoReveal).to.deep.equal(produced[0].reveal);
       const root = signingRootOnNetwork(config, {
@@ -261,6 +272,23 @@ describe("duties/proposer", () => {
         data: blockToSignable(config, block.message, false),
       });
       expect(verify(root, validatorPk(), Signature.fromBytes(block.signature))).to.equal(true);
+    });
+
+    it("a blinded (builder) block is decided, signed over its header and published blinded", async () => {
+      const log: Event[] = [];
+      const {outcomes, produced, published} = await runCluster(log, () => ({}), new Set(), {blinded: true});
+      for (const o of outcomes) expect(o.map((x) => x.status)).to.deep.equal(["submitted"]);
+      expect(published).to.have.length(NODES);
+      expect(published.every((p) => p.blinded)).to.equal(true);
+      const block = published[0].block as SignedBlindedBeaconBlock;
+      expect(block.message.body.randaoReveal).to.deep.equal(produced[0].reveal);
+      const root = signingRootOnNetwork(config, {type: "BLOCK_V2", data: blockToSignable(config, block.message, true)});
+      expect(verify(root, validatorPk(), Signature.fromBytes(block.signature))).to.equal(true);
+      // The record is of the blinded block's signing root: any other block at this slot is refused.
+      expect(dbs[0].isSlashableBlock(validatorKey, {slot, signingRoot: root})).to.equal(null);
+      expect(dbs[0].isSlashableBlock(validatorKey, {slot, signingRoot: new Uint8Array(32).fill(0xee)})).to.not.equal(
+        null,
+      );
     });
 
     it("records the decided block durably before the signer is asked for its share", async () => {
