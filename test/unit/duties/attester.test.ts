@@ -276,4 +276,61 @@ describe("duties/attester", () => {
       expect(outcomes.map((o) => (o.status === "failed" ? o.reason : o.status))).to.deep.equal(["stopped"]);
     });
   });
+
+  describe("one undecided instance per validator (safety rule 2)", () => {
+    it("a later duty of the same validator starts consensus only once the earlier one has decided", async () => {
+      const otherKey = SecretKey.fromKeygen(new Uint8Array(32).fill(2)).toPublicKey().toBytes();
+      const otherDuty = {...duty, pubkey: otherKey, validatorIndex: 6};
+      const gate = new UndecidedGate();
+      const decideCalls: string[] = [];
+      let releaseFirst: () => void = () => {};
+      const firstMayDecide = new Promise<void>((resolve) => (releaseFirst = resolve));
+      const outcomes: DutyOutcome[] = [];
+      const nextEpoch = slot + SLOTS_PER_EPOCH; // the next epoch's duty: not slashable against the first
+      const runFor = (s: number, d: AttesterDuty) =>
+        runAttesterDuty(s, [d], {
+          ...modules(),
+          gate,
+          beaconNode: {
+            produceAttestationData: async (at) =>
+              attestationData({
+                slot: at,
+                source: Math.floor(at / SLOTS_PER_EPOCH) - 1,
+                target: Math.floor(at / SLOTS_PER_EPOCH),
+              }),
+            submitAttestations: async () => {},
+          },
+          consensus: {
+            decide: async (s, _t, opts) => {
+              decideCalls.push(`${s}:${toHex(d.pubkey)}`);
+              if (s === slot) await firstMayDecide;
+              return {value: await opts.propose(), round: 1};
+            },
+          },
+          signer: {sign: async () => new Uint8Array(96)},
+          shares: {publish: () => {}, awaitCombined: async () => new Uint8Array(96)} as unknown as ShareExchange,
+          shareKeys: new Map([
+            [toHex(validatorKey), validatorKey],
+            [toHex(otherKey), otherKey],
+          ]),
+          onOutcome: (o) => outcomes.push(o),
+        });
+      const first = runFor(slot, duty);
+      const second = runFor(nextEpoch, {...duty, slot: nextEpoch});
+      const otherValidator = runFor(nextEpoch, {...otherDuty, slot: nextEpoch});
+      for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+      // The first instance is undecided: the same validator's second waits; another validator does not.
+      expect(decideCalls).to.deep.equal([`${slot}:${toHex(validatorKey)}`, `${nextEpoch}:${toHex(otherKey)}`]);
+      expect(gate.held).to.equal(1);
+      releaseFirst();
+      await Promise.all([first, second, otherValidator]);
+      expect(decideCalls).to.deep.equal([
+        `${slot}:${toHex(validatorKey)}`,
+        `${nextEpoch}:${toHex(otherKey)}`,
+        `${nextEpoch}:${toHex(validatorKey)}`,
+      ]);
+      expect(outcomes.map((o) => o.status)).to.deep.equal(["submitted", "submitted", "submitted"]);
+      expect(gate.held).to.equal(0);
+    });
+  });
 });
