@@ -301,10 +301,13 @@ class Adversary {
     this.received.push(msg);
     if (d.type === MsgType.roundChange) {
       const m = this.roundChanges.get(d.round) ?? new Map<number, SignedMsg>();
+      const isNew = !m.has(d.source);
       m.set(d.source, msg.signed);
       this.roundChanges.set(d.round, m);
       const {n, slot, dutyType} = this.c;
-      if (this.does("equivocate") && m.size === quorumSize(n) && leaderOf(slot, dutyType, d.round, n) === this.self) {
+      // Once, when the quorum is first reached (honest nodes re-send their ROUND-CHANGEs).
+      const quorumReached = isNew && m.size === quorumSize(n);
+      if (this.does("equivocate") && quorumReached && leaderOf(slot, dutyType, d.round, n) === this.self) {
         this.equivocate(d.round, [...m.values()]);
       }
     }
