@@ -64,6 +64,8 @@ export interface SimConfig {
   realSignatures?: boolean;
   /** Drops the messages it returns true for (scripted partitions, e.g. "during commit"). */
   dropIf?: (from: number, to: number, msg: ConsensusMessage) => boolean;
+  /** The services' re-send interval (default: theirs, a fifth of Δ here); 0: no re-sends. */
+  resendIntervalMs?: number;
   /** Stop as soon as every live honest node decided (default true). */
   stopWhenDecided?: boolean;
 }
@@ -178,7 +180,7 @@ export async function runSimulation(cfg: SimConfig): Promise<SimResult> {
   for (const i of honest) {
     if (crashTime(i) <= 0) continue;
     const service = new ConsensusService(
-      {self: i, n, roundDurationMs: delta},
+      {self: i, n, roundDurationMs: delta, resendIntervalMs: cfg.resendIntervalMs},
       {network: hub.network(i), clock: vt, auth: auths[i]},
     );
     services.push(service);
