@@ -746,6 +746,19 @@ function answerWithDecision(ctx: Ctx, from: number, msg: ConsensusMessage): void
     drop(ctx, "after_decision", msg, from);
     return;
   }
+  // A late COMMIT for the decided value: its author needs no pushed proof (a copy of it still gets one).
+  const commits = s.rounds.get(decision.round)?.commits;
+  if (
+    d.type === MsgType.commit &&
+    d.round === decision.round &&
+    bytesEqual(d.valueHash, decision.valueHash) &&
+    commits !== undefined &&
+    !commits.has(d.source)
+  ) {
+    commits.set(d.source, msg.signed);
+    drop(ctx, "after_decision", msg, from);
+    return;
+  }
   // Late votes of the decided round come from peers about to decide themselves. A peer that is stuck
   // times out and sends a ROUND-CHANGE (or works in a later round), or sends the same message again
   // (a peer re-sends only while undecided): that is what gets the proof.

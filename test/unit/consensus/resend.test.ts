@@ -127,6 +127,8 @@ describe("consensus/qbft re-sends of an undecided instance", () => {
     const lateCommit = vote(commits(1, A, [3])[0]);
     expect(copies(n1.step({kind: "message", from: 3, msg: lateCommit, now: 20}))).to.deep.equal([]);
     expect(copies(n1.step({kind: "message", from: 3, msg: lateCommit, now: 120}))).to.deep.equal(["decided→3"]);
+    // A late COMMIT that arrived after the decision: its author gets no pushed proof.
+    expect(copies(n1.step({kind: "tick", now: 10 + RESEND}))).to.deep.equal([]);
     // A re-sent COMMIT that arrived before the decision counts as well.
     expect(copies(n1.step({kind: "message", from: 2, msg: vote(commits(1, A, [2])[0]), now: 130}))).to.deep.equal([
       "decided→2",
