@@ -17,6 +17,12 @@ export function createConsensusMetrics(register: Registry) {
       labelNames: ["reason"] as const,
       registers: [register],
     }),
+    messagesResent: new Counter({
+      name: "cohort_consensus_messages_resent_total",
+      help: "Copies of this node's undecided-instance messages sent again (per peer), and decision proofs pushed, by type",
+      labelNames: ["type"] as const,
+      registers: [register],
+    }),
     decisions: new Counter({
       name: "cohort_consensus_decisions_total",
       help: "Instances decided, by duty type",

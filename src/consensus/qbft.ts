@@ -40,6 +40,12 @@ export interface InstanceParams {
   roundDurationMs: number;
   /** Absolute ms at which the instance gives up. */
   deadlineMs: number;
+  /**
+   * Re-send cadence (ms) of this node's messages of the current round while undecided; 0 or absent:
+   * never. Under loss a lost PRE-PREPARE, PREPARE or COMMIT then costs one interval, not a round change.
+   * Once decided, the decision proof goes once, an interval later, to the peers whose COMMIT is missing.
+   */
+  resendIntervalMs?: number;
 }
 
 export interface InstanceDeps {
@@ -47,12 +53,13 @@ export interface InstanceDeps {
   sign(data: MsgData): Uint8Array;
 }
 
+/** `now` (absolute ms) on message, proposal and verdict inputs dates this node's messages for re-sends. */
 export type Input =
   | {kind: "start"; now: number}
-  | {kind: "message"; from: number; msg: ConsensusMessage}
+  | {kind: "message"; from: number; msg: ConsensusMessage; now?: number}
   | {kind: "tick"; now: number}
-  | {kind: "proposal"; value: Uint8Array}
-  | {kind: "verdict"; valueHash: Uint8Array; valid: boolean};
+  | {kind: "proposal"; value: Uint8Array; now?: number}
+  | {kind: "verdict"; valueHash: Uint8Array; valid: boolean; now?: number};
 
 export type DropReason =
   | JustificationFailure
@@ -94,7 +101,9 @@ export type Output =
   | {kind: "validate"; valueHash: Uint8Array; value: Uint8Array}
   | {kind: "decided"; decision: Decision}
   | {kind: "gaveUp"; round: number; reason: GiveUpReason}
-  | {kind: "dropped"; reason: DropReason; type: MsgType; from: number};
+  | {kind: "dropped"; reason: DropReason; type: MsgType; from: number}
+  /** A message of this node sent again (to the peers that may still lack it), or a decision proof pushed. */
+  | {kind: "resent"; type: MsgType; peers: number};
 
 type PrePrepareStatus = "pending" | "accepted" | "rejected";
 
@@ -131,9 +140,26 @@ export interface InstanceState {
   decision: Decision | null;
   /** The signed DECIDED message, built on first use. */
   decisionProof: ConsensusMessage | null;
-  /** `${peer}/${round}` already answered with the decision proof. */
-  answered: Set<string>;
+  /** Decision proofs sent per `${peer}/${round}` of the message answered (a few, in case one is lost). */
+  answered: Map<string, number>;
+  /** The latest time an input told (absolute ms). */
+  now: number;
+  /** This node's messages, with when each was last sent (re-sends cover those of the current round). */
+  own: OwnMessage[];
+  decidedAt: number;
+  /** The decision proof was pushed to the peers whose COMMIT was missing (once). */
+  proofPushed: boolean;
+  /** `${source}/${type}/${round}` of messages received after the decision: a second copy means a re-send. */
+  seenAfterDecision: Set<string>;
 }
+
+interface OwnMessage {
+  msg: ConsensusMessage;
+  sentAt: number;
+}
+
+/** Decision proofs sent in answer to one peer's messages of one round, at most. */
+const MAX_ANSWERS_PER_PEER_ROUND = 3;
 
 /** Hard cap on rounds, whatever the deadline and round duration. */
 export const MAX_ROUNDS = 1024;
@@ -160,7 +186,12 @@ export function createInstance(params: InstanceParams): InstanceState {
     rounds: new Map(),
     decision: null,
     decisionProof: null,
-    answered: new Set(),
+    answered: new Map(),
+    now: params.startMs,
+    own: [],
+    decidedAt: 0,
+    proofPushed: false,
+    seenAfterDecision: new Set(),
   };
 }
 
@@ -168,6 +199,7 @@ export function createInstance(params: InstanceParams): InstanceState {
 export function step(state: InstanceState, input: Input, deps: InstanceDeps): Output[] {
   const out: Output[] = [];
   const ctx: Ctx = {s: state, deps, out};
+  if ("now" in input && input.now !== undefined && input.now > state.now) state.now = input.now;
   switch (input.kind) {
     case "start":
       onStart(ctx, input.now);
@@ -243,14 +275,73 @@ function onStart(ctx: Ctx, now: number): void {
 
 function onTick(ctx: Ctx, now: number): void {
   const {s} = ctx;
-  if (!s.started || s.stopped || s.decision !== null) return;
+  if (!s.started || s.stopped) return;
+  if (s.decision !== null) {
+    pushDecisionProof(ctx, now);
+    return;
+  }
   if (now >= s.params.deadlineMs) {
     giveUp(ctx);
     return;
   }
   const r = Math.min(roundAt(s.params, now), s.maxRound);
   if (r > s.round) enterRound(ctx, r, true);
-  else setTimer(ctx);
+  else {
+    resendDue(ctx, now);
+    setTimer(ctx);
+  }
+}
+
+function resendInterval(s: InstanceState): number {
+  return s.params.resendIntervalMs ?? 0;
+}
+
+/**
+ * Sends again this node's messages of the current round last sent an interval ago or more, to the peers
+ * that may still lack them: a peer that PREPAREd or COMMITted in the round has the PRE-PREPARE, and one
+ * that COMMITted has a PREPARE quorum. Receivers drop the copies as duplicates (their signatures are
+ * cached), so a copy costs a decode and a lookup.
+ */
+function resendDue(ctx: Ctx, now: number): void {
+  const {s} = ctx;
+  const interval = resendInterval(s);
+  if (interval <= 0) return;
+  const rs = s.rounds.get(s.round);
+  for (const own of s.own) {
+    const d = own.msg.signed.data;
+    if (d.round !== s.round || own.sentAt + interval > now) continue;
+    own.sentAt = now;
+    let peers = 0;
+    for (let p = 0; p < s.params.n; p++) {
+      if (p === s.params.self) continue;
+      const hasCommitted = rs?.commits.has(p) ?? false;
+      if (d.type === MsgType.prePrepare && (hasCommitted || (rs?.prepares.has(p) ?? false))) continue;
+      if (d.type === MsgType.prepare && hasCommitted) continue;
+      ctx.out.push({kind: "send", to: p, msg: own.msg});
+      peers++;
+    }
+    if (peers > 0) ctx.out.push({kind: "resent", type: d.type, peers});
+  }
+}
+
+/** An interval after deciding: the proof to the peers whose COMMIT of the decided round never arrived. */
+function pushDecisionProof(ctx: Ctx, now: number): void {
+  const {s} = ctx;
+  const decision = s.decision;
+  if (decision === null || s.proofPushed || resendInterval(s) <= 0) return;
+  if (now < s.decidedAt + resendInterval(s)) {
+    setTimer(ctx);
+    return;
+  }
+  s.proofPushed = true;
+  const commits = s.rounds.get(decision.round)?.commits;
+  let peers = 0;
+  for (let p = 0; p < s.params.n; p++) {
+    if (p === s.params.self || commits?.has(p)) continue;
+    ctx.out.push({kind: "send", to: p, msg: decisionProof(ctx)});
+    peers++;
+  }
+  if (peers > 0) ctx.out.push({kind: "resent", type: MsgType.decided, peers});
 }
 
 function giveUp(ctx: Ctx): void {
@@ -274,16 +365,31 @@ function giveUp(ctx: Ctx): void {
 }
 
 function setTimer(ctx: Ctx): void {
-  const {params, round, maxRound} = ctx.s;
+  const {s} = ctx;
+  const {params, round, maxRound} = s;
+  const interval = resendInterval(s);
+  if (s.decision !== null) {
+    // Decided: only the proof push is left to wake up for.
+    if (interval > 0 && !s.proofPushed) {
+      ctx.out.push({kind: "timer", at: Math.min(s.decidedAt + interval, params.deadlineMs)});
+    }
+    return;
+  }
   // In the last round (capped by MAX_ROUNDS) only the deadline is left to wait for.
   const roundEnd = round >= maxRound ? params.deadlineMs : params.startMs + round * params.roundDurationMs;
-  ctx.out.push({kind: "timer", at: Math.min(roundEnd, params.deadlineMs)});
+  let at = Math.min(roundEnd, params.deadlineMs);
+  if (interval > 0) {
+    for (const own of s.own) if (own.msg.signed.data.round === round) at = Math.min(at, own.sentAt + interval);
+  }
+  ctx.out.push({kind: "timer", at});
 }
 
 /** Moves to a later round; on a timeout or the f+1 rule this node also announces it with a ROUND-CHANGE. */
 function enterRound(ctx: Ctx, round: number, sendRoundChange: boolean): void {
   const {s} = ctx;
   s.round = round;
+  // Messages of earlier rounds are never re-sent.
+  s.own = s.own.filter((o) => o.msg.signed.data.round >= round);
   setTimer(ctx);
   if (sendRoundChange) {
     broadcastOwn(ctx, {
@@ -325,6 +431,10 @@ function broadcastOwn(ctx: Ctx, m: {data: MsgData; value: Uint8Array; justificat
     justification: m.justification,
   };
   ctx.out.push({kind: "broadcast", msg});
+  if (resendInterval(ctx.s) > 0) {
+    ctx.s.own.push({msg, sentAt: ctx.s.now});
+    setTimer(ctx);
+  }
   onMessage(ctx, ctx.s.params.self, msg);
 }
 
@@ -526,7 +636,10 @@ function checkCommitQuorum(ctx: Ctx, round: number): void {
 
 function decide(ctx: Ctx, decision: Decision): void {
   ctx.s.decision = decision;
+  ctx.s.decidedAt = ctx.s.now;
+  ctx.s.own = [];
   ctx.out.push({kind: "decided", decision});
+  setTimer(ctx);
 }
 
 function onRoundChange(ctx: Ctx, from: number, msg: ConsensusMessage): void {
@@ -609,29 +722,85 @@ function onDecided(ctx: Ctx, from: number, msg: ConsensusMessage): void {
   }
   const d = msg.signed.data;
   s.values.set(hex(d.valueHash), msg.value);
-  const commits = msg.justification.filter((m) => m.data.type === MsgType.commit);
-  decide(ctx, {value: msg.value, valueHash: d.valueHash, round: d.round, commits});
+  const commits = msg.justification.filter(
+    (m) =>
+      m.data.type === MsgType.commit &&
+      m.data.slot === d.slot &&
+      m.data.dutyType === d.dutyType &&
+      m.data.round === d.round &&
+      bytesEqual(m.data.valueHash, d.valueHash),
+  );
+  // The proof's COMMITs count as received: no proof is pushed back to their authors.
+  const rs = roundState(s, d.round);
+  for (const c of commits) if (!rs.commits.has(c.data.source)) rs.commits.set(c.data.source, c);
   s.decisionProof = msg;
+  decide(ctx, {value: msg.value, valueHash: d.valueHash, round: d.round, commits});
 }
 
-/** A peer still working on a decided instance gets the decision proof, once per peer and round. */
+/** A peer still working on a decided instance gets the decision proof (a few times per peer and round). */
 function answerWithDecision(ctx: Ctx, from: number, msg: ConsensusMessage): void {
   const {s} = ctx;
   const decision = s.decision!;
   const d = msg.signed.data;
-  // Late votes of the decided round come from peers about to decide themselves; a peer that is stuck
-  // times out and sends a ROUND-CHANGE (or works in a later round), and that is what gets the proof.
-  const stuck = d.type === MsgType.roundChange || d.round > decision.round;
-  if (from === s.params.self || d.type === MsgType.decided || !stuck) {
+  if (from === s.params.self || d.type === MsgType.decided) {
     drop(ctx, "after_decision", msg, from);
     return;
   }
+  // A late COMMIT for the decided value: its author needs no pushed proof (a copy of it still gets one).
+  const commits = s.rounds.get(decision.round)?.commits;
+  if (
+    d.type === MsgType.commit &&
+    d.round === decision.round &&
+    bytesEqual(d.valueHash, decision.valueHash) &&
+    commits !== undefined &&
+    !commits.has(d.source)
+  ) {
+    commits.set(d.source, msg.signed);
+    drop(ctx, "after_decision", msg, from);
+    return;
+  }
+  // Late votes of the decided round come from peers about to decide themselves. A peer that is stuck
+  // times out and sends a ROUND-CHANGE (or works in a later round), or sends the same message again
+  // (a peer re-sends only while undecided): that is what gets the proof.
+  const stuck = d.type === MsgType.roundChange || d.round > decision.round || isRepeat(s, msg);
   const key = `${from}/${d.round}`;
-  if (s.answered.has(key) || s.answered.size >= s.params.n * s.maxRound) {
+  const answers = s.answered.get(key) ?? 0;
+  if (
+    !stuck ||
+    answers >= MAX_ANSWERS_PER_PEER_ROUND ||
+    (answers === 0 && s.answered.size >= s.params.n * s.maxRound)
+  ) {
     drop(ctx, "after_decision", msg, from);
     return;
   }
-  s.answered.add(key);
+  s.answered.set(key, answers + 1);
+  ctx.out.push({kind: "send", to: from, msg: decisionProof(ctx)});
+}
+
+/** Whether this node already received this message (same author, type, round) before: a re-send. */
+function isRepeat(s: InstanceState, msg: ConsensusMessage): boolean {
+  const d = msg.signed.data;
+  const rs = s.rounds.get(d.round);
+  const held =
+    d.type === MsgType.prePrepare
+      ? rs?.prePrepare?.signed.data.source === d.source
+      : d.type === MsgType.prepare
+        ? rs?.prepares.has(d.source)
+        : d.type === MsgType.commit
+          ? rs?.commits.has(d.source)
+          : rs?.roundChanges.has(d.source);
+  if (held) return true;
+  const key = `${d.source}/${d.type}/${d.round}`;
+  if (s.seenAfterDecision.has(key)) return true;
+  // Bounded like the answers: a Byzantine peer cannot grow it past a few entries per member and round.
+  if (s.seenAfterDecision.size < 4 * s.params.n * s.maxRound) s.seenAfterDecision.add(key);
+  return false;
+}
+
+/** The signed DECIDED message of this node's decision, built on first use. */
+function decisionProof(ctx: Ctx): ConsensusMessage {
+  const {s} = ctx;
+  const decision = s.decision!;
   if (s.decisionProof === null) {
     const proofData = data(s, MsgType.decided, decision.round, decision.valueHash);
     s.decisionProof = {
@@ -640,7 +809,7 @@ function answerWithDecision(ctx: Ctx, from: number, msg: ConsensusMessage): void
       justification: decision.commits,
     };
   }
-  ctx.out.push({kind: "send", to: from, msg: s.decisionProof});
+  return s.decisionProof;
 }
 
 function hashOf(s: InstanceState, value: Uint8Array): Uint8Array {

@@ -1,5 +1,6 @@
 import type {Clock} from "../duties/clock.js";
 import type {Network, NetworkMessage} from "../duties/interfaces.js";
+import {bytesEqual} from "../util/hex.js";
 import {type Logger, nullLogger} from "../util/logger.js";
 import type {MessageAuth} from "./auth.js";
 import {CodecError, decodeMessage, encodeMessage, MAX_OPERATORS, signingBytes, signingDomain} from "./codec.js";
@@ -18,6 +19,11 @@ export interface ConsensusServiceOpts {
   n: number;
   /** Δ: round r of an instance times out at start + r·Δ. Default 1000 ms. */
   roundDurationMs?: number;
+  /**
+   * Re-send cadence of an undecided instance's own messages of its current round (and, once decided, of
+   * the proof push). Default: a fifth of the shorter of Δ and the duty's span, at least 50 ms; 0: never.
+   */
+  resendIntervalMs?: number;
   /** Binds signatures to one cluster (the cluster lock hash); 32 zero bytes by default. */
   clusterId?: Uint8Array;
   /** Messages for instances up to this many slots past the newest started one are buffered. Default 2. */
@@ -66,6 +72,8 @@ interface Running {
   resolve(r: DecideResult): void;
   reject(e: Error): void;
   cancelTimer: (() => void) | null;
+  /** Frees a decided instance at its deadline (it answers lagging peers until then). */
+  cancelPrune: (() => void) | null;
   queue: Input[];
   busy: boolean;
   /** Signatures already verified in this instance (justifications repeat the same messages). */
@@ -74,6 +82,10 @@ interface Running {
 
 /** Verified signatures remembered per instance (a few rounds of a 64-operator cluster). */
 const MAX_VERIFIED_CACHE = 4096;
+/** The shortest default re-send interval: below it copies outrun any useful network round trip. */
+const MIN_RESEND_INTERVAL_MS = 50;
+/** The default re-send interval is this fraction of the shorter of Δ and the duty's span. */
+const RESENDS_PER_ROUND = 5;
 
 interface Buffered {
   from: number;
@@ -137,14 +149,16 @@ export class ConsensusService implements Consensus {
       return Promise.reject(new ConsensusError({code: "CONSENSUS_DUPLICATE_INSTANCE", slot, dutyType}));
     }
     const now = this.modules.clock.now();
+    const startMs = opts.startMs ?? now;
     const state = createInstance({
       n: this.opts.n,
       self: this.opts.self,
       slot,
       dutyType,
-      startMs: opts.startMs ?? now,
+      startMs,
       roundDurationMs: this.roundDurationMs,
       deadlineMs: opts.deadlineMs,
+      resendIntervalMs: this.resendIntervalFor(startMs, opts.deadlineMs),
     });
     return new Promise<DecideResult>((resolve, reject) => {
       const running: Running = {
@@ -153,6 +167,7 @@ export class ConsensusService implements Consensus {
         resolve,
         reject,
         cancelTimer: null,
+        cancelPrune: null,
         queue: [],
         busy: false,
         verified: new Set(),
@@ -164,11 +179,20 @@ export class ConsensusService implements Consensus {
       for (const b of this.takeBuffered(key)) this.deliver(key, running, b.from, b.msg);
       opts.propose().then(
         (value) => {
-          if (this.instances.get(key) === running) this.apply(key, running, {kind: "proposal", value});
+          if (this.instances.get(key) === running) {
+            this.apply(key, running, {kind: "proposal", value, now: this.modules.clock.now()});
+          }
         },
         (e: unknown) => this.logger.warn("no local proposal", {slot, dutyType, error: (e as Error)?.message}),
       );
     });
+  }
+
+  /** The re-send cadence of an instance: scaled to its round duration and its duty's span. */
+  private resendIntervalFor(startMs: number, deadlineMs: number): number {
+    if (this.opts.resendIntervalMs !== undefined) return Math.max(0, this.opts.resendIntervalMs);
+    const span = Math.min(this.roundDurationMs, Math.max(0, deadlineMs - startMs));
+    return Math.max(MIN_RESEND_INTERVAL_MS, Math.round(span / RESENDS_PER_ROUND));
   }
 
   /** Stops every instance (pending decide() calls reject) and detaches from the network. */
@@ -178,6 +202,7 @@ export class ConsensusService implements Consensus {
     this.unsubscribe();
     for (const [key, r] of this.instances) {
       r.cancelTimer?.();
+      r.cancelPrune?.();
       const {slot, dutyType} = r.state.params;
       if (r.state.decision === null) r.reject(new ConsensusError({code: "CONSENSUS_STOPPED", slot, dutyType}));
       this.instances.delete(key);
@@ -234,6 +259,11 @@ export class ConsensusService implements Consensus {
       return;
     }
     const list = this.buffer.get(key) ?? [];
+    // Peers re-send while undecided: a copy of a buffered message takes no second place.
+    if (list.some((b) => b.from === m.from && bytesEqual(b.msg.signed.signature, msg.signed.signature))) {
+      this.dropped("duplicate");
+      return;
+    }
     list.push({from: m.from, msg});
     this.buffer.set(key, list);
     this.bufferedPerPeer[m.from]++;
@@ -275,7 +305,7 @@ export class ConsensusService implements Consensus {
         return;
       }
     }
-    this.apply(key, running, {kind: "message", from, msg});
+    this.apply(key, running, {kind: "message", from, msg, now: this.modules.clock.now()});
   }
 
   private verify(running: Running, signed: SignedMsg): boolean {
@@ -327,7 +357,7 @@ export class ConsensusService implements Consensus {
         } catch (e) {
           this.logger.warn("validity predicate threw; value rejected", {slot, dutyType, error: (e as Error)?.message});
         }
-        running.queue.push({kind: "verdict", valueHash: o.valueHash, valid});
+        running.queue.push({kind: "verdict", valueHash: o.valueHash, valid, now: this.modules.clock.now()});
         break;
       }
       case "decided":
@@ -347,6 +377,9 @@ export class ConsensusService implements Consensus {
       case "dropped":
         this.dropped(o.reason);
         break;
+      case "resent":
+        this.metrics?.messagesResent.inc({type: MsgType[o.type]}, o.peers);
+        break;
     }
   }
 
@@ -358,15 +391,19 @@ export class ConsensusService implements Consensus {
     this.metrics?.decisionSeconds.observe(Math.max(0, now - startMs) / 1000);
     this.logger.debug("consensus decided", {slot, dutyType, round: decision.round});
     running.resolve({value: decision.value, round: decision.round});
-    // Keep answering lagging peers with the proof until the deadline, then free the memory.
+    // Keep answering lagging peers with the proof until the deadline, then free the memory. The round
+    // timer goes; the instance may set another one (its proof push) after this.
     running.cancelTimer?.();
-    running.cancelTimer = this.modules.clock.setTimer(deadlineMs, () => this.prune(key, running));
+    running.cancelTimer = null;
+    running.cancelPrune = this.modules.clock.setTimer(deadlineMs, () => this.prune(key, running));
   }
 
   private prune(key: string, running: Running): void {
     if (this.instances.get(key) !== running) return;
     running.cancelTimer?.();
     running.cancelTimer = null;
+    running.cancelPrune?.();
+    running.cancelPrune = null;
     this.instances.delete(key);
     this.pruned.add(key);
     if (this.pruned.size > this.maxRemembered) {

@@ -124,8 +124,8 @@ describe("consensus/fuzz", () => {
     const register = new Registry();
     createConsensusMetrics(register);
     const names = (await register.getMetricsAsJSON()).map((m) => m.name);
-    expect(names.length).to.equal(8);
+    expect(names.length).to.equal(9);
     for (const n of names) expect(n).to.match(/^cohort_consensus_/);
-    expect(names.filter((n) => /_total$|_seconds$|_round$|instances$|messages$/.test(n))).to.have.length(8);
+    expect(names.filter((n) => /_total$|_seconds$|_round$|instances$|messages$/.test(n))).to.have.length(9);
   });
 });

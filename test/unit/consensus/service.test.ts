@@ -163,6 +163,29 @@ describe("consensus/service (real signatures, in-memory network)", () => {
     expect(c.services[0].bufferedCount).to.equal(0);
   });
 
+  it("undecided instances re-send; a copy of a buffered message is not buffered twice", async () => {
+    c = cluster();
+    c.services[0]
+      .decide(1, DutyType.attester, {propose: async () => value(0), isValid: () => true, deadlineMs: 1e9})
+      .catch(() => {});
+    // Leader of round 1 for (3, attester) is operator 1; operators 1 and 2 alone have no quorum and re-send
+    // (every Δ/5 by default) while operator 0 has not started slot 3.
+    const early = decideAll(c, 3, [1, 2]);
+    await settle();
+    const buffered = c.services[0].bufferedCount;
+    expect(buffered).to.equal(3); // operator 1's PRE-PREPARE and PREPARE, operator 2's PREPARE
+    await c.vt.advanceTo((2 * DELTA) / 5, settle);
+    expect(c.services[0].bufferedCount).to.equal(buffered);
+    expect(c.services[0].droppedCounts().duplicate).to.equal(2 * buffered);
+    // Twice to operators 0 and 3; operator 2 PREPAREd, so it has the PRE-PREPARE.
+    expect(await metricValue(c.registers[1], "cohort_consensus_messages_resent_total", {type: "prePrepare"})).to.equal(
+      2 * 2,
+    );
+    const late = decideAll(c, 3, [0, 3]);
+    await settle();
+    for (const r of await Promise.all([...early, ...late])) expect(r).to.deep.equal({value: value(1), round: 1});
+  });
+
   it("drops messages beyond the buffer bound and far-future instances", async () => {
     c = cluster({maxBufferedPerPeer: 2});
     c.services[0]

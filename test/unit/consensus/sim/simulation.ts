@@ -64,6 +64,8 @@ export interface SimConfig {
   realSignatures?: boolean;
   /** Drops the messages it returns true for (scripted partitions, e.g. "during commit"). */
   dropIf?: (from: number, to: number, msg: ConsensusMessage) => boolean;
+  /** The services' re-send interval (default: theirs, a fifth of Δ here); 0: no re-sends. */
+  resendIntervalMs?: number;
   /** Stop as soon as every live honest node decided (default true). */
   stopWhenDecided?: boolean;
 }
@@ -178,7 +180,7 @@ export async function runSimulation(cfg: SimConfig): Promise<SimResult> {
   for (const i of honest) {
     if (crashTime(i) <= 0) continue;
     const service = new ConsensusService(
-      {self: i, n, roundDurationMs: delta},
+      {self: i, n, roundDurationMs: delta, resendIntervalMs: cfg.resendIntervalMs},
       {network: hub.network(i), clock: vt, auth: auths[i]},
     );
     services.push(service);
@@ -301,10 +303,13 @@ class Adversary {
     this.received.push(msg);
     if (d.type === MsgType.roundChange) {
       const m = this.roundChanges.get(d.round) ?? new Map<number, SignedMsg>();
+      const isNew = !m.has(d.source);
       m.set(d.source, msg.signed);
       this.roundChanges.set(d.round, m);
       const {n, slot, dutyType} = this.c;
-      if (this.does("equivocate") && m.size === quorumSize(n) && leaderOf(slot, dutyType, d.round, n) === this.self) {
+      // Once, when the quorum is first reached (honest nodes re-send their ROUND-CHANGEs).
+      const quorumReached = isNew && m.size === quorumSize(n);
+      if (this.does("equivocate") && quorumReached && leaderOf(slot, dutyType, d.round, n) === this.self) {
         this.equivocate(d.round, [...m.values()]);
       }
     }
