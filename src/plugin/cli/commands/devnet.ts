@@ -18,6 +18,7 @@ import {LiveView} from "../../../devnet/liveView.js";
 import type {LocalCluster, NodeFaultsSpec} from "../../../devnet/localCluster.js";
 import {fetchNodeHealth, formatPeers, formatReadiness, type NodeHealth} from "../../../devnet/nodeHealth.js";
 import type {ProcessCluster} from "../../../devnet/processCluster.js";
+import {fetchShareCounts, ShareCountTracker} from "../../../devnet/shareCounts.js";
 import {isAccepted, type OutcomeSummary, summarize, summarizeOutcomes} from "../../../devnet/summary.js";
 import type {DutyOutcome} from "../../../duties/outcome.js";
 import {createLogger, type LogLevel} from "../../../util/logger.js";
@@ -260,6 +261,21 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         polling = false;
       });
     };
+    // Each node's share counters (/metrics), sampled at the start of each slot: per-slot deltas for the
+    // slot lines, run totals (invalid shares) for the summary.
+    const shareCounts = new ShareCountTracker();
+    let sampledSlot = -1;
+    let sampling: Promise<void> | null = null;
+    const sampleShares = async (slot: number) => {
+      const counts = await Promise.all(
+        Array.from({length: args.nodes}, (_, i) => {
+          const url = monitoringUrl(i);
+          return url ? fetchShareCounts(url) : Promise.resolve(null);
+        }),
+      );
+      for (const [i, c] of counts.entries()) shareCounts.observe(i, c);
+      shareCounts.mark(slot);
+    };
     const nodeStates = () =>
       Array.from({length: args.nodes}, (_, index) => ({
         index,
@@ -284,6 +300,12 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       const tick = setInterval(() => {
         if (ticks++ % 15 === 0) pollHealth(); // every 3 s: /readyz asks the BN and the RS
         const current = currentSlot();
+        if (current > sampledSlot && sampling === null) {
+          sampledSlot = current;
+          sampling = sampleShares(current).finally(() => {
+            sampling = null;
+          });
+        }
         for (const a of pendingActions.filter((x) => x.slot <= current)) {
           pendingActions.splice(pendingActions.indexOf(a), 1);
           note(`slot ${current}: ${a.action === "kill" ? "killing" : "restarting"} node ${a.node}`);
@@ -329,11 +351,21 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     });
     // A restart still loading at the end is waited for (its outcome is part of the run's story).
     await Promise.all(nodeActions.values());
+    // The nodes' last share counters, before they stop.
+    await sampling;
+    await sampleShares(currentSlot());
+    const invalidShares = shareCounts.totals().invalid;
     // The summary covers the slots reported above; duties still in flight at the stop are not counted.
     const range = {from: firstSlot, to: reported};
     const summary = cluster.beacon
-      ? summarize(range, cluster.beacon.chain.records(), cluster.outcomes, cluster.beacon.chain.stats().slashable.total)
-      : {beaconNode: cluster.beaconUrl, ...summarizeOutcomes(range, cluster.outcomes)};
+      ? summarize(
+          range,
+          cluster.beacon.chain.records(),
+          cluster.outcomes,
+          cluster.beacon.chain.stats().slashable.total,
+          invalidShares,
+        )
+      : {beaconNode: cluster.beaconUrl, ...summarizeOutcomes(range, cluster.outcomes, invalidShares)};
     await cluster.stop();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -350,6 +382,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         }
       }
       out(`failures by reason: ${formatReasons(summary)}`);
+      out(`invalid shares seen by the nodes: ${summary.invalidShares ?? "-"}`);
       out(`verdict: ${summary.verdict}`);
     } else {
       const {attester, proposer, aggregator, syncMessage, syncContribution} = summary.duties;
@@ -358,7 +391,9 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         `summary (slots ${firstSlot}..${reported}): attestations ${attester.accepted}/${attester.expected} accepted, proposals ${proposer.accepted}/${proposer.expected} accepted, aggregations ${aggregator.accepted}/${aggregator.expected} accepted, sync messages ${syncMessage.accepted}/${syncMessage.expected} accepted, sync contributions ${syncContribution.accepted}/${syncContribution.expected} accepted`,
       );
       const failures = Object.values(summary.failuresByReason).reduce((a, b) => a + b, 0);
-      out(`slashable messages seen by the chain: ${summary.slashable}; failed duty outcomes on the nodes: ${failures}`);
+      out(
+        `slashable messages seen by the chain: ${summary.slashable}; failed duty outcomes on the nodes: ${failures}; invalid shares seen by the nodes: ${summary.invalidShares ?? "-"}`,
+      );
       out(`verdict: ${summary.verdict}`);
     }
     if (summary.verdict !== "pass") process.exitCode = 1;
