@@ -14,13 +14,12 @@ import {
 } from "../../../devnet/faultSpec.js";
 import type {ByzantineContext} from "../../../devnet/faults.js";
 import type {IndexRange} from "../../../devnet/interop.js";
-import {LiveView} from "../../../devnet/liveView.js";
+import {LiveView, outcomeSlotLine, slotLine} from "../../../devnet/liveView.js";
 import type {LocalCluster, NodeFaultsSpec} from "../../../devnet/localCluster.js";
 import {fetchNodeHealth, formatPeers, formatReadiness, type NodeHealth} from "../../../devnet/nodeHealth.js";
 import type {ProcessCluster} from "../../../devnet/processCluster.js";
 import {fetchShareCounts, ShareCountTracker} from "../../../devnet/shareCounts.js";
-import {isAccepted, type OutcomeSummary, summarize, summarizeOutcomes} from "../../../devnet/summary.js";
-import type {DutyOutcome} from "../../../duties/outcome.js";
+import {type OutcomeSummary, summarize, summarizeOutcomes} from "../../../devnet/summary.js";
 import {createLogger, type LogLevel} from "../../../util/logger.js";
 import {CliError} from "../errors.js";
 
@@ -328,9 +327,10 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         }
         while (reported + 1 < current - 1 && reported + 1 <= lastSlot) {
           reported++;
+          const shares = shareCounts.forSlot(reported);
           const line = cluster.beacon
-            ? slotLine(reported, cluster.beacon.chain.records(), cluster.outcomes)
-            : outcomeSlotLine(reported, cluster.outcomes);
+            ? slotLine(reported, cluster.beacon.chain.records(), cluster.outcomes, shares)
+            : outcomeSlotLine(reported, cluster.outcomes, shares);
           note(line);
           // Without the live table, the nodes' health is a line per epoch.
           if (!live && reported % SLOTS_PER_EPOCH === 0 && health.size > 0) {
@@ -457,47 +457,4 @@ async function externalBeaconOf(args: DevnetArgs): Promise<{url: string; interop
     );
   }
   return {url: url.replace(/\/+$/, ""), interop};
-}
-
-/** A slot's line from the nodes' outcomes alone (an external BN keeps no duty book). */
-function outcomeSlotLine(slot: number, outcomes: (DutyOutcome & {node: number})[]): string {
-  const parts: string[] = [];
-  for (const type of ["proposer", "attester", "aggregator", "syncMessage", "syncContribution"] as const) {
-    const mine = outcomes.filter((o) => o.slot === slot && o.type === type);
-    if (mine.length === 0) continue;
-    const submitted = mine.flatMap((o) => (o.status === "submitted" ? [o] : []));
-    const rounds = [...new Set(submitted.map((o) => o.consensusRound))].join(",");
-    const latencies = submitted.map((o) => o.latencyMs).sort((a, b) => a - b);
-    const median = latencies.length > 0 ? `${latencies[Math.floor(latencies.length / 2)]} ms` : "-";
-    const failed = mine.flatMap((o) => (o.status === "failed" ? [`node ${o.node}: ${o.reason}`] : []));
-    parts.push(
-      `${type} ${submitted.length}/${mine.length} node outcomes submitted (round ${rounds || "-"}, median ${median} trigger→submitted)${failed.length ? ` failures: ${failed.join("; ")}` : ""}`,
-    );
-  }
-  return `slot ${String(slot).padStart(4)}  ${parts.join(" | ") || "no duty"}`;
-}
-
-function slotLine(
-  slot: number,
-  records: {slot: number; type: string; status: string}[],
-  outcomes: (DutyOutcome & {node: number})[],
-): string {
-  const parts: string[] = [];
-  for (const type of ["proposer", "attester", "aggregator", "syncMessage", "syncContribution"] as const) {
-    const duties = records.filter((r) => r.slot === slot && r.type === type);
-    if (duties.length === 0) continue;
-    const ok = duties.filter(isAccepted).length;
-    const mine = outcomes.filter((o) => o.slot === slot && o.type === type);
-    const submitted = mine.filter((o) => o.status === "submitted");
-    const rounds = [...new Set(submitted.map((o) => (o.status === "submitted" ? o.consensusRound : 0)))].join(",");
-    const latencies = submitted.map((o) => (o.status === "submitted" ? o.latencyMs : 0)).sort((a, b) => a - b);
-    const median = latencies.length > 0 ? `${latencies[Math.floor(latencies.length / 2)]} ms` : "-";
-    const failed = mine
-      .filter((o) => o.status === "failed")
-      .map((o) => (o.status === "failed" ? `node ${o.node}: ${o.reason}` : ""));
-    parts.push(
-      `${type} ${ok}/${duties.length} accepted (round ${rounds || "-"}, median ${median} trigger→submitted)${failed.length ? ` failures: ${failed.join("; ")}` : ""}`,
-    );
-  }
-  return `slot ${String(slot).padStart(4)}  ${parts.join(" | ") || "no duty"}`;
 }
