@@ -18,19 +18,25 @@ export interface DevnetSummary {
   consensusRounds: Record<string, number>;
   failuresByReason: Record<string, number>;
   slashable: number;
+  /**
+   * Signature shares the nodes' combiners rejected over the run, summed over nodes (their
+   * `cohort_combine_invalid_shares_total`, restarts included); null when not measured.
+   */
+  invalidShares: number | null;
   verdict: "pass" | "fail";
 }
 
 /**
  * The devnet's end-of-run summary over slots `from..to`, from the chain's record of each duty and the
  * nodes' outcomes. The verdict passes when every duty the chain expected was accepted and the chain saw
- * nothing slashable.
+ * nothing slashable. Invalid shares do not fail it: a Byzantine node's bad shares are what t-of-n absorbs.
  */
 export function summarize(
   range: {from: number; to: number},
   records: {slot: number; type: string; status: string}[],
   outcomes: DutyOutcome[],
   slashable: number,
+  invalidShares: number | null = null,
 ): DevnetSummary {
   const inRange = <T extends {slot: number}>(xs: T[]) => xs.filter((x) => x.slot >= range.from && x.slot <= range.to);
   const recs = inRange(records);
@@ -66,6 +72,7 @@ export function summarize(
     consensusRounds,
     failuresByReason,
     slashable,
+    invalidShares,
     verdict: allAccepted && slashable === 0 ? "pass" : "fail",
   };
 }
@@ -78,6 +85,8 @@ export interface OutcomeSummary {
   latencyMs: Record<SummaryDutyType, {median: number | null; p99: number | null}>;
   consensusRounds: Record<string, number>;
   failuresByReason: Record<string, number>;
+  /** As in DevnetSummary: shares the nodes' combiners rejected, summed over nodes; null when not measured. */
+  invalidShares: number | null;
   verdict: "pass" | "fail";
 }
 
@@ -86,7 +95,11 @@ export interface OutcomeSummary {
  * was at least one outcome and every outcome was submitted (none failed): with no outcome at all, the run
  * showed nothing (e.g. the BN's genesis validators are not the cluster's).
  */
-export function summarizeOutcomes(range: {from: number; to: number}, outcomes: DutyOutcome[]): OutcomeSummary {
+export function summarizeOutcomes(
+  range: {from: number; to: number},
+  outcomes: DutyOutcome[],
+  invalidShares: number | null = null,
+): OutcomeSummary {
   const outs = outcomes.filter((o) => o.slot >= range.from && o.slot <= range.to);
   const fromOutcomes = summarize(range, [], outs, 0);
   const duties = Object.fromEntries(
@@ -103,6 +116,7 @@ export function summarizeOutcomes(range: {from: number; to: number}, outcomes: D
     latencyMs: fromOutcomes.latencyMs,
     consensusRounds: fromOutcomes.consensusRounds,
     failuresByReason: fromOutcomes.failuresByReason,
+    invalidShares,
     verdict: outs.length > 0 && !failed ? "pass" : "fail",
   };
 }

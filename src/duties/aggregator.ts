@@ -155,6 +155,7 @@ export class AggregationDuties {
     } catch (e) {
       return failAll(failureReason(e, "consensus_timeout"), (e as Error).message);
     }
+    const decideMs = m.slotClock.clock.now() - triggerMs;
     const aggregates = decodeAggregatorValue(decided.value, postElectra) ?? [];
 
     // 4. Sign the AggregateAndProof shares, exchange, combine, submit.
@@ -208,6 +209,7 @@ export class AggregationDuties {
             validator: share.validator,
             latencyMs: m.slotClock.clock.now() - triggerMs,
             consensusRound: decided.round,
+            decideMs,
           }),
       },
     );

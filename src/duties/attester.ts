@@ -96,6 +96,7 @@ export async function runAttesterDuty(slot: number, duties: AttesterDuty[], m: A
     release();
   }
 
+  const decideMs = m.slotClock.clock.now() - triggerMs;
   const entries = decodeAttesterValue(decided.value) as AttesterValueEntry[];
   m.onDecided?.(slot, entries);
   const dataOf = (duty: AttesterDuty) =>
@@ -159,6 +160,7 @@ export async function runAttesterDuty(slot: number, duties: AttesterDuty[], m: A
       validator,
       latencyMs: m.slotClock.clock.now() - triggerMs,
       consensusRound: decided.round,
+      decideMs,
     });
   });
   // This node's shares go out together (one message per 512 validators) once its RS has answered for all.

@@ -20,6 +20,8 @@ export type DutyOutcome =
       /** From the duty's trigger to the BN's acceptance. */
       latencyMs: number;
       consensusRound: number;
+      /** From the duty's trigger to its consensus decision (absent where no runner measured it). */
+      decideMs?: number;
       /** Sync contributions: one outcome per subcommittee the validator aggregates. */
       subcommitteeIndex?: number;
     }

@@ -80,6 +80,7 @@ export async function runProposerDuty(slot: number, duty: ProposerDuty, m: Propo
   } catch (e) {
     return fail(failureReason(e, "consensus_timeout"), (e as Error).message);
   }
+  const decideMs = m.slotClock.clock.now() - triggerMs;
   const proposed = decodeProposerValue(m.config, slot, decided.value) as ProposedBlock;
   const signable = blockToSignable(m.config, proposed.block, proposed.blinded);
   const blockMsg = {type: "BLOCK_V2" as const, data: signable};
@@ -118,6 +119,7 @@ export async function runProposerDuty(slot: number, duty: ProposerDuty, m: Propo
     validator,
     latencyMs: m.slotClock.clock.now() - triggerMs,
     consensusRound: decided.round,
+    decideMs,
   });
 }
 

@@ -239,6 +239,7 @@ export async function runSyncContributionDuty(
     }
     return;
   }
+  const decideMs = m.slotClock.clock.now() - triggerMs;
   const contributions = decodeSyncContributionValue(decided.value) as altair.SyncCommitteeContribution[];
 
   const signed = await Promise.all(
@@ -310,6 +311,7 @@ export async function runSyncContributionDuty(
             subcommitteeIndex: role.subcommitteeIndex,
             latencyMs: m.slotClock.clock.now() - triggerMs,
             consensusRound: decided.round,
+            decideMs,
           });
         } catch (e) {
           fail(role, "bn_rejected", (e as Error).message);

@@ -63,6 +63,7 @@ export async function runSyncMessageDuty(
     onDecided?.(result);
     return result;
   }
+  const decideMs = m.slotClock.clock.now() - triggerMs;
   const beaconBlockRoot = decided.value;
   onDecided?.({root: beaconBlockRoot, round: decided.round});
   const msg: SignableMessage = {type: "SYNC_COMMITTEE_MESSAGE", data: {beaconBlockRoot, slot}};
@@ -104,6 +105,7 @@ export async function runSyncMessageDuty(
           validator: share.validator,
           latencyMs: m.slotClock.clock.now() - triggerMs,
           consensusRound: decided.round,
+          decideMs,
         }),
     },
   );

@@ -57,6 +57,7 @@ describe("cohort devnet (what npm start runs), as a process", function () {
     expect(summary.duties.attester.accepted).to.equal(summary.duties.attester.expected);
     expect(summary.slashable).to.equal(0);
     expect(summary.failuresByReason).to.deep.equal({});
+    expect(summary.invalidShares, "honest nodes: no share rejected").to.equal(0);
     expect(summary.verdict).to.equal("pass");
     expect(code).to.equal(0);
   });

@@ -49,10 +49,8 @@ const duty: AttesterDuty = {
 
 describe("duties/attester", () => {
   let db: SlashingProtection;
-  const slotClock = new SlotClock(
-    {genesisTimeSec: 0, secondsPerSlot: 2, slotsPerEpoch: SLOTS_PER_EPOCH},
-    new ManualClock(0),
-  );
+  const clock = new ManualClock(0);
+  const slotClock = new SlotClock({genesisTimeSec: 0, secondsPerSlot: 2, slotsPerEpoch: SLOTS_PER_EPOCH}, clock);
   const modules = () => ({config, slashing: db, logger: nullLogger(), slotClock});
   const value = (d = attestationData()) => encodeAttesterValue([{committeeIndex: 0, data: d}]);
 
@@ -254,6 +252,26 @@ describe("duties/attester", () => {
       });
       expect(outcomes).to.have.length(1);
       expect(outcomes[0]).to.include({status: "failed", reason: "signer_refused"});
+    });
+
+    it("reports the time to decide (trigger → decided) beside the trigger → submitted latency", async () => {
+      const outcomes: DutyOutcome[] = [];
+      await run(
+        {
+          sign: async () => {
+            clock.advance(200); // signing, exchange, combination: after the decision
+            return sk.sign(new Uint8Array(32)).toBytes();
+          },
+        },
+        outcomes,
+        async (_s, _t, opts) => {
+          const value = await opts.propose();
+          clock.advance(300);
+          return {value, round: 2};
+        },
+      );
+      expect(outcomes).to.have.length(1);
+      expect(outcomes[0]).to.include({status: "submitted", consensusRound: 2, decideMs: 300, latencyMs: 500});
     });
 
     it('ends in exactly one outcome per validator: "stopped" when consensus is stopped, nothing signed', async () => {

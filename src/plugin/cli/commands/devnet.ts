@@ -15,12 +15,12 @@ import {
 } from "../../../devnet/faultSpec.js";
 import type {ByzantineContext} from "../../../devnet/faults.js";
 import type {IndexRange} from "../../../devnet/interop.js";
-import {LiveView} from "../../../devnet/liveView.js";
+import {LiveView, outcomeSlotLine, slotLine} from "../../../devnet/liveView.js";
 import type {LocalCluster, NodeFaultsSpec} from "../../../devnet/localCluster.js";
 import {fetchNodeHealth, formatPeers, formatReadiness, type NodeHealth} from "../../../devnet/nodeHealth.js";
 import type {ProcessCluster} from "../../../devnet/processCluster.js";
-import {isAccepted, type OutcomeSummary, summarize, summarizeOutcomes} from "../../../devnet/summary.js";
-import type {DutyOutcome} from "../../../duties/outcome.js";
+import {fetchShareCounts, ShareCountTracker} from "../../../devnet/shareCounts.js";
+import {type OutcomeSummary, summarize, summarizeOutcomes} from "../../../devnet/summary.js";
 import {createLogger, type LogLevel} from "../../../util/logger.js";
 import {CliError} from "../errors.js";
 
@@ -271,6 +271,21 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         polling = false;
       });
     };
+    // Each node's share counters (/metrics), sampled at the start of each slot: per-slot deltas for the
+    // slot lines, run totals (invalid shares) for the summary.
+    const shareCounts = new ShareCountTracker();
+    let sampledSlot = -1;
+    let sampling: Promise<void> | null = null;
+    const sampleShares = async (slot: number) => {
+      const counts = await Promise.all(
+        Array.from({length: args.nodes}, (_, i) => {
+          const url = monitoringUrl(i);
+          return url ? fetchShareCounts(url) : Promise.resolve(null);
+        }),
+      );
+      for (const [i, c] of counts.entries()) shareCounts.observe(i, c);
+      shareCounts.mark(slot);
+    };
     const nodeStates = () =>
       Array.from({length: args.nodes}, (_, index) => ({
         index,
@@ -295,6 +310,12 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       const tick = setInterval(() => {
         if (ticks++ % 15 === 0) pollHealth(); // every 3 s: /readyz asks the BN and the RS
         const current = currentSlot();
+        if (current > sampledSlot && sampling === null) {
+          sampledSlot = current;
+          sampling = sampleShares(current).finally(() => {
+            sampling = null;
+          });
+        }
         for (const a of pendingActions.filter((x) => x.slot <= current)) {
           pendingActions.splice(pendingActions.indexOf(a), 1);
           note(`slot ${current}: ${a.action === "kill" ? "killing" : "restarting"} node ${a.node}`);
@@ -317,9 +338,10 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         }
         while (reported + 1 < current - 1 && reported + 1 <= lastSlot) {
           reported++;
+          const shares = shareCounts.forSlot(reported);
           const line = cluster.beacon
-            ? slotLine(reported, cluster.beacon.chain.records(), cluster.outcomes)
-            : outcomeSlotLine(reported, cluster.outcomes);
+            ? slotLine(reported, cluster.beacon.chain.records(), cluster.outcomes, shares)
+            : outcomeSlotLine(reported, cluster.outcomes, shares);
           note(line);
           // Without the live table, the nodes' health is a line per epoch.
           if (!live && reported % SLOTS_PER_EPOCH === 0 && health.size > 0) {
@@ -340,11 +362,21 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     });
     // A restart still loading at the end is waited for (its outcome is part of the run's story).
     await Promise.all(nodeActions.values());
+    // The nodes' last share counters, before they stop.
+    await sampling;
+    await sampleShares(currentSlot());
+    const invalidShares = shareCounts.totals().invalid;
     // The summary covers the slots reported above; duties still in flight at the stop are not counted.
     const range = {from: firstSlot, to: reported};
     const summary = cluster.beacon
-      ? summarize(range, cluster.beacon.chain.records(), cluster.outcomes, cluster.beacon.chain.stats().slashable.total)
-      : {beaconNode: cluster.beaconUrl, ...summarizeOutcomes(range, cluster.outcomes)};
+      ? summarize(
+          range,
+          cluster.beacon.chain.records(),
+          cluster.outcomes,
+          cluster.beacon.chain.stats().slashable.total,
+          invalidShares,
+        )
+      : {beaconNode: cluster.beaconUrl, ...summarizeOutcomes(range, cluster.outcomes, invalidShares)};
     await cluster.stop();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -361,6 +393,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         }
       }
       out(`failures by reason: ${formatReasons(summary)}`);
+      out(`invalid shares seen by the nodes: ${summary.invalidShares ?? "-"}`);
       out(`verdict: ${summary.verdict}`);
     } else {
       const {attester, proposer, aggregator, syncMessage, syncContribution} = summary.duties;
@@ -369,7 +402,9 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
         `summary (slots ${firstSlot}..${reported}): attestations ${attester.accepted}/${attester.expected} accepted, proposals ${proposer.accepted}/${proposer.expected} accepted, aggregations ${aggregator.accepted}/${aggregator.expected} accepted, sync messages ${syncMessage.accepted}/${syncMessage.expected} accepted, sync contributions ${syncContribution.accepted}/${syncContribution.expected} accepted`,
       );
       const failures = Object.values(summary.failuresByReason).reduce((a, b) => a + b, 0);
-      out(`slashable messages seen by the chain: ${summary.slashable}; failed duty outcomes on the nodes: ${failures}`);
+      out(
+        `slashable messages seen by the chain: ${summary.slashable}; failed duty outcomes on the nodes: ${failures}; invalid shares seen by the nodes: ${summary.invalidShares ?? "-"}`,
+      );
       out(`verdict: ${summary.verdict}`);
     }
     if (summary.verdict !== "pass") process.exitCode = 1;
@@ -433,47 +468,4 @@ async function externalBeaconOf(args: DevnetArgs): Promise<{url: string; interop
     );
   }
   return {url: url.replace(/\/+$/, ""), interop};
-}
-
-/** A slot's line from the nodes' outcomes alone (an external BN keeps no duty book). */
-function outcomeSlotLine(slot: number, outcomes: (DutyOutcome & {node: number})[]): string {
-  const parts: string[] = [];
-  for (const type of ["proposer", "attester", "aggregator", "syncMessage", "syncContribution"] as const) {
-    const mine = outcomes.filter((o) => o.slot === slot && o.type === type);
-    if (mine.length === 0) continue;
-    const submitted = mine.flatMap((o) => (o.status === "submitted" ? [o] : []));
-    const rounds = [...new Set(submitted.map((o) => o.consensusRound))].join(",");
-    const latencies = submitted.map((o) => o.latencyMs).sort((a, b) => a - b);
-    const median = latencies.length > 0 ? `${latencies[Math.floor(latencies.length / 2)]} ms` : "-";
-    const failed = mine.flatMap((o) => (o.status === "failed" ? [`node ${o.node}: ${o.reason}`] : []));
-    parts.push(
-      `${type} ${submitted.length}/${mine.length} node outcomes submitted (round ${rounds || "-"}, median ${median} trigger→submitted)${failed.length ? ` failures: ${failed.join("; ")}` : ""}`,
-    );
-  }
-  return `slot ${String(slot).padStart(4)}  ${parts.join(" | ") || "no duty"}`;
-}
-
-function slotLine(
-  slot: number,
-  records: {slot: number; type: string; status: string}[],
-  outcomes: (DutyOutcome & {node: number})[],
-): string {
-  const parts: string[] = [];
-  for (const type of ["proposer", "attester", "aggregator", "syncMessage", "syncContribution"] as const) {
-    const duties = records.filter((r) => r.slot === slot && r.type === type);
-    if (duties.length === 0) continue;
-    const ok = duties.filter(isAccepted).length;
-    const mine = outcomes.filter((o) => o.slot === slot && o.type === type);
-    const submitted = mine.filter((o) => o.status === "submitted");
-    const rounds = [...new Set(submitted.map((o) => (o.status === "submitted" ? o.consensusRound : 0)))].join(",");
-    const latencies = submitted.map((o) => (o.status === "submitted" ? o.latencyMs : 0)).sort((a, b) => a - b);
-    const median = latencies.length > 0 ? `${latencies[Math.floor(latencies.length / 2)]} ms` : "-";
-    const failed = mine
-      .filter((o) => o.status === "failed")
-      .map((o) => (o.status === "failed" ? `node ${o.node}: ${o.reason}` : ""));
-    parts.push(
-      `${type} ${ok}/${duties.length} accepted (round ${rounds || "-"}, median ${median} trigger→submitted)${failed.length ? ` failures: ${failed.join("; ")}` : ""}`,
-    );
-  }
-  return `slot ${String(slot).padStart(4)}  ${parts.join(" | ") || "no duty"}`;
 }
