@@ -49,6 +49,28 @@ describe("cli: cohort run start-up checks", function () {
     expect(r.err).to.match(/not one of the cluster's operators/);
   });
 
+  it("names the path and the reason of a missing or unreadable cluster lock (exit 1)", async () => {
+    const identity = path.join(fixture, "node0", "identity-key");
+    const missing = path.join(tmp.path, "missing.json");
+    const r = await cli(
+      "run",
+      ...["--cluster-lock", missing, "--identity-key", identity, "--beacon-nodes", "http://127.0.0.1:1"],
+      ...["--remote-signer", "http://127.0.0.1:1", "--data-dir", path.join(tmp.path, "data")],
+    );
+    expect(r.code).to.equal(1);
+    expect(r.err).to.include(`cannot read the cluster lock ${missing}: ENOENT`);
+    const notJson = path.join(tmp.path, "lock.json");
+    const {writeFileSync} = await import("node:fs");
+    writeFileSync(notJson, "{not json");
+    const bad = await cli(
+      "run",
+      ...["--cluster-lock", notJson, "--identity-key", identity, "--beacon-nodes", "http://127.0.0.1:1"],
+      ...["--remote-signer", "http://127.0.0.1:1", "--data-dir", path.join(tmp.path, "data")],
+    );
+    expect(bad.code).to.equal(1);
+    expect(bad.err).to.include(`cannot read the cluster lock ${notJson}: not JSON`);
+  });
+
   describe("hidden --devnet-* fault flags", () => {
     const identity = path.join(fixture, "node0", "identity-key");
 
