@@ -1,4 +1,6 @@
 import {chmodSync, copyFileSync} from "node:fs";
+import {createServer} from "node:http";
+import type {AddressInfo} from "node:net";
 import path from "node:path";
 import {fileURLToPath} from "node:url";
 import {SecretKey} from "@chainsafe/blst";
@@ -69,6 +71,27 @@ describe("cli: cohort run start-up checks", function () {
     );
     expect(bad.code).to.equal(1);
     expect(bad.err).to.include(`cannot read the cluster lock ${notJson}: not JSON`);
+  });
+
+  it("stops cleanly (exit 0, handlers removed) on a SIGTERM that arrives while the node starts", async () => {
+    // A beacon node that is asked for the genesis while the signal arrives, then fails the request.
+    const server = createServer((_req, res) => {
+      process.emit("SIGTERM");
+      res.writeHead(503).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const {port} = server.address() as AddressInfo;
+    const identity = path.join(tmp.path, "identity-key");
+    copyFileSync(path.join(fixture, "node0", "identity-key"), identity);
+    chmodSync(identity, 0o600);
+    const listeners = process.listenerCount("SIGTERM");
+    try {
+      const r = await runNode(identity, `http://127.0.0.1:${port}`, "--log-level", "error");
+      expect(r.code, r.err).to.equal(0);
+      expect(process.listenerCount("SIGTERM")).to.equal(listeners);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   describe("hidden --devnet-* fault flags", () => {
