@@ -35,6 +35,7 @@ import {type Logger, nullLogger} from "../util/logger.js";
 import {ValidatorApiMode} from "../vapi/index.js";
 import {NodeError} from "./errors.js";
 import {MonitoringServer} from "./monitoring.js";
+import {SignerReadinessCheck} from "./monitoringSigner.js";
 
 export interface CohortNodeOpts {
   lock: ClusterLock;
@@ -495,6 +496,12 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
     this.closers.push(unsubscribe);
     void this.reportPeers(network, lock.threshold);
     if (this.opts.monitoring) {
+      const signerReadiness = signer
+        ? new SignerReadinessCheck(
+            {shareKeys: myShares.map((s) => s.publicKeyShare)},
+            {signer, now: () => this.clock.now()},
+          )
+        : null;
       const monitoring = new MonitoringServer(this.opts.monitoring, {
         register: this.register,
         logger: log.child({module: "monitoring"}),
@@ -504,11 +511,7 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
           checks.beacon_node = health.some((h) => h.state === "synced")
             ? true
             : `no synced beacon node (${health.map((h) => `${h.endpoint}: ${h.state}`).join(", ")})`;
-          if (signer) {
-            checks.remote_signer = (await (signer.upcheck?.() ?? Promise.resolve(true)).catch(() => false))
-              ? true
-              : "remote signer does not answer its upcheck";
-          }
+          if (signerReadiness) checks.remote_signer = await signerReadiness.check();
           const connected = network.peers().filter((p) => p.connected).length;
           checks.peers =
             connected + 1 >= lock.threshold ? true : `${connected} peers connected, ${lock.threshold - 1} needed`;

@@ -23,7 +23,7 @@ describe("plugin/CohortNode metrics (a real node, its RS and a simulated BN)", f
     cluster = null;
   });
 
-  it("serves the BN and RS call metrics of the node's own clients on its /metrics", async () => {
+  it("serves the BN and RS call metrics of the node's own clients on its /metrics; /readyz checks its RS", async () => {
     // One operator of four: it still calls its BN (start-up, duties) and its RS (selection-proof shares).
     cluster = await startLocalCluster({
       dir: tmp.path,
@@ -42,5 +42,9 @@ describe("plugin/CohortNode metrics (a real node, its RS and a simulated BN)", f
     expect(text).to.match(/^cohort_remote_signer_request_seconds_count\{type="AGGREGATION_SLOT"\} [1-9]/m);
     expect(text).to.include("# TYPE cohort_remote_signer_errors_total counter");
     expect(text).to.include("# TYPE cohort_bn_request_errors_total counter");
+    // Its RS serves its key shares; one operator of four is short of peers.
+    const readyz = (await (await fetch(`${url}/readyz`)).json()) as {checks: Record<string, unknown>};
+    expect(readyz.checks.remote_signer).to.equal(true);
+    expect(readyz.checks.peers).to.equal("0 peers connected, 2 needed");
   });
 });
