@@ -73,6 +73,26 @@ describe("cli: cohort run start-up checks", function () {
     expect(bad.err).to.include(`cannot read the cluster lock ${notJson}: not JSON`);
   });
 
+  it("takes its options from --config JSON, command-line options winning", async () => {
+    const config = path.join(tmp.path, "run.json");
+    const {writeFileSync} = await import("node:fs");
+    writeFileSync(
+      config,
+      JSON.stringify({
+        "cluster-lock": path.join(tmp.path, "from-config.json"),
+        "identity-key": path.join(fixture, "node0", "identity-key"),
+        "beacon-nodes": ["http://127.0.0.1:1"],
+        "remote-signer": "http://127.0.0.1:1",
+        "data-dir": path.join(tmp.path, "data"),
+      }),
+    );
+    const fromConfig = await cli("run", "--config", config);
+    expect(fromConfig.code).to.equal(1);
+    expect(fromConfig.err).to.include(`cannot read the cluster lock ${path.join(tmp.path, "from-config.json")}`);
+    const overridden = await cli("run", "--config", config, "--cluster-lock", path.join(tmp.path, "from-cli.json"));
+    expect(overridden.err).to.include(`cannot read the cluster lock ${path.join(tmp.path, "from-cli.json")}`);
+  });
+
   it("stops cleanly (exit 0, handlers removed) on a SIGTERM that arrives while the node starts", async () => {
     // A beacon node that is asked for the genesis while the signal arrives, then fails the request.
     const server = createServer((_req, res) => {
