@@ -34,7 +34,7 @@ import {bytesEqual, fromHex, toHex} from "../util/hex.js";
 import {type Logger, nullLogger} from "../util/logger.js";
 import {ValidatorApiMode} from "../vapi/index.js";
 import {NodeError} from "./errors.js";
-import {MonitoringServer} from "./monitoring.js";
+import {MonitoringServer, type Readiness} from "./monitoring.js";
 import {SignerReadinessCheck} from "./monitoringSigner.js";
 
 export interface CohortNodeOpts {
@@ -225,6 +225,17 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
       );
     }
     const log = this.logger;
+    // Monitoring first: /livez answers (and /readyz says "starting") while the BN, RS and peers are checked.
+    let readiness = async (): Promise<Readiness> => ({ready: false, checks: {node: "starting"}});
+    if (this.opts.monitoring) {
+      const monitoring = new MonitoringServer(this.opts.monitoring, {
+        register: this.register,
+        logger: log.child({module: "monitoring"}),
+        readiness: () => readiness(),
+      });
+      this.monitoringUrl = await monitoring.start();
+      this.closers.push(() => monitoring.stop());
+    }
     await initHerumi();
     // One set of BN and RS call metrics for every client of this node (latency and errors on /metrics).
     const ethMetrics = createEthMetrics(this.register);
@@ -502,24 +513,18 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
             {signer, now: () => this.clock.now()},
           )
         : null;
-      const monitoring = new MonitoringServer(this.opts.monitoring, {
-        register: this.register,
-        logger: log.child({module: "monitoring"}),
-        readiness: async () => {
-          const checks: Record<string, true | string> = {};
-          const health = await bn.checkNodes();
-          checks.beacon_node = health.some((h) => h.state === "synced")
-            ? true
-            : `no synced beacon node (${health.map((h) => `${h.endpoint}: ${h.state}`).join(", ")})`;
-          if (signerReadiness) checks.remote_signer = await signerReadiness.check();
-          const connected = network.peers().filter((p) => p.connected).length;
-          checks.peers =
-            connected + 1 >= lock.threshold ? true : `${connected} peers connected, ${lock.threshold - 1} needed`;
-          return {ready: Object.values(checks).every((c) => c === true), checks};
-        },
-      });
-      this.monitoringUrl = await monitoring.start();
-      this.closers.push(() => monitoring.stop());
+      readiness = async () => {
+        const checks: Record<string, true | string> = {};
+        const health = await bn.checkNodes();
+        checks.beacon_node = health.some((h) => h.state === "synced")
+          ? true
+          : `no synced beacon node (${health.map((h) => `${h.endpoint}: ${h.state}`).join(", ")})`;
+        if (signerReadiness) checks.remote_signer = await signerReadiness.check();
+        const connected = network.peers().filter((p) => p.connected).length;
+        checks.peers =
+          connected + 1 >= lock.threshold ? true : `${connected} peers connected, ${lock.threshold - 1} needed`;
+        return {ready: Object.values(checks).every((c) => c === true), checks};
+      };
     }
     if (vapi) this.validatorApiUrl = await vapi.start(shares);
     log.info("cohort node started", {
