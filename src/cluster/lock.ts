@@ -92,13 +92,21 @@ export async function loadClusterLock(path: string): Promise<ClusterLock> {
   try {
     text = await readFile(path, "utf8");
   } catch (e) {
-    throw new ClusterError({code: "CLUSTER_FILE_UNREADABLE", path, reason: (e as Error).message});
+    const reason = (e as Error).message;
+    throw new ClusterError(
+      {code: "CLUSTER_FILE_UNREADABLE", path, reason},
+      `cannot read the cluster lock ${path}: ${reason}`,
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new ClusterError({code: "CLUSTER_FILE_UNREADABLE", path, reason: `not JSON: ${(e as Error).message}`});
+    const reason = `not JSON: ${(e as Error).message}`;
+    throw new ClusterError(
+      {code: "CLUSTER_FILE_UNREADABLE", path, reason},
+      `cannot read the cluster lock ${path}: ${reason}`,
+    );
   }
   return parseClusterLock(json);
 }

@@ -21,8 +21,8 @@ export interface MonitoringServerModules {
 
 /**
  * The node's monitoring endpoints, Charon style: `/metrics` (Prometheus), `/livez` (the process answers)
- * and `/readyz` (200 only when the BN is synced, the RS answers and a quorum of peers is connected; 503
- * with the failing checks otherwise).
+ * and `/readyz` (200 only when the BN is synced, the RS answers and serves this node's key shares, and a
+ * quorum of peers is connected; 503 with the failing checks otherwise, `starting` during start-up).
  */
 export class MonitoringServer {
   private server: FastifyInstance | null = null;

@@ -22,6 +22,7 @@ import {startSyncCommitteeDuties, syncBeaconNodeOf} from "../duties/syncCommitte
 import {UndecidedGate} from "../duties/undecidedGate.js";
 import {BeaconNodeClient} from "../eth/beaconNode.js";
 import {LocalShareSigner} from "../eth/localSigner.js";
+import {createEthMetrics, type EthMetrics} from "../eth/metrics.js";
 import {beaconConfig, customChainConfig} from "../eth/network.js";
 import {Web3SignerClient} from "../eth/web3signer.js";
 import type {IdentityKey} from "../p2p/identity.js";
@@ -33,7 +34,8 @@ import {bytesEqual, fromHex, toHex} from "../util/hex.js";
 import {type Logger, nullLogger} from "../util/logger.js";
 import {ValidatorApiMode} from "../vapi/index.js";
 import {NodeError} from "./errors.js";
-import {MonitoringServer} from "./monitoring.js";
+import {MonitoringServer, type Readiness} from "./monitoring.js";
+import {SignerReadinessCheck} from "./monitoringSigner.js";
 
 export interface CohortNodeOpts {
   lock: ClusterLock;
@@ -203,7 +205,7 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
     else this.logger.warn("too few peers reachable to complete duties yet; retrying in the background", ctx);
   }
 
-  private createSigner(config: BeaconConfig, logger: Logger): NodeSigner {
+  private createSigner(config: BeaconConfig, logger: Logger, metrics: EthMetrics): NodeSigner {
     if (this.modules.signer) return this.modules.signer({config, logger});
     if (this.opts.remoteSignerUrl === undefined) {
       throw new NodeError(
@@ -211,7 +213,7 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
         "the node has no signer: give opts.remoteSignerUrl or modules.signer",
       );
     }
-    return new Web3SignerClient({url: this.opts.remoteSignerUrl}, {config, logger});
+    return new Web3SignerClient({url: this.opts.remoteSignerUrl}, {config, logger, metrics});
   }
 
   private async startInner(): Promise<void> {
@@ -223,7 +225,20 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
       );
     }
     const log = this.logger;
+    // Monitoring first: /livez answers (and /readyz says "starting") while the BN, RS and peers are checked.
+    let readiness = async (): Promise<Readiness> => ({ready: false, checks: {node: "starting"}});
+    if (this.opts.monitoring) {
+      const monitoring = new MonitoringServer(this.opts.monitoring, {
+        register: this.register,
+        logger: log.child({module: "monitoring"}),
+        readiness: () => readiness(),
+      });
+      this.monitoringUrl = await monitoring.start();
+      this.closers.push(() => monitoring.stop());
+    }
     await initHerumi();
+    // One set of BN and RS call metrics for every client of this node (latency and errors on /metrics).
+    const ethMetrics = createEthMetrics(this.register);
 
     // The BN: its chain must be the lock's.
     // Until the BN's spec is known, the default chain config serves to read its genesis and spec.
@@ -231,7 +246,7 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
     const apiClients = this.modules.beaconApi ? [{endpoint: "host client", api: this.modules.beaconApi}] : undefined;
     const probe = new BeaconNodeClient(
       {urls: this.opts.beaconNodeUrls},
-      {config: bootstrapConfig, logger: log, apiClients},
+      {config: bootstrapConfig, logger: log, apiClients, metrics: ethMetrics},
     );
     const [genesis, spec] = await Promise.all([probe.getGenesis(), probe.getSpec()]);
     const gvr = fromHex(lock.network.genesisValidatorsRoot, 32);
@@ -260,7 +275,7 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
     const config: BeaconConfig = beaconConfig(customChainConfig(spec), gvr);
     const bn = new BeaconNodeClient(
       {urls: this.opts.beaconNodeUrls},
-      {config, logger: log.child({module: "bn"}), apiClients},
+      {config, logger: log.child({module: "bn"}), apiClients, metrics: ethMetrics},
     );
 
     const hasSigner = Boolean(this.opts.remoteSignerUrl) || this.modules.signer !== undefined;
@@ -280,7 +295,7 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
       : null;
     if (vapi) this.closers.push(() => vapi.stop());
     // Otherwise the signer (the RS, or the host's) must hold this node's key shares.
-    const signer = vapi ? null : this.createSigner(config, log.child({module: "rs"}));
+    const signer = vapi ? null : this.createSigner(config, log.child({module: "rs"}), ethMetrics);
     const held = new Set(signer ? (await signer.publicKeys()).map((k) => toHex(k)) : []);
     const shareKeys = vapi?.shareKeys() ?? new Map<string, Uint8Array>();
     const myShares = publicKeySharesOf(lock, operatorIndex);
@@ -492,28 +507,24 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
     this.closers.push(unsubscribe);
     void this.reportPeers(network, lock.threshold);
     if (this.opts.monitoring) {
-      const monitoring = new MonitoringServer(this.opts.monitoring, {
-        register: this.register,
-        logger: log.child({module: "monitoring"}),
-        readiness: async () => {
-          const checks: Record<string, true | string> = {};
-          const health = await bn.checkNodes();
-          checks.beacon_node = health.some((h) => h.state === "synced")
-            ? true
-            : `no synced beacon node (${health.map((h) => `${h.endpoint}: ${h.state}`).join(", ")})`;
-          if (signer) {
-            checks.remote_signer = (await (signer.upcheck?.() ?? Promise.resolve(true)).catch(() => false))
-              ? true
-              : "remote signer does not answer its upcheck";
-          }
-          const connected = network.peers().filter((p) => p.connected).length;
-          checks.peers =
-            connected + 1 >= lock.threshold ? true : `${connected} peers connected, ${lock.threshold - 1} needed`;
-          return {ready: Object.values(checks).every((c) => c === true), checks};
-        },
-      });
-      this.monitoringUrl = await monitoring.start();
-      this.closers.push(() => monitoring.stop());
+      const signerReadiness = signer
+        ? new SignerReadinessCheck(
+            {shareKeys: myShares.map((s) => s.publicKeyShare)},
+            {signer, now: () => this.clock.now()},
+          )
+        : null;
+      readiness = async () => {
+        const checks: Record<string, true | string> = {};
+        const health = await bn.checkNodes();
+        checks.beacon_node = health.some((h) => h.state === "synced")
+          ? true
+          : `no synced beacon node (${health.map((h) => `${h.endpoint}: ${h.state}`).join(", ")})`;
+        if (signerReadiness) checks.remote_signer = await signerReadiness.check();
+        const connected = network.peers().filter((p) => p.connected).length;
+        checks.peers =
+          connected + 1 >= lock.threshold ? true : `${connected} peers connected, ${lock.threshold - 1} needed`;
+        return {ready: Object.values(checks).every((c) => c === true), checks};
+      };
     }
     if (vapi) this.validatorApiUrl = await vapi.start(shares);
     log.info("cohort node started", {

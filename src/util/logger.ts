@@ -24,25 +24,30 @@ export function createLogger(opts: LoggerOpts, bindings: Record<string, unknown>
     {
       level: opts.level,
       customLevels: {verbose: 25},
-      base: bindings,
+      base: {},
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: {level: (label) => ({level: label})},
     },
     pino.destination({fd: opts.fd ?? 2, sync: true}),
   );
-  return wrap(base);
+  return wrap(base, bindings);
 }
 
 type PinoLike = pino.Logger<"verbose">;
 
-function wrap(p: PinoLike): Logger {
+/**
+ * Every logger is a child of the root with all its bindings merged, so a key bound again (e.g. a
+ * `module` of a sub-module) replaces the outer value instead of appearing twice in the JSON line.
+ */
+function wrap(root: PinoLike, bound: Record<string, unknown>): Logger {
+  const p = Object.keys(bound).length > 0 ? root.child(bound) : root;
   return {
     error: (msg, ctx, err) => p.error({...ctx, ...(err !== undefined ? {err: errorFields(err)} : {})}, msg),
     warn: (msg, ctx) => p.warn(ctx ?? {}, msg),
     info: (msg, ctx) => p.info(ctx ?? {}, msg),
     verbose: (msg, ctx) => p.verbose(ctx ?? {}, msg),
     debug: (msg, ctx) => p.debug(ctx ?? {}, msg),
-    child: (bindings) => wrap(p.child(bindings)),
+    child: (bindings) => wrap(root, {...bound, ...bindings}),
   };
 }
 

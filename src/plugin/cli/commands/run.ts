@@ -2,7 +2,7 @@ import type {CommandModule} from "yargs";
 import {ClusterError, loadClusterLock, loadIdentityKeyFile} from "../../../cluster/index.js";
 import {BYZANTINE_MODES, type ByzantineMode, type NodeFaultFlags} from "../../../devnet/faultSpec.js";
 import {fromHex, toHex} from "../../../util/hex.js";
-import {createLogger, type LogLevel} from "../../../util/logger.js";
+import {createLogger, type Logger, type LogLevel} from "../../../util/logger.js";
 import {NodeError} from "../../errors.js";
 import type {CohortNode} from "../../node.js";
 import {CliError} from "../errors.js";
@@ -114,66 +114,93 @@ export const runCommand: CommandModule<object, RunArgs> = {
       );
     }
     const logger = createLogger({level: args["log-level"] as LogLevel});
-    // The embedding API's own stop path: SIGINT / SIGTERM abort the node's signal.
+    // The embedding API's own stop path: SIGINT / SIGTERM abort the node's signal. The handlers are in
+    // place before start-up, so a signal while starting stops the node cleanly (not the default kill).
     const controller = new AbortController();
-    let node: CohortNode;
+    let stopSignal: string | null = null;
+    const onSignal = (signal: string) => {
+      if (stopSignal !== null) return;
+      stopSignal = signal;
+      logger.info("shutting down", {signal});
+      controller.abort();
+    };
+    const onSigint = () => onSignal("SIGINT");
+    const onSigterm = () => onSignal("SIGTERM");
+    process.on("SIGINT", onSigint);
+    process.on("SIGTERM", onSigterm);
     try {
-      const lock = await loadClusterLock(args["cluster-lock"]);
-      const identity = await loadIdentityKeyFile(args["identity-key"]);
-      const operatorIndex = lock.operators.findIndex((o) => o.identityPublicKey === toHex(identity.publicKey));
-      if (operatorIndex < 0) {
-        throw new CliError(
-          {code: "CLI_COMMAND_FAILED"},
-          `the identity key ${args["identity-key"]} is not one of the cluster's operators`,
-        );
-      }
-      // Loaded here, not at the top: every command would pay for the whole pipeline.
-      const {CohortNode} = await import("../../node.js");
-      const {nodeFaultsOf} = await import("../../../devnet/faults.js");
-      node = new CohortNode(
-        {
-          lock,
-          operatorIndex,
-          beaconNodeUrls: args["beacon-nodes"],
-          remoteSignerUrl: args["remote-signer"],
-          validatorApi: args["validator-api"] !== undefined ? parseListenAddress(args["validator-api"]) : undefined,
-          dataDir: args["data-dir"],
-          p2pListen: args["p2p-listen"] ?? lock.operators[operatorIndex].multiaddrs,
-          roundDurationMs,
-          monitoring:
-            args["monitoring-port"] >= 0
-              ? {address: args["monitoring-address"], port: args["monitoring-port"]}
-              : undefined,
-        },
-        {
-          identity,
-          logger,
-          signal: controller.signal,
-          faults: faultFlags
-            ? nodeFaultsOf(faultFlags, {self: operatorIndex, identity, clusterId: fromHex(lock.lockHash, 32)})
-            : undefined,
-        },
-      );
-      if (faultFlags) logger.warn("devnet fault injection active", {...faultFlags});
-      await node.start();
-    } catch (e) {
-      if (e instanceof CliError) throw e;
-      if (e instanceof ClusterError || e instanceof NodeError)
-        throw new CliError({code: "CLI_COMMAND_FAILED"}, e.message);
-      throw new CliError({code: "CLI_COMMAND_FAILED"}, `cannot start: ${(e as Error).message}`);
+      await runUntilSignal(args, logger, controller, faultFlags, roundDurationMs);
+    } finally {
+      process.off("SIGINT", onSigint);
+      process.off("SIGTERM", onSigterm);
     }
-    // Runs until SIGINT / SIGTERM; in-flight duties end or fail as "stopped", then the DB is closed.
-    await new Promise<void>((resolve) => {
-      const shutdown = (signal: string) => {
-        logger.info("shutting down", {signal});
-        controller.abort();
-        void node.stop().then(resolve);
-      };
-      process.once("SIGINT", () => shutdown("SIGINT"));
-      process.once("SIGTERM", () => shutdown("SIGTERM"));
-    });
   },
 };
+
+/** Loads the node's files, starts the node and runs it until the controller aborts (a signal). */
+async function runUntilSignal(
+  args: RunArgs,
+  logger: Logger,
+  controller: AbortController,
+  faultFlags: NodeFaultFlags | null,
+  roundDurationMs: number | undefined,
+): Promise<void> {
+  let node: CohortNode | null = null;
+  try {
+    const lock = await loadClusterLock(args["cluster-lock"]);
+    const identity = await loadIdentityKeyFile(args["identity-key"]);
+    const operatorIndex = lock.operators.findIndex((o) => o.identityPublicKey === toHex(identity.publicKey));
+    if (operatorIndex < 0) {
+      throw new CliError(
+        {code: "CLI_COMMAND_FAILED"},
+        `the identity key ${args["identity-key"]} is not one of the cluster's operators`,
+      );
+    }
+    // Loaded here, not at the top: every command would pay for the whole pipeline.
+    const {CohortNode} = await import("../../node.js");
+    const {nodeFaultsOf} = await import("../../../devnet/faults.js");
+    node = new CohortNode(
+      {
+        lock,
+        operatorIndex,
+        beaconNodeUrls: args["beacon-nodes"],
+        remoteSignerUrl: args["remote-signer"],
+        validatorApi: args["validator-api"] !== undefined ? parseListenAddress(args["validator-api"]) : undefined,
+        dataDir: args["data-dir"],
+        p2pListen: args["p2p-listen"] ?? lock.operators[operatorIndex].multiaddrs,
+        roundDurationMs,
+        monitoring:
+          args["monitoring-port"] >= 0
+            ? {address: args["monitoring-address"], port: args["monitoring-port"]}
+            : undefined,
+      },
+      {
+        identity,
+        logger,
+        signal: controller.signal,
+        faults: faultFlags
+          ? nodeFaultsOf(faultFlags, {self: operatorIndex, identity, clusterId: fromHex(lock.lockHash, 32)})
+          : undefined,
+      },
+    );
+    if (faultFlags) logger.warn("devnet fault injection active", {...faultFlags});
+    await node.start();
+  } catch (e) {
+    // Stopped by a signal while starting: whatever start-up did is closed, a clean exit.
+    if (controller.signal.aborted) {
+      await node?.stop();
+      return;
+    }
+    if (e instanceof CliError) throw e;
+    if (e instanceof ClusterError || e instanceof NodeError)
+      throw new CliError({code: "CLI_COMMAND_FAILED"}, e.message);
+    throw new CliError({code: "CLI_COMMAND_FAILED"}, `cannot start: ${(e as Error).message}`);
+  }
+  // Runs until SIGINT / SIGTERM; in-flight duties end or fail as "stopped", then the DB is closed.
+  const {signal} = controller;
+  if (!signal.aborted) await new Promise((resolve) => signal.addEventListener("abort", resolve, {once: true}));
+  await node.stop();
+}
 
 export const DEFAULT_VALIDATOR_API_PORT = 3600;
 
