@@ -3,7 +3,7 @@ import {ApiError, type ApplicationMethods} from "@lodestar/api/server";
 import {isForkPostElectra} from "@lodestar/params";
 import {type Attestation, type electra, type SignedAggregateAndProof, ssz} from "@lodestar/types";
 import {DutyType} from "../consensus/types.js";
-import {type SignableMessage, signingRootOnNetwork} from "../eth/signing.js";
+import type {SignableMessage} from "../eth/signing.js";
 import {bytesEqual} from "../util/hex.js";
 import type {InterceptContext} from "./context.js";
 import type {CombinedShares} from "./methods.js";
@@ -37,26 +37,19 @@ export function aggregationIntercepts(ctx: InterceptContext): AggregationInterce
   const combineSelection = async (
     shares: CombinedShares,
     sel: routes.validator.BeaconCommitteeSelection,
-  ): Promise<routes.validator.BeaconCommitteeSelection> => {
-    const share = ctx.shareOfIndex(sel.validatorIndex);
-    const request = await ctx.takeAwaited(
-      "AGGREGATION_SLOT",
-      sel.slot,
-      (p) =>
-        p.msg.type === "AGGREGATION_SLOT" &&
-        p.msg.data.slot === sel.slot &&
-        (share === undefined || p.shareKeyHex === share),
-      sel.selectionProof,
-      `the selection proof of validator ${sel.validatorIndex} for slot ${sel.slot}`,
-    );
-    const validatorKey = m.keys.validatorOf(request.shareKeyHex) as string;
-    const selectionProof = await shares.awaitCombined(
-      {slot: sel.slot, dutyType: DutyType.prepareAggregator},
-      validatorKey,
-      m.clock.now() + 2 * m.waitMs,
-    );
-    return {validatorIndex: sel.validatorIndex, slot: sel.slot, selectionProof};
-  };
+  ): Promise<routes.validator.BeaconCommitteeSelection> => ({
+    validatorIndex: sel.validatorIndex,
+    slot: sel.slot,
+    selectionProof: await ctx.combineSelectionProof(shares, {
+      type: "AGGREGATION_SLOT",
+      slot: sel.slot,
+      validatorIndex: sel.validatorIndex,
+      selectionProof: sel.selectionProof,
+      isFor: (p) => p.msg.type === "AGGREGATION_SLOT" && p.msg.data.slot === sel.slot,
+      describe: `the selection proof of validator ${sel.validatorIndex} for slot ${sel.slot}`,
+      dutyTypeOf: () => DutyType.prepareAggregator,
+    }),
+  });
 
   return {
     async submitBeaconCommitteeSelections({selections}) {
@@ -95,19 +88,11 @@ export function aggregationIntercepts(ctx: InterceptContext): AggregationInterce
         const msg: SignableMessage = isForkPostElectra(fork)
           ? {type: "AGGREGATE_AND_PROOF_V2", data: {version: fork, aggregateAndProof: message}}
           : {type: "AGGREGATE_AND_PROOF", data: message};
-        const signingRoot = signingRootOnNetwork(m.config, msg);
-        const share = ctx.shareOfIndex(message.aggregatorIndex);
-        const forSlot = m.signer.pending(
-          (p) =>
-            isAggregateRequest(p) &&
-            aggregateOf(p).data.slot === slot &&
-            (share === undefined || p.shareKeyHex === share),
-        );
-        ctx.accept(
-          msg.type,
+        ctx.acceptOverDecided(
+          msg,
           slot,
-          forSlot.filter((p) => bytesEqual(p.signingRoot, signingRoot)),
-          forSlot.length > 0,
+          message.aggregatorIndex,
+          (p) => isAggregateRequest(p) && aggregateOf(p).data.slot === slot,
           signed.signature,
         );
       });

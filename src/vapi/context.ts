@@ -1,8 +1,8 @@
 import {ApiError} from "@lodestar/api/server";
 import {type SignableMessage, signingRootOnNetwork} from "../eth/signing.js";
-import {fromHex, toHex} from "../util/hex.js";
+import {bytesEqual, fromHex, toHex} from "../util/hex.js";
 import {VapiError} from "./errors.js";
-import type {InterceptModules} from "./methods.js";
+import type {CombinedShares, InterceptModules} from "./methods.js";
 import {isValidPartialSignature, type PendingSignature} from "./vcSigner.js";
 
 /** What every group of intercepted routes shares: the modules, the index → share map, partial-signature intake. */
@@ -37,6 +37,34 @@ export interface InterceptContext {
     waitMs?: number,
   ): Promise<PendingSignature>;
   /**
+   * `accept` for a partial signature over `msg`: the candidates are the pending requests `isForSlot` picks
+   * (those of this node's share of `validatorIndex`, once known) over the same signing root.
+   */
+  acceptOverDecided(
+    msg: SignableMessage,
+    slot: number,
+    validatorIndex: number,
+    isForSlot: (p: PendingSignature) => boolean,
+    signature: Uint8Array,
+  ): void;
+  /**
+   * A VC's partial selection proof: taken by the pipeline's request (`takeAwaited`: `isFor`, narrowed to this
+   * node's share of `validatorIndex` once known), then the cluster's combined proof of that validator for
+   * the duty `dutyTypeOf(request)` of `slot`.
+   */
+  combineSelectionProof(
+    shares: CombinedShares,
+    sel: {
+      type: SignableMessage["type"];
+      slot: number;
+      validatorIndex: number;
+      selectionProof: Uint8Array;
+      isFor: (p: PendingSignature) => boolean;
+      describe: string;
+      dutyTypeOf: () => number | Promise<number>;
+    },
+  ): Promise<Uint8Array>;
+  /**
    * Runs `take` on every item of a batch of partial signatures: valid ones are taken even when others fail;
    * any failure answers 400 listing them (by index), as the Beacon API does for batches.
    */
@@ -50,6 +78,56 @@ export interface InterceptContext {
 
 export function createInterceptContext(m: InterceptModules): InterceptContext {
   const shareByIndex = new Map<number, string>();
+  const accept: InterceptContext["accept"] = (type, slot, candidates, anyForSlot, signature) => {
+    // The VC sent a signature it already sent (a retry): it was taken then.
+    if (candidates.length === 0 && m.signer.wasTaken(signature)) return;
+    if (candidates.length === 0) {
+      m.metrics?.partialSignatures.inc({type, result: "not_decided"});
+      throw new VapiError(
+        {code: "VAPI_NOT_DECIDED", type, slot},
+        anyForSlot
+          ? `the ${type} for slot ${slot} signs data other than the value the cluster decided`
+          : `no ${type} of slot ${slot} awaits a partial signature (not decided here, or already signed)`,
+      );
+    }
+    const match = candidates.find((c) => isValidPartialSignature(c, signature)) ?? candidates[0];
+    m.signer.provide(match, signature);
+  };
+
+  const takeAwaited: InterceptContext["takeAwaited"] = async (
+    type,
+    slot,
+    isFor,
+    signature,
+    describe,
+    waitMs = m.waitMs,
+  ) => {
+    const invalid = (sharePubkey: string) => {
+      m.metrics?.partialSignatures.inc({type, result: "invalid"});
+      return new VapiError(
+        {code: "VAPI_INVALID_SIGNATURE", sharePubkey, type},
+        `${describe} does not verify against this node's key share`,
+      );
+    };
+    // Requests for it wait already and none takes this signature: refused at once.
+    const waiting = m.signer.pending(isFor);
+    if (waiting.length > 0 && !waiting.some((p) => isValidPartialSignature(p, signature))) {
+      throw invalid(waiting[0].shareKeyHex);
+    }
+    let request: PendingSignature;
+    try {
+      request = await m.signer.awaitRequest((p) => isFor(p) && isValidPartialSignature(p, signature), waitMs, {
+        type,
+        slot,
+      });
+    } catch (e) {
+      const late = m.signer.pending(isFor);
+      if (late.length > 0) throw invalid(late[0].shareKeyHex);
+      throw e;
+    }
+    m.signer.provide(request, signature);
+    return request;
+  };
   return {
     m,
     noteIndex: (index, shareKey) => shareByIndex.set(index, toHex(shareKey)),
@@ -72,48 +150,37 @@ export function createInterceptContext(m: InterceptModules): InterceptContext {
       return request.signingRoot;
     },
 
-    accept(type, slot, candidates, anyForSlot, signature) {
-      // The VC sent a signature it already sent (a retry): it was taken then.
-      if (candidates.length === 0 && m.signer.wasTaken(signature)) return;
-      if (candidates.length === 0) {
-        m.metrics?.partialSignatures.inc({type, result: "not_decided"});
-        throw new VapiError(
-          {code: "VAPI_NOT_DECIDED", type, slot},
-          anyForSlot
-            ? `the ${type} for slot ${slot} signs data other than the value the cluster decided`
-            : `no ${type} of slot ${slot} awaits a partial signature (not decided here, or already signed)`,
-        );
-      }
-      const match = candidates.find((c) => isValidPartialSignature(c, signature)) ?? candidates[0];
-      m.signer.provide(match, signature);
+    accept,
+    takeAwaited,
+
+    acceptOverDecided(msg, slot, validatorIndex, isForSlot, signature) {
+      const signingRoot = signingRootOnNetwork(m.config, msg);
+      const share = shareByIndex.get(validatorIndex);
+      const forSlot = m.signer.pending((p) => isForSlot(p) && (share === undefined || p.shareKeyHex === share));
+      accept(
+        msg.type,
+        slot,
+        forSlot.filter((p) => bytesEqual(p.signingRoot, signingRoot)),
+        forSlot.length > 0,
+        signature,
+      );
     },
 
-    async takeAwaited(type, slot, isFor, signature, describe, waitMs = m.waitMs) {
-      const invalid = (sharePubkey: string) => {
-        m.metrics?.partialSignatures.inc({type, result: "invalid"});
-        return new VapiError(
-          {code: "VAPI_INVALID_SIGNATURE", sharePubkey, type},
-          `${describe} does not verify against this node's key share`,
-        );
-      };
-      // Requests for it wait already and none takes this signature: refused at once.
-      const waiting = m.signer.pending(isFor);
-      if (waiting.length > 0 && !waiting.some((p) => isValidPartialSignature(p, signature))) {
-        throw invalid(waiting[0].shareKeyHex);
-      }
-      let request: PendingSignature;
-      try {
-        request = await m.signer.awaitRequest((p) => isFor(p) && isValidPartialSignature(p, signature), waitMs, {
-          type,
-          slot,
-        });
-      } catch (e) {
-        const late = m.signer.pending(isFor);
-        if (late.length > 0) throw invalid(late[0].shareKeyHex);
-        throw e;
-      }
-      m.signer.provide(request, signature);
-      return request;
+    async combineSelectionProof(shares, sel) {
+      const share = shareByIndex.get(sel.validatorIndex);
+      const request = await takeAwaited(
+        sel.type,
+        sel.slot,
+        (p) => sel.isFor(p) && (share === undefined || p.shareKeyHex === share),
+        sel.selectionProof,
+        sel.describe,
+      );
+      const dutyType = await sel.dutyTypeOf();
+      return shares.awaitCombined(
+        {slot: sel.slot, dutyType},
+        m.keys.validatorOf(request.shareKeyHex) as string,
+        m.clock.now() + 2 * m.waitMs,
+      );
     },
 
     eachPartial(items, what, take) {

@@ -9,7 +9,7 @@ import {
   syncPeriodOfMessageSlot,
   syncShareDutyType,
 } from "../duties/syncCommitteeSelection.js";
-import {type SignableMessage, signingRootOnNetwork} from "../eth/signing.js";
+import type {SignableMessage} from "../eth/signing.js";
 import {bytesEqual, toHex} from "../util/hex.js";
 import type {InterceptContext} from "./context.js";
 import type {DecidedSyncRoots} from "./decidedSyncRoots.js";
@@ -72,27 +72,22 @@ export function syncIntercepts(
   const combineSelection = async (
     shares: CombinedShares,
     sel: routes.validator.SyncCommitteeSelection,
-  ): Promise<routes.validator.SyncCommitteeSelection> => {
-    const share = ctx.shareOfIndex(sel.validatorIndex);
-    const request = await ctx.takeAwaited(
-      "SYNC_COMMITTEE_SELECTION_PROOF",
-      sel.slot,
-      (p) =>
+  ): Promise<routes.validator.SyncCommitteeSelection> => ({
+    ...sel,
+    selectionProof: await ctx.combineSelectionProof(shares, {
+      type: "SYNC_COMMITTEE_SELECTION_PROOF",
+      slot: sel.slot,
+      validatorIndex: sel.validatorIndex,
+      selectionProof: sel.selectionProof,
+      isFor: (p) =>
         p.msg.type === "SYNC_COMMITTEE_SELECTION_PROOF" &&
         p.msg.data.slot === sel.slot &&
-        p.msg.data.subcommitteeIndex === sel.subcommitteeIndex &&
-        (share === undefined || p.shareKeyHex === share),
-      sel.selectionProof,
-      `the sync selection proof of validator ${sel.validatorIndex} for slot ${sel.slot}`,
-    );
-    const rank = await rankOf(sel.validatorIndex, sel.slot, sel.subcommitteeIndex);
-    const selectionProof = await shares.awaitCombined(
-      {slot: sel.slot, dutyType: syncShareDutyType(SYNC_SELECTION_DUTY_TYPE, rank)},
-      m.keys.validatorOf(request.shareKeyHex) as string,
-      m.clock.now() + 2 * m.waitMs,
-    );
-    return {...sel, selectionProof};
-  };
+        p.msg.data.subcommitteeIndex === sel.subcommitteeIndex,
+      describe: `the sync selection proof of validator ${sel.validatorIndex} for slot ${sel.slot}`,
+      dutyTypeOf: async () =>
+        syncShareDutyType(SYNC_SELECTION_DUTY_TYPE, await rankOf(sel.validatorIndex, sel.slot, sel.subcommitteeIndex)),
+    }),
+  });
 
   /** The slot a head-root request is for when the VC has sync messages to sign in it; null otherwise. */
   const syncSlotNow = async (): Promise<number | null> => {
@@ -152,19 +147,13 @@ export function syncIntercepts(
       ctx.eachPartial(contributionAndProofs, "contribution and proof", (signed: altair.SignedContributionAndProof) => {
         const {contribution} = signed.message;
         const msg: SignableMessage = {type: "SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF", data: signed.message};
-        const signingRoot = signingRootOnNetwork(m.config, msg);
-        const share = ctx.shareOfIndex(signed.message.aggregatorIndex);
-        const forSlot = m.signer.pending(
+        ctx.acceptOverDecided(
+          msg,
+          contribution.slot,
+          signed.message.aggregatorIndex,
           (p) =>
             p.msg.type === "SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF" &&
-            p.msg.data.contribution.slot === contribution.slot &&
-            (share === undefined || p.shareKeyHex === share),
-        );
-        ctx.accept(
-          msg.type,
-          contribution.slot,
-          forSlot.filter((p) => bytesEqual(p.signingRoot, signingRoot)),
-          forSlot.length > 0,
+            p.msg.data.contribution.slot === contribution.slot,
           signed.signature,
         );
       });
@@ -193,19 +182,11 @@ export function syncIntercepts(
           type: "SYNC_COMMITTEE_MESSAGE",
           data: {slot: sig.slot, beaconBlockRoot: sig.beaconBlockRoot},
         };
-        const signingRoot = signingRootOnNetwork(m.config, msg);
-        const share = ctx.shareOfIndex(sig.validatorIndex);
-        const forSlot = m.signer.pending(
-          (p) =>
-            p.msg.type === "SYNC_COMMITTEE_MESSAGE" &&
-            p.msg.data.slot === sig.slot &&
-            (share === undefined || p.shareKeyHex === share),
-        );
-        ctx.accept(
-          msg.type,
+        ctx.acceptOverDecided(
+          msg,
           sig.slot,
-          forSlot.filter((p) => bytesEqual(p.signingRoot, signingRoot)),
-          forSlot.length > 0,
+          sig.validatorIndex,
+          (p) => p.msg.type === "SYNC_COMMITTEE_MESSAGE" && p.msg.data.slot === sig.slot,
           sig.signature,
         );
       });
