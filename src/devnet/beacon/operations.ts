@@ -1,6 +1,6 @@
 import type {BeaconConfig} from "@lodestar/config";
 import type {bellatrix, phase0} from "@lodestar/types";
-import {signingRootOnNetwork} from "../../eth/signing.js";
+import {type SignableMessage, signingRootOnNetwork} from "../../eth/signing.js";
 import {toHex} from "../../util/hex.js";
 import {SimChainError} from "./errors.js";
 import {verifySignature} from "./signing.js";
@@ -27,13 +27,12 @@ export class SimOperations {
       throw new SimChainError({code: "SIMCHAIN_UNKNOWN_VALIDATOR", id: toHex(signed.message.pubkey)});
     }
     // compute_domain(DOMAIN_APPLICATION_BUILDER, GENESIS_FORK_VERSION, zero root) (builder specs).
-    const signingRoot = signingRootOnNetwork(this.config, {type: "VALIDATOR_REGISTRATION", data: signed.message});
-    if (!verifySignature(this.validators.publicKey(index), signingRoot, signed.signature)) {
-      throw new SimChainError(
-        {code: "SIMCHAIN_INVALID_SIGNATURE", what: `builder registration of validator ${index}`},
-        `the builder registration of validator ${index} has an invalid signature`,
-      );
-    }
+    this.checkSignature(
+      index,
+      {type: "VALIDATOR_REGISTRATION", data: signed.message},
+      signed.signature,
+      "builder registration",
+    );
     this.registrations.set(index, signed);
   }
 
@@ -41,14 +40,18 @@ export class SimOperations {
   submitVoluntaryExit(signed: phase0.SignedVoluntaryExit): void {
     const index = signed.message.validatorIndex;
     if (index >= this.validators.size) throw new SimChainError({code: "SIMCHAIN_UNKNOWN_VALIDATOR", id: String(index)});
-    const signingRoot = signingRootOnNetwork(this.config, {type: "VOLUNTARY_EXIT", data: signed.message});
-    if (!verifySignature(this.validators.publicKey(index), signingRoot, signed.signature)) {
+    this.checkSignature(index, {type: "VOLUNTARY_EXIT", data: signed.message}, signed.signature, "voluntary exit");
+    this.exits.set(index, signed);
+  }
+
+  /** SIMCHAIN_INVALID_SIGNATURE unless `signature` is validator `index`'s over `msg`. */
+  private checkSignature(index: number, msg: SignableMessage, signature: Uint8Array, what: string): void {
+    if (!verifySignature(this.validators.publicKey(index), signingRootOnNetwork(this.config, msg), signature)) {
       throw new SimChainError(
-        {code: "SIMCHAIN_INVALID_SIGNATURE", what: `voluntary exit of validator ${index}`},
-        `the voluntary exit of validator ${index} has an invalid signature`,
+        {code: "SIMCHAIN_INVALID_SIGNATURE", what: `${what} of validator ${index}`},
+        `the ${what} of validator ${index} has an invalid signature`,
       );
     }
-    this.exits.set(index, signed);
   }
 
   /** The latest accepted builder registration of each validator, by index. */
