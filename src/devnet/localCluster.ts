@@ -1,4 +1,4 @@
-import {mkdirSync} from "node:fs";
+import {mkdirSync, readFileSync} from "node:fs";
 import {createServer} from "node:net";
 import path from "node:path";
 import type {ChainForkConfig} from "@lodestar/config";
@@ -270,21 +270,46 @@ export async function prepareExternalDevnet(
   };
 }
 
-/** Ports the OS reports free on 127.0.0.1 now (bound then released). */
-export async function freePorts(count: number): Promise<number[]> {
-  const ports: number[] = [];
-  for (let i = 0; i < count; i++) {
-    ports.push(
-      await new Promise<number>((resolve, reject) => {
-        const srv = createServer();
-        srv.once("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-          const address = srv.address();
-          const port = typeof address === "object" && address ? address.port : 0;
-          srv.close(() => resolve(port));
-        });
-      }),
-    );
+/** Ports handed out by `freePorts` in this process: never handed out twice. */
+const handedOutPorts = new Set<number>();
+const LOWEST_PORT = 10_000;
+
+/** The first port of the OS's ephemeral range (Linux reports it; 32768 elsewhere). */
+function ephemeralPortsFrom(): number {
+  try {
+    const first = Number.parseInt(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8"), 10);
+    return Number.isInteger(first) ? first : 32_768;
+  } catch {
+    return 32_768;
   }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Ports free on 127.0.0.1 now (bound then released) for servers started later. They are taken below
+ * the OS's ephemeral range, from a random point: a port the OS hands out itself (listen on port 0, the
+ * source port of an outgoing connection) could be taken by this process's own HTTP clients before the
+ * server it was meant for binds it.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const end = ephemeralPortsFrom();
+  const span = end - LOWEST_PORT;
+  if (span < 1_000) throw new Error(`no port range below the ephemeral ports (from ${end}) to pick from`);
+  const ports: number[] = [];
+  let candidate = LOWEST_PORT + Math.floor(Math.random() * span);
+  for (let tried = 0; ports.length < count && tried < span; tried++) {
+    candidate = candidate + 1 < end ? candidate + 1 : LOWEST_PORT;
+    if (handedOutPorts.has(candidate) || !(await canListen(candidate))) continue;
+    handedOutPorts.add(candidate);
+    ports.push(candidate);
+  }
+  if (ports.length < count) throw new Error(`only ${ports.length} of ${count} free ports below ${end}`);
   return ports;
 }
