@@ -246,17 +246,29 @@ export function computeMessageSigningRoot(
  * The `fork_info` to sign a message with on the configured network, as Lodestar's validator sends it:
  * the fork at the signing slot with the message's epoch, or the Capella fork for an exit from Deneb on
  * (EIP-7044). Null for builder registrations, which carry none.
+ *
+ * `stateSlot` is the chain's slot when the message is signed (the clock's), for exits: from Deneb on the
+ * chain checks every exit with the Capella version, whatever the exit's epoch, so an exit dated before
+ * Deneb signed on a chain past it takes Capella's too. Without it, the exit's own slot stands for the
+ * chain's (as Lodestar's validator store signs: right for any exit dated in the current fork).
  */
-export function forkInfoForMessage(config: BeaconConfig, msg: SignableMessage): SigningForkInfo | null {
+export function forkInfoForMessage(
+  config: BeaconConfig,
+  msg: SignableMessage,
+  stateSlot?: Slot,
+): SigningForkInfo | null {
   const slot = signingSlot(msg);
   if (slot === null) return null;
   const fork = config.getForkInfo(slot);
-  if (msg.type === "VOLUNTARY_EXIT" && isForkPostDeneb(fork.name)) {
+  // The exit is verified on a state at or after both the exit's epoch and now.
+  if (msg.type === "VOLUNTARY_EXIT" && isForkPostDeneb(config.getForkName(Math.max(slot, stateSlot ?? slot)))) {
     const capella = config.forks[ForkName.capella];
     return {
       previousVersion: capella.prevVersion,
       currentVersion: capella.version,
-      epoch: capella.epoch,
+      // The exit's epoch, not Capella's: get_domain then takes current_version (Capella) for any exit,
+      // also one dated before Capella (epoch < fork_info.epoch would pick the previous version).
+      epoch: computeEpochAtSlot(slot),
       genesisValidatorsRoot: config.genesisValidatorsRoot,
     };
   }
@@ -268,9 +280,12 @@ export function forkInfoForMessage(config: BeaconConfig, msg: SignableMessage): 
   };
 }
 
-/** Signing root of a message on the configured network (what the signature must be over). */
-export function signingRootOnNetwork(config: BeaconConfig, msg: SignableMessage): Uint8Array {
-  return computeMessageSigningRoot(msg, forkInfoForMessage(config, msg), config.GENESIS_FORK_VERSION);
+/**
+ * Signing root of a message on the configured network (what the signature must be over); `stateSlot`
+ * as for `forkInfoForMessage` (it matters only for exits).
+ */
+export function signingRootOnNetwork(config: BeaconConfig, msg: SignableMessage, stateSlot?: Slot): Uint8Array {
+  return computeMessageSigningRoot(msg, forkInfoForMessage(config, msg, stateSlot), config.GENESIS_FORK_VERSION);
 }
 
 /** A block as Web3Signer's BLOCK_V2 takes it: the full block before Bellatrix, else its header. */

@@ -72,8 +72,15 @@ export interface InterceptContext {
   /**
    * Checks a partial signature no pipeline request asked for (exits, registrations) against this node's key
    * share over `msg`; VAPI_INVALID_SIGNATURE (counted) when it does not verify. Returns the signing root.
+   * `stateSlot`: the chain's current slot, for exits (see `forkInfoForMessage`).
    */
-  verifyUnrequested(shareKeyHex: string, msg: SignableMessage, signature: Uint8Array, what: string): Uint8Array;
+  verifyUnrequested(
+    shareKeyHex: string,
+    msg: SignableMessage,
+    signature: Uint8Array,
+    what: string,
+    stateSlot?: number,
+  ): Uint8Array;
 }
 
 export function createInterceptContext(m: InterceptModules): InterceptContext {
@@ -133,12 +140,12 @@ export function createInterceptContext(m: InterceptModules): InterceptContext {
     noteIndex: (index, shareKey) => shareByIndex.set(index, toHex(shareKey)),
     shareOfIndex: (index) => shareByIndex.get(index),
 
-    verifyUnrequested(shareKeyHex, msg, signature, what) {
+    verifyUnrequested(shareKeyHex, msg, signature, what, stateSlot) {
       const request: PendingSignature = {
         shareKey: fromHex(shareKeyHex, 48),
         shareKeyHex,
         msg,
-        signingRoot: signingRootOnNetwork(m.config, msg),
+        signingRoot: signingRootOnNetwork(m.config, msg, stateSlot),
       };
       if (!isValidPartialSignature(request, signature)) {
         m.metrics?.partialSignatures.inc({type: msg.type, result: "invalid"});

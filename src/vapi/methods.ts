@@ -266,11 +266,15 @@ export function createIntercepts(m: InterceptModules): {validator: ValidatorInte
           `validator ${message.validatorIndex} is not one of the cluster's`,
         );
       }
+      // The chain checks the exit on today's state: from Deneb on with Capella's version, whatever its epoch.
+      const slotMs = m.config.SECONDS_PER_SLOT * 1000;
+      const stateSlot = Math.max(0, Math.floor((m.clock.now() - (await m.genesisTime()) * 1000) / slotMs));
       const signingRoot = ctx.verifyUnrequested(
         shareKeyHex,
         {type: "VOLUNTARY_EXIT", data: message},
         signature,
         `the voluntary exit of validator ${message.validatorIndex}`,
+        stateSlot,
       );
       m.metrics?.partialSignatures.inc({type: "VOLUNTARY_EXIT", result: "accepted"});
       const ref = {slot: message.epoch * SLOTS_PER_EPOCH, dutyType: DutyType.voluntaryExit};

@@ -154,6 +154,34 @@ describe("eth/signing", () => {
     );
   });
 
+  it("signs an exit dated before Deneb, on a chain past Deneb, with the Capella version (EIP-7044: the chain's fork decides)", () => {
+    // Exits stay valid forever; an old-dated one is checked on today's state, where Deneb's rule applies.
+    for (const exitFork of [ForkName.phase0, ForkName.altair, ForkName.bellatrix, ForkName.capella]) {
+      const msg: SignableMessage = {
+        type: "VOLUNTARY_EXIT",
+        data: {epoch: exitFork === ForkName.phase0 ? 0 : FORK_EPOCHS[exitFork], validatorIndex: 4},
+      };
+      for (const chainFork of [ForkName.deneb, ForkName.electra, ForkName.fulu]) {
+        const stateSlot = slotInFork(chainFork);
+        const expected = getValidatorVoluntaryExitSignatureSet(config, stateSlot, {message: msg.data, signature: SIG});
+        const where = `exit dated ${exitFork}, chain at ${chainFork}`;
+        expect(toHex(signingRootOnNetwork(config, msg, stateSlot)), where).to.equal(toHex(expected.signingRoot));
+        // The fork_info a Web3Signer gets makes get_domain pick Capella: current_version, epoch not after the exit's.
+        const info = forkInfoForMessage(config, msg, stateSlot);
+        expect(toHex(info?.currentVersion ?? new Uint8Array()), where).to.equal(toHex(config.forks.capella.version));
+        expect(info?.epoch, where).to.be.lte(msg.data.epoch);
+      }
+      // Before Deneb the chain checks it with the fork of its epoch (its own fork, or the previous one).
+      const before = slotInFork(ForkName.capella);
+      if (msg.data.epoch >= FORK_EPOCHS.bellatrix) {
+        const expected = getValidatorVoluntaryExitSignatureSet(config, before, {message: msg.data, signature: SIG});
+        expect(toHex(signingRootOnNetwork(config, msg, before)), `exit dated ${exitFork}, chain at capella`).to.equal(
+          toHex(expected.signingRoot),
+        );
+      }
+    }
+  });
+
   it("uses the previous fork version for a message dated before fork_info's epoch", () => {
     const data = ssz.phase0.AttestationData.defaultValue();
     data.target.epoch = FORK_EPOCHS.deneb - 1;
