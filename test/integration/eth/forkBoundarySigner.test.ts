@@ -110,9 +110,21 @@ describe("eth: Web3Signer requests and cohort signer at an Electra → Fulu boun
       const where = `${c.label} at ${c.side}`;
       expect(toHex(specSignerDomain(body, c)), where).to.equal(toHex(c.referenceDomain(c.slot)));
       expect(toHex(specSignerDomain(body, c)), where).to.equal(toHex(c.referenceDomain(STATE_AFTER_BOUNDARY)));
-      if (body.fork_info !== undefined && c.side === ForkName.electra && c.signedWith === ForkName.electra) {
-        // The last Electra slot never goes out with Fulu's version as the one to use.
-        expect(body.fork_info.fork.current_version, where).to.equal(toHex(config.forks.electra.version));
+      // The fork_info as docs/forks.md lists it; the last Electra slot never goes out with Fulu's version.
+      const {forks} = config;
+      const expected = {
+        [ForkName.electra]: [forks.deneb.version, forks.electra.version, FULU_EPOCH - 1],
+        [ForkName.fulu]: [forks.electra.version, forks.fulu.version, FULU_EPOCH],
+        [ForkName.capella]: [forks.bellatrix.version, forks.capella.version, c.specEpoch],
+      }[c.signedWith as string];
+      if (expected === undefined) {
+        expect(body.fork_info, where).to.equal(undefined);
+      } else {
+        expect(body.fork_info?.fork, where).to.deep.equal({
+          previous_version: toHex(expected[0] as Uint8Array),
+          current_version: toHex(expected[1] as Uint8Array),
+          epoch: String(expected[2]),
+        });
       }
     }
   });
