@@ -29,7 +29,8 @@ function run(cmd: string, args: string[], cwd: string): string {
 
 /**
  * The package as a client team gets it: `npm pack` (which builds lib/ through `prepare`), installed into a
- * fresh project offline from the npm cache, then every entry imported from plain ESM JavaScript and
+ * fresh project (from the npm cache where it can: `npm ci` caches the tarballs but not the registry's package
+ * documents, so a fresh machine's cache cannot resolve the dependencies alone), then every entry imported from plain ESM JavaScript and
  * type-checked from TypeScript.
  */
 describe("package: npm pack, install in a fresh project, import every entry", function () {
@@ -48,7 +49,11 @@ describe("package: npm pack, install in a fresh project, import every entry", fu
     const project = path.join(tmp.path, "host");
     mkdirSync(project);
     writeFileSync(path.join(project, "package.json"), JSON.stringify({name: "host", private: true, type: "module"}));
-    run("npm", ["install", "--offline", "--no-audit", "--no-fund", path.join(tmp.path, packed[0].filename)], project);
+    run(
+      "npm",
+      ["install", "--prefer-offline", "--no-audit", "--no-fund", path.join(tmp.path, packed[0].filename)],
+      project,
+    );
 
     // Plain ESM JavaScript on this Node: each entry loads and has its named exports.
     writeFileSync(
