@@ -9,6 +9,7 @@ import type {DecidedBlocks} from "./decidedBlocks.js";
 import type {DecidedSyncRoots} from "./decidedSyncRoots.js";
 import {VapiError} from "./errors.js";
 import type {ShareKeyMap} from "./keyMap.js";
+import {legacyDefinitions} from "./legacyRoutes.js";
 import {type CombinedShares, createIntercepts} from "./methods.js";
 import type {VapiMetrics} from "./metrics.js";
 import {registerProxy} from "./proxy.js";
@@ -95,6 +96,11 @@ export class ValidatorApiServer {
     for (const [id, method] of Object.entries(intercepts.beacon)) {
       const key = id as keyof typeof intercepts.beacon;
       server.route(createFastifyRoute(beaconDefs[key] as never, method as never, id));
+    }
+    const legacyDefs = legacyDefinitions(config);
+    for (const [id, method] of Object.entries(intercepts.legacy)) {
+      const key = id as keyof typeof intercepts.legacy;
+      server.route(createFastifyRoute(legacyDefs[key] as never, method as never, id));
     }
     registerProxy(
       server,
