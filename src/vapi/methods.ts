@@ -5,8 +5,8 @@ import {ForkSeq, isForkPostElectra, SLOTS_PER_EPOCH} from "@lodestar/params";
 import {
   type BeaconBlock,
   type BlindedBeaconBlock,
-  type phase0,
   ProducedBlockSource,
+  type phase0,
   type SignedBeaconBlock,
   type SignedBlindedBeaconBlock,
   type SignedBlockContents,
@@ -21,13 +21,13 @@ import {bytesEqual, toHex} from "../util/hex.js";
 import type {Logger} from "../util/logger.js";
 import {type AggregationIntercepts, aggregationIntercepts} from "./aggregationRoutes.js";
 import {createInterceptContext} from "./context.js";
-import type {LegacyIntercepts} from "./legacyRoutes.js";
 import type {DecidedBlocks} from "./decidedBlocks.js";
-import type {DecidedSyncRoots} from "./decidedSyncRoots.js";
 import {VapiError} from "./errors.js";
 import type {ShareKeyMap} from "./keyMap.js";
+import type {LegacyIntercepts} from "./legacyRoutes.js";
 import type {VapiMetrics} from "./metrics.js";
 import {type RegistrationIntercepts, registrationIntercepts} from "./registrations.js";
+import type {VcSyncMessageStore} from "./syncMessages.js";
 import {type SyncBeaconIntercepts, type SyncValidatorIntercepts, syncIntercepts} from "./syncRoutes.js";
 import {isValidPartialSignature, type PendingSignature, type ValidatorClientSigner} from "./vcSigner.js";
 
@@ -43,8 +43,8 @@ export interface InterceptModules {
   clock: Clock;
   /** The node's share exchange, where the cluster's selection proofs are combined (absent: selections proxied). */
   shares?: CombinedShares;
-  /** The roots the node's sync message consensus decided (the head root a sync committee VC signs). */
-  syncRoots: DecidedSyncRoots;
+  /** Where the VC's partial sync committee messages wait for the slot's message duty. */
+  syncMessages: VcSyncMessageStore;
   /** Unix seconds of the chain's genesis. */
   genesisTime(): Promise<number>;
   logger: Logger;
@@ -90,7 +90,7 @@ export function createIntercepts(m: InterceptModules): {
 } {
   const ctx = createInterceptContext(m);
   const {noteIndex, accept} = ctx;
-  const sync = syncIntercepts(ctx, {syncRoots: m.syncRoots, genesisTime: m.genesisTime});
+  const sync = syncIntercepts(ctx, {syncMessages: m.syncMessages, genesisTime: m.genesisTime});
   const {legacy: legacyAggregation, ...aggregation} = aggregationIntercepts(ctx);
 
   const toShare = (pubkey: Uint8Array) => m.keys.toShareKey(pubkey);
