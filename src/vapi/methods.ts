@@ -204,7 +204,7 @@ export function createIntercepts(m: InterceptModules): {
           p.msg.type === "ATTESTATION" &&
           p.msg.data.slot === slot &&
           (postElectra || p.msg.data.index === (committeeIndex ?? 0)),
-        m.waitMs,
+        await ctx.waitWithinSlot(slot, m.waitMs),
         {type: "ATTESTATION", slot},
       );
       return {data: (request.msg as Extract<SignableMessage, {type: "ATTESTATION"}>).data};

@@ -128,7 +128,7 @@ export function syncIntercepts(
           p.msg.type === "SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF" &&
           p.msg.data.contribution.slot === slot &&
           p.msg.data.contribution.subcommitteeIndex === subcommitteeIndex,
-        2 * m.waitMs,
+        await ctx.waitWithinSlot(slot, 2 * m.waitMs),
         {type: "SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF", slot},
       );
       const {contribution} = (request.msg as Extract<SignableMessage, {type: "SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF"}>)
