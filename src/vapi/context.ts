@@ -187,11 +187,16 @@ export function createInterceptContext(m: InterceptModules): InterceptContext {
         sel.describe,
       );
       const dutyType = await sel.dutyTypeOf();
-      return shares.awaitCombined(
-        {slot: sel.slot, dutyType},
-        m.keys.validatorOf(request.shareKeyHex) as string,
-        m.clock.now() + 2 * m.waitMs,
-      );
+      try {
+        return await shares.awaitCombined(
+          {slot: sel.slot, dutyType},
+          m.keys.validatorOf(request.shareKeyHex) as string,
+          m.clock.now() + 2 * m.waitMs,
+        );
+      } catch (e) {
+        // Fewer than t operators' proofs before the duty expired: the VC is told "not in time" (503), not 500.
+        throw new VapiError({code: "VAPI_TIMEOUT", type: sel.type, slot: sel.slot}, (e as Error).message);
+      }
     },
 
     eachPartial(items, what, take) {
