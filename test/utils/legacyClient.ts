@@ -10,8 +10,9 @@ export type LegacyClient = {
   [K in LegacyRouteId]: (args: LegacyEndpointArgs[K]) => Promise<ApiResponse<Endpoint>>;
 };
 
-export function createLegacyClient(baseUrl: string, config: BeaconConfig): LegacyClient {
-  const http = new HttpClient({baseUrl, globalInit: {timeoutMs: 30_000}});
+export function createLegacyClient(baseUrl: string, config: BeaconConfig, format?: "json" | "ssz"): LegacyClient {
+  const wire = format ? {requestWireFormat: format, responseWireFormat: format} : {};
+  const http = new HttpClient({baseUrl, globalInit: {timeoutMs: 30_000, ...wire}});
   const defs = legacyDefinitions(config);
   const client = {} as Record<LegacyRouteId, (args: unknown) => Promise<ApiResponse<Endpoint>>>;
   for (const id of Object.keys(defs) as LegacyRouteId[]) {

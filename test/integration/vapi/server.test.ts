@@ -27,6 +27,7 @@ import {createVapiMetrics} from "../../../src/vapi/metrics.js";
 import {ValidatorApiServer} from "../../../src/vapi/server.js";
 import {VcSyncMessageStore} from "../../../src/vapi/syncMessages.js";
 import {ValidatorClientSigner} from "../../../src/vapi/vcSigner.js";
+import {createLegacyClient, type LegacyClient} from "../../utils/legacyClient.js";
 
 const SECONDS_PER_SLOT = 12;
 const WAIT_MS = 300;
@@ -63,6 +64,7 @@ for (const format of ["json", "ssz"] as const) {
     let blocks: DecidedBlocks;
     let syncMessages: VcSyncMessageStore;
     let vc: ApiClient;
+    let legacy: LegacyClient;
     let bn: ApiClient;
     let register: Registry;
     /** The share exchange's part: the cluster's combined signature per (duty, validator), as asked for. */
@@ -108,6 +110,7 @@ for (const format of ["json", "ssz"] as const) {
       const url = await server.start();
       bn = getClient({baseUrl: beaconUrl}, {config});
       vc = getClient({baseUrl: url, globalInit: {requestWireFormat: format, responseWireFormat: format}}, {config});
+      legacy = createLegacyClient(url, config, format);
     });
     after(async () => {
       signer.stop();
@@ -246,6 +249,71 @@ for (const format of ["json", "ssz"] as const) {
       const done = await pipeline;
       expect(done.reveal).to.deep.equal(reveal);
       expect(done.blockSignature).to.deep.equal(good);
+    });
+
+    it("block v2 production and v1 publication (what a VC without v3, or before Electra, uses): the same decided block and share checks; blinded v1 production of a full block is refused", async () => {
+      const slot = beacon.chain.currentSlot() + 7;
+      const epoch = Math.floor(slot / SLOTS_PER_EPOCH);
+      const randaoMsg: SignableMessage = {type: "RANDAO_REVEAL", data: {epoch}};
+      const block = {...ssz.electra.BeaconBlock.defaultValue(), slot, proposerIndex: 1} as BeaconBlock;
+      block.body.randaoReveal = new Uint8Array(96).fill(2);
+      const contents = {block, kzgProofs: [], blobs: []};
+      const blockMsg: SignableMessage = {type: "BLOCK_V2", data: blockToSignable(config(), block, false)};
+      const pipeline = (async () => {
+        const reveal = await signer.sign(shareKeys[1], randaoMsg);
+        await blocks
+          .observe({
+            decide: async () => ({
+              value: encodeProposerValue(config(), slot, {blinded: false, block, contents}),
+              round: 1,
+            }),
+          })
+          .decide(slot, PROPOSER_DUTY_TYPE, {
+            propose: async () => new Uint8Array(),
+            isValid: () => true,
+            deadlineMs: 0,
+          });
+        return {reveal, blockSignature: await signer.sign(shareKeys[1], blockMsg)};
+      })();
+      const reveal = sign(shareSecrets[1], randaoMsg);
+      const produced = await legacy.produceBlockV2({slot, randaoReveal: reveal});
+      expect(produced.status).to.equal(200);
+      const got = produced.value() as typeof contents;
+      expect(ssz.electra.BeaconBlock.equals(got.block as never, block as never)).to.equal(true);
+      // The cluster decided a full block: blinded production cannot hand it out.
+      expect((await legacy.produceBlindedBlock({slot, randaoReveal: reveal})).status).to.equal(400);
+      const publish = (message: BeaconBlock, signature: Uint8Array) =>
+        legacy.publishBlock({
+          signedBlockOrContents: {signedBlock: {message, signature}, kzgProofs: [], blobs: []} as never,
+        });
+      expect((await publish(block, sign(shareSecrets[0], blockMsg))).status).to.equal(400);
+      const good = sign(shareSecrets[1], blockMsg);
+      expect((await publish(block, good)).status).to.equal(200);
+      const done = await pipeline;
+      expect(done.reveal).to.deep.equal(reveal);
+      expect(done.blockSignature).to.deep.equal(good);
+    });
+
+    it("v1 attestations (a one-bit Attestation, before Electra): the same check against the decided data", async () => {
+      const slot = beacon.chain.currentSlot() + 8;
+      const data = {
+        ...ssz.phase0.AttestationData.defaultValue(),
+        slot,
+        beaconBlockRoot: new Uint8Array(32).fill(8),
+        target: {epoch: Math.floor(slot / SLOTS_PER_EPOCH), root: new Uint8Array(32).fill(6)},
+      };
+      const msg: SignableMessage = {type: "ATTESTATION", data};
+      const signing = signer.sign(shareKeys[0], msg);
+      const submit = (d: typeof data, signature: Uint8Array) =>
+        legacy.submitPoolAttestations({
+          signedAttestations: [{aggregationBits: BitArray.fromSingleBit(4, 0), data: d, signature}],
+        });
+      const other = {...data, beaconBlockRoot: new Uint8Array(32).fill(9)};
+      expect((await submit(other, sign(shareSecrets[0], {type: "ATTESTATION", data: other}))).status).to.equal(400);
+      expect((await submit(data, sign(shareSecrets[1], msg))).status).to.equal(400);
+      const good = sign(shareSecrets[0], msg);
+      expect((await submit(data, good)).status).to.equal(200);
+      expect(await signing).to.deep.equal(good);
     });
 
     it("beacon committee selections: partial proofs go to the pipeline, the cluster's combined proofs come back", async () => {
