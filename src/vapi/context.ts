@@ -13,8 +13,8 @@ export interface InterceptContext {
   /** This node's share key (0x-hex) of a cluster validator index, once seen. */
   shareOfIndex(index: number): string | undefined;
   /**
-   * How long a VC's request for `slot`'s decided data may wait: `maxMs`, but never past the last twelfth of
-   * the slot. Lodestar's VC runs each slot's tasks one after the other (its `runEverySlot` skips a slot whose
+   * How long a VC's request for `slot`'s decided data may wait: `maxMs`, but never past the slot's end less
+   * a twelfth of the slot (250 ms at most: what the VC needs to sign and submit). Lodestar's VC runs each slot's tasks one after the other (its `runEverySlot` skips a slot whose
    * predecessor's task overran it), so a request held into the next slot costs the VC that whole slot.
    */
   waitWithinSlot(slot: number, maxMs: number): Promise<number>;
@@ -138,7 +138,9 @@ export function createInterceptContext(m: InterceptModules): InterceptContext {
     m,
     async waitWithinSlot(slot, maxMs) {
       const slotMs = m.config.SECONDS_PER_SLOT * 1000;
-      const lastMs = (await m.genesisTime()) * 1000 + (slot + 1) * slotMs - slotMs / 12;
+      // What the VC still needs after the answer (sign, submit) before the next slot starts.
+      const marginMs = Math.min(slotMs / 12, 250);
+      const lastMs = (await m.genesisTime()) * 1000 + (slot + 1) * slotMs - marginMs;
       return Math.max(0, Math.min(maxMs, lastMs - m.clock.now()));
     },
     noteIndex: (index, shareKey) => shareByIndex.set(index, toHex(shareKey)),
