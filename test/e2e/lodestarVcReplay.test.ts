@@ -9,10 +9,13 @@ import {expect} from "chai";
 import {Registry} from "prom-client";
 import type {ClusterLock} from "../../src/cluster/index.js";
 import {parseClusterLock} from "../../src/cluster/index.js";
+import {DutyType} from "../../src/consensus/types.js";
 import {ManualClock} from "../../src/duties/clock.js";
 import {PROPOSER_DUTY_TYPE} from "../../src/duties/proposer.js";
 import {encodeProposerValue} from "../../src/duties/proposerValue.js";
 import type {DutyRef} from "../../src/duties/shareExchange.js";
+import {SYNC_SELECTION_DUTY_TYPE} from "../../src/duties/syncCommitteeContribution.js";
+import {syncShareDutyType} from "../../src/duties/syncCommitteeSelection.js";
 import {blockToSignable, type SignableMessage} from "../../src/eth/signing.js";
 import {fromHex, toHex} from "../../src/util/hex.js";
 import {DecidedBlocks} from "../../src/vapi/decidedBlocks.js";
@@ -137,7 +140,7 @@ describe("replay of Lodestar v1.22's `validator --distributed` (recorded on a De
   const shares: CombinedShares = {
     publish: () => {},
     awaitCombined: async (ref: DutyRef, validator: string) => {
-      const proof = combinedProofs.get(`${ref.slot}/${validator}`);
+      const proof = combinedProofs.get(`${ref.slot}/${ref.dutyType}/${validator}`);
       if (!proof) throw new Error(`no recorded combined proof for ${validator} at ${ref.slot}`);
       return proof;
     },
@@ -176,7 +179,7 @@ describe("replay of Lodestar v1.22's `validator --distributed` (recorded on a De
   };
   const ssz_ = (b: Exchange["resBody"] | Exchange["reqBody"]): Uint8Array => {
     if (b === null || !("ssz" in b)) throw new Error("expected an SSZ body");
-    return fromHex(b.ssz);
+    return new Uint8Array(Buffer.from(b.ssz, "hex"));
   };
   const json = <T>(b: Exchange["reqBody"]): T => {
     if (b === null || !("json" in b)) throw new Error("expected a JSON body");
@@ -237,7 +240,7 @@ describe("replay of Lodestar v1.22's `validator --distributed` (recorded on a De
       } else if (route === "POST /eth/v1/validator/beacon_committee_selections") {
         for (const sel of json<{validator_index: string; slot: string; selection_proof: string}[]>(e.reqBody)) {
           const v = Number(sel.validator_index);
-          combinedProofs.set(`${slot}/${validatorKeyOf(v)}`, combinedSelectionOf(e, v));
+          combinedProofs.set(`${slot}/${DutyType.prepareAggregator}/${validatorKeyOf(v)}`, combinedSelectionOf(e, v));
           answered.push({
             route,
             signature: signer.sign(shareOf(v), {type: "AGGREGATION_SLOT", data: {slot}}),
@@ -245,12 +248,23 @@ describe("replay of Lodestar v1.22's `validator --distributed` (recorded on a De
           });
         }
       } else if (route === "POST /eth/v1/validator/sync_committee_selections") {
-        for (const sel of json<{validator_index: string; subcommittee_index: string; selection_proof: string}[]>(
+        const selections = json<{validator_index: string; subcommittee_index: string; selection_proof: string}[]>(
           e.reqBody,
-        )) {
+        );
+        for (const sel of selections) {
           const v = Number(sel.validator_index);
           const subcommitteeIndex = Number(sel.subcommittee_index);
-          combinedProofs.set(`${slot}/${validatorKeyOf(v)}`, combinedSyncSelectionOf(e, v, subcommitteeIndex));
+          // The k-th subcommittee of a validator is exchanged as duty type syncShareDutyType(7, k).
+          const rank = selections
+            .filter((x) => x.validator_index === sel.validator_index)
+            .map((x) => Number(x.subcommittee_index))
+            .sort((a, b) => a - b)
+            .indexOf(subcommitteeIndex);
+          const dutyType = syncShareDutyType(SYNC_SELECTION_DUTY_TYPE, rank);
+          combinedProofs.set(
+            `${slot}/${dutyType}/${validatorKeyOf(v)}`,
+            combinedSyncSelectionOf(e, v, subcommitteeIndex),
+          );
           answered.push({
             route,
             signature: signer.sign(shareOf(v), {
@@ -268,7 +282,9 @@ describe("replay of Lodestar v1.22's `validator --distributed` (recorded on a De
           const message = {
             aggregatorIndex: sent.message.aggregatorIndex,
             aggregate,
-            selectionProof: combinedProofs.get(`${slot}/${validatorKeyOf(sent.message.aggregatorIndex)}`) as Uint8Array,
+            selectionProof: combinedProofs.get(
+              `${slot}/${DutyType.prepareAggregator}/${validatorKeyOf(sent.message.aggregatorIndex)}`,
+            ) as Uint8Array,
           };
           // The VC signs exactly the decided aggregate with the combined proof cohort handed it.
           expect(ssz.phase0.AggregateAndProof.equals(sent.message, message)).to.equal(true);
