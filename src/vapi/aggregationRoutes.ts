@@ -90,7 +90,7 @@ export function aggregationIntercepts(ctx: InterceptContext): AggregationInterce
           ? (aggregate as electra.Attestation).committeeBits.get(committeeIndex)
           : aggregate.data.index === committeeIndex;
       },
-      2 * m.waitMs,
+      await ctx.waitWithinSlot(slot, 2 * m.waitMs),
       {type: "AGGREGATE_AND_PROOF_V2", slot},
     );
     return {data: aggregateOf(request as AggregateRequest), meta: {version: m.config.getForkName(slot)}};
