@@ -13,6 +13,12 @@ export interface InterceptContext {
   /** This node's share key (0x-hex) of a cluster validator index, once seen. */
   shareOfIndex(index: number): string | undefined;
   /**
+   * How long a VC's request for `slot`'s decided data may wait: `maxMs`, but never past the slot's end less
+   * a twelfth of the slot (250 ms at most: what the VC needs to sign and submit). Lodestar's VC runs each slot's tasks one after the other (its `runEverySlot` skips a slot whose
+   * predecessor's task overran it), so a request held into the next slot costs the VC that whole slot.
+   */
+  waitWithinSlot(slot: number, maxMs: number): Promise<number>;
+  /**
    * Feeds a partial signature to the pending request it answers (one of `candidates`: the requests over the
    * same signing root); VAPI_NOT_DECIDED when none (`anyForSlot`: the VC signed other data than decided),
    * VAPI_INVALID_SIGNATURE when it does not verify. A repeated, already taken signature is no error.
@@ -137,6 +143,13 @@ export function createInterceptContext(m: InterceptModules): InterceptContext {
   };
   return {
     m,
+    async waitWithinSlot(slot, maxMs) {
+      const slotMs = m.config.SECONDS_PER_SLOT * 1000;
+      // What the VC still needs after the answer (sign, submit) before the next slot starts.
+      const marginMs = Math.min(slotMs / 12, 250);
+      const lastMs = (await m.genesisTime()) * 1000 + (slot + 1) * slotMs - marginMs;
+      return Math.max(0, Math.min(maxMs, lastMs - m.clock.now()));
+    },
     noteIndex: (index, shareKey) => shareByIndex.set(index, toHex(shareKey)),
     shareOfIndex: (index) => shareByIndex.get(index),
 
@@ -183,11 +196,16 @@ export function createInterceptContext(m: InterceptModules): InterceptContext {
         sel.describe,
       );
       const dutyType = await sel.dutyTypeOf();
-      return shares.awaitCombined(
-        {slot: sel.slot, dutyType},
-        m.keys.validatorOf(request.shareKeyHex) as string,
-        m.clock.now() + 2 * m.waitMs,
-      );
+      try {
+        return await shares.awaitCombined(
+          {slot: sel.slot, dutyType},
+          m.keys.validatorOf(request.shareKeyHex) as string,
+          m.clock.now() + 2 * m.waitMs,
+        );
+      } catch (e) {
+        // Fewer than t operators' proofs before the duty expired: the VC is told "not in time" (503), not 500.
+        throw new VapiError({code: "VAPI_TIMEOUT", type: sel.type, slot: sel.slot}, (e as Error).message);
+      }
     },
 
     eachPartial(items, what, take) {
