@@ -9,6 +9,9 @@ import {interopPublicKeys} from "../../../../src/devnet/beacon/validators.js";
 import {toHex} from "../../../../src/util/hex.js";
 import {InteropSigner} from "./interopSigner.js";
 
+/** A block without blobs is published with none (this chain has no blob pool enabled). */
+const NO_BLOBS = {blobs: [], kzgProofs: []};
+
 const GENESIS = 1_700_000_000;
 const pubkeys = interopPublicKeys(4);
 
@@ -60,7 +63,7 @@ describe("devnet/beacon: SimulatedChain", () => {
 
   function proposeAt(slot: number, graffiti = "") {
     const proposer = chain.schedule.proposer(slot)!;
-    const block = chain.produceBlock(slot, signer.randao(proposer, slot), graffiti);
+    const {block} = chain.produceBlock(slot, signer.randao(proposer, slot), graffiti);
     return {proposer, block, signature: signer.block(proposer, block)};
   }
 
@@ -177,13 +180,13 @@ describe("devnet/beacon: SimulatedChain", () => {
   it("makes a published block in time the head and records the proposal", () => {
     toSlot(3);
     const {proposer, block, signature} = proposeAt(3, "cohort");
-    expect(chain.publishBlock({message: block, signature}, 0)).to.deep.equal({canonical: true});
+    expect(chain.publishBlock({message: block, signature}, NO_BLOBS)).to.deep.equal({canonical: true});
     expect(chain.head().rootHex).to.equal(heads.at(-1)!.block);
     expect(chain.head().filler).to.equal(false);
     const r = chain.book.find("proposer", 3, proposer)!;
     expect(r.inclusionSlot).to.equal(3);
     // identical re-publish: fine, nothing new
-    expect(chain.publishBlock({message: block, signature}, 0)).to.deep.equal({canonical: true});
+    expect(chain.publishBlock({message: block, signature}, NO_BLOBS)).to.deep.equal({canonical: true});
     expect(chain.stats().blocks.proposed).to.equal(1);
     toSlot(5);
     expect(toHex(chain.getBlock(4).message.parentRoot)).to.equal(toHex(chain.getBlock(3).root));
@@ -196,8 +199,8 @@ describe("devnet/beacon: SimulatedChain", () => {
     toSlot(3);
     const a = proposeAt(3, "a");
     const b = proposeAt(3, "b");
-    chain.publishBlock({message: a.block, signature: a.signature}, 0);
-    expectCode(() => chain.publishBlock({message: b.block, signature: b.signature}, 0), "SIMCHAIN_SLASHABLE");
+    chain.publishBlock({message: a.block, signature: a.signature}, NO_BLOBS);
+    expectCode(() => chain.publishBlock({message: b.block, signature: b.signature}, NO_BLOBS), "SIMCHAIN_SLASHABLE");
     expect(chain.stats().slashable.events.map((e) => e.kind)).to.deep.equal(["double-proposal"]);
   });
 
@@ -208,21 +211,21 @@ describe("devnet/beacon: SimulatedChain", () => {
     expectCode(() => chain.produceBlock(3, signer.randao(other, 3)), "SIMCHAIN_INVALID_SIGNATURE");
     const {block} = proposeAt(3);
     expectCode(
-      () => chain.publishBlock({message: block, signature: signer.block(other, block)}, 0),
+      () => chain.publishBlock({message: block, signature: signer.block(other, block)}, NO_BLOBS),
       "SIMCHAIN_INVALID_SIGNATURE",
     );
     // Clones, not spreads: Lodestar's types cache the body root on the object.
     const forged = ssz.electra.BeaconBlock.clone(block);
     forged.body.randaoReveal = signer.randao(other, 3);
     const e = expectCode(
-      () => chain.publishBlock({message: forged, signature: signer.block(proposer, forged)}, 0),
+      () => chain.publishBlock({message: forged, signature: signer.block(proposer, forged)}, NO_BLOBS),
       "SIMCHAIN_INVALID_SIGNATURE",
     );
     expect(e.message).to.match(/RANDAO/);
     const tampered = ssz.electra.BeaconBlock.clone(block);
     tampered.body.graffiti = new Uint8Array(32).fill(1);
     expectCode(
-      () => chain.publishBlock({message: tampered, signature: signer.block(proposer, tampered)}, 0),
+      () => chain.publishBlock({message: tampered, signature: signer.block(proposer, tampered)}, NO_BLOBS),
       "SIMCHAIN_INVALID_BLOCK",
     );
     expect(chain.stats().slashable.total).to.equal(0);
@@ -236,7 +239,7 @@ describe("devnet/beacon: SimulatedChain", () => {
     toSlot(3);
     const {proposer, block, signature} = proposeAt(3);
     toSlot(4);
-    expect(chain.publishBlock({message: block, signature}, 0)).to.deep.equal({canonical: false});
+    expect(chain.publishBlock({message: block, signature}, NO_BLOBS)).to.deep.equal({canonical: false});
     expect(chain.getBlock(3).filler).to.equal(true);
     expect(chain.book.find("proposer", 3, proposer)!.inclusionSlot).to.equal(null);
   });
