@@ -115,7 +115,10 @@ async function makePool(): Promise<SimBlobs> {
         cells.proofs,
       ));
     if (!valid || cells.proofs.length !== CELLS_PER_EXT_BLOB) {
-      throw new SimChainError({code: "SIMCHAIN_INVALID_OPTIONS", field: "kzg"}, "the KZG library's proofs do not verify");
+      throw new SimChainError(
+        {code: "SIMCHAIN_INVALID_OPTIONS", field: "kzg"},
+        "the KZG library's proofs do not verify",
+      );
     }
     pool.push({blob, commitment, blobProof, cellProofs: cells.proofs});
   }

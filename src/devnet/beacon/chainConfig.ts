@@ -85,7 +85,14 @@ export function createSimChainConfig(opts: SimChainConfigOpts = {}): ChainForkCo
     ...opts.overrides,
   });
   const genesisFork = config.getForkName(0);
-  if (genesisFork !== "electra" && genesisFork !== "fulu") {
+  const preFuluAtGenesis = [
+    config.ALTAIR_FORK_EPOCH,
+    config.BELLATRIX_FORK_EPOCH,
+    config.CAPELLA_FORK_EPOCH,
+    config.DENEB_FORK_EPOCH,
+    config.ELECTRA_FORK_EPOCH,
+  ].every((epoch) => epoch === 0);
+  if (!preFuluAtGenesis || (genesisFork !== "electra" && genesisFork !== "fulu")) {
     // Block production and attestation checks are written for Electra's containers, which Fulu keeps.
     throw new SimChainError(
       {code: "SIMCHAIN_INVALID_OPTIONS", field: "overrides"},

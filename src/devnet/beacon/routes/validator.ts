@@ -15,13 +15,15 @@ export function validatorMethods(chain: SimulatedChain): ApplicationMethods<Endp
   const dependentMeta = (root: Uint8Array) => ({executionOptimistic: false, dependentRoot: toHex(root)});
 
   // v1 keeps the pre-Fulu dependent root on every fork; v2 gives the lookahead's (EIP-7917) from Fulu.
-  const proposerDuties = (version: "v1" | "v2") => async ({epoch}: {epoch: number}) => {
-    const {duties, dependentRoot, lookaheadDependentRoot} = chain.proposerDuties(epoch);
-    return {
-      data: duties.map((d) => ({slot: d.slot, validatorIndex: d.validatorIndex, pubkey: pubkeyOf(d.validatorIndex)})),
-      meta: dependentMeta(version === "v1" ? dependentRoot : lookaheadDependentRoot),
+  const proposerDuties =
+    (version: "v1" | "v2") =>
+    async ({epoch}: {epoch: number}) => {
+      const {duties, dependentRoot, lookaheadDependentRoot} = chain.proposerDuties(epoch);
+      return {
+        data: duties.map((d) => ({slot: d.slot, validatorIndex: d.validatorIndex, pubkey: pubkeyOf(d.validatorIndex)})),
+        meta: dependentMeta(version === "v1" ? dependentRoot : lookaheadDependentRoot),
+      };
     };
-  };
 
   const implemented: Partial<ApplicationMethods<Endpoints>> = {
     async getAttesterDuties({epoch, indices}) {

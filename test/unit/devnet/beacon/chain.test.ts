@@ -71,7 +71,7 @@ describe("devnet/beacon: SimulatedChain", () => {
     expect(chain.head().message.slot).to.equal(0);
     expect(chain.schedule.proposer(0)).to.equal(null);
     expect(toHex(chain.config.genesisValidatorsRoot)).to.equal(toHex(chain.validators.genesisValidatorsRoot));
-    expect(chain.config.getForkName(0)).to.equal("electra");
+    expect(chain.config.getForkName(0)).to.equal("fulu");
   });
 
   it("fills every slot that ended without a block and emits one head event per slot", () => {
