@@ -252,7 +252,8 @@ export class BeaconNodeClient {
       "publishBlockV2",
       // SSZ unless a wire format was set: a Fulu block with its blobs is ~0.5 MB of JSON (~100 ms to encode and
       // parse per copy) and ~0.3 MB of SSZ; a BN without SSZ bodies answers 415 and the client falls back to JSON.
-      (api, init) => api.beacon.publishBlockV2({signedBlockContents}, {...init, requestWireFormat: this.blockWireFormat}),
+      (api, init) =>
+        api.beacon.publishBlockV2({signedBlockContents}, {...init, requestWireFormat: this.blockWireFormat}),
       () => undefined,
     );
   }
