@@ -59,14 +59,11 @@ export type ProducedBlock =
     };
 
 export class BeaconNodeClient {
-  /** Request body format of block publications (large with blobs). */
-  private readonly blockWireFormat: "json" | "ssz";
   private readonly pool: BeaconNodePool;
   private readonly logger: Logger;
 
   constructor(opts: BeaconNodeClientOpts, modules: BeaconNodeClientModules) {
     this.pool = new BeaconNodePool(opts, modules);
-    this.blockWireFormat = opts.wireFormat ?? "ssz";
     this.logger = modules.logger;
   }
 
@@ -250,10 +247,7 @@ export class BeaconNodeClient {
   publishBlock(signedBlockContents: SignedBlockContents): Promise<void> {
     return this.pool.call(
       "publishBlockV2",
-      // SSZ unless a wire format was set: a Fulu block with its blobs is ~0.5 MB of JSON (~100 ms to encode and
-      // parse per copy) and ~0.3 MB of SSZ; a BN without SSZ bodies answers 415 and the client falls back to JSON.
-      (api, init) =>
-        api.beacon.publishBlockV2({signedBlockContents}, {...init, requestWireFormat: this.blockWireFormat}),
+      (api, init) => api.beacon.publishBlockV2({signedBlockContents}, init),
       () => undefined,
     );
   }
