@@ -306,7 +306,8 @@ export class SimulatedChain {
    * best guess that the head at the epoch's start may still move (here the schedule never moves).
    * `dependentRoot`: v1 keeps the pre-Fulu definition on every fork (the block root at the last slot of
    * epoch − 1, what every client's v1 still answers); `lookaheadDependentRoot` (the v2 route) is the block
-   * root at the last slot of epoch − 2 from Fulu, the slot the lookahead was decided at.
+   * root at the last slot of epoch − 2 once epoch − 1 is Fulu, the slot the lookahead was decided at. The
+   * fork epoch itself keeps the old rule: `upgrade_to_fulu` fills its lookahead from the last pre-Fulu state.
    */
   proposerDuties(epoch: number): {
     duties: {slot: number; validatorIndex: number}[];
@@ -321,7 +322,7 @@ export class SimulatedChain {
       if (validatorIndex !== null) duties.push({slot, validatorIndex});
     }
     const dependentRoot = this.tree.proposerDependentRoot(epoch);
-    const postFulu = isForkPostFulu(this.config.getForkName(epoch * SLOTS_PER_EPOCH));
+    const postFulu = epoch > 0 && isForkPostFulu(this.config.getForkName((epoch - 1) * SLOTS_PER_EPOCH));
     return {
       duties,
       dependentRoot,
