@@ -184,9 +184,12 @@ export interface PreparedDevnet<B extends SimulatedBeaconNode | null = Simulated
 
 /** The cluster (written under `dir/cluster`) and the started simulated chain for its validators. */
 export async function prepareDevnet(opts: LocalClusterOpts, logger: Logger): Promise<PreparedDevnet> {
-  // The KZG blob pool takes a few seconds once per process (its setup blocks the event loop): before the
-  // genesis time is set, so that it does not eat into the genesis delay.
-  await SimBlobs.load();
+  // The KZG blob pool takes a few seconds once per process (its setup blocks the event loop, then the blobs'
+  // proofs run on the thread pool while the cluster is written): ready before the genesis time is set, so
+  // that it does not eat into the genesis delay.
+  const blobsLoading = SimBlobs.load();
+  // Awaited below; a failure meanwhile must not count as an unhandled rejection.
+  blobsLoading.catch(() => undefined);
   const chainConfig = createSimChainConfig({secondsPerSlot: opts.secondsPerSlot, fuluForkEpoch: opts.fuluForkEpoch});
   const network = (gvr: Uint8Array) => ({
     name: "devnet",
@@ -215,6 +218,7 @@ export async function prepareDevnet(opts: LocalClusterOpts, logger: Logger): Pro
     // The same seed again: the same validator keys as planned above, now with the chain's root.
     {random: seededRandom(opts.seed)},
   );
+  await blobsLoading;
   const beacon = new SimulatedBeaconNode(
     {
       port: 0,

@@ -5,7 +5,7 @@ import {bytesEqual, toHex} from "../../util/hex.js";
 import {SimChainError} from "./errors.js";
 
 /** Distinct blobs the chain puts into blocks (a block takes up to 2 of them, in turn). */
-export const BLOB_POOL_SIZE = 4;
+export const BLOB_POOL_SIZE = 3;
 
 /** One blob with everything a block and its publication carry for it, made by the KZG library. */
 export interface SimBlob {
@@ -95,34 +95,34 @@ export class SimBlobs {
 let loading: Promise<SimBlobs> | null = null;
 
 async function makePool(): Promise<SimBlobs> {
+  // Without precomputed tables: 1 s faster to set up and 100 MB smaller, 0.1 s slower per blob (made once).
   const ctx = DasContextJs.create({usePrecomp: false});
-  const pool: SimBlob[] = [];
-  for (let i = 0; i < BLOB_POOL_SIZE; i++) {
-    const blob = deterministicBlob(i);
-    const commitment = await ctx.asyncBlobToKzgCommitment(blob);
-    const [blobProof, cells] = await Promise.all([
-      ctx.asyncComputeBlobKzgProof(blob, commitment),
-      ctx.asyncComputeCellsAndKzgProofs(blob),
-    ]);
-    const cellIndices = cells.proofs.map((_, j) => j);
-    // The library checks its own output once, as a BN would check a sidecar: the pool is known good.
-    const valid =
-      (await ctx.asyncVerifyBlobKzgProof(blob, commitment, blobProof)) &&
-      (await ctx.asyncVerifyCellKzgProofBatch(
-        cellIndices.map(() => commitment),
-        cellIndices,
-        cells.cells,
-        cells.proofs,
-      ));
-    if (!valid || cells.proofs.length !== CELLS_PER_EXT_BLOB) {
-      throw new SimChainError(
-        {code: "SIMCHAIN_INVALID_OPTIONS", field: "kzg"},
-        "the KZG library's proofs do not verify",
-      );
-    }
-    pool.push({blob, commitment, blobProof, cellProofs: cells.proofs});
-  }
+  // The blobs in parallel on the thread pool.
+  const pool = await Promise.all(Array.from({length: BLOB_POOL_SIZE}, (_, i) => makeBlob(ctx, i)));
   return new SimBlobs(pool);
+}
+
+async function makeBlob(ctx: DasContextJs, i: number): Promise<SimBlob> {
+  const blob = deterministicBlob(i);
+  const commitment = await ctx.asyncBlobToKzgCommitment(blob);
+  const [blobProof, cells] = await Promise.all([
+    ctx.asyncComputeBlobKzgProof(blob, commitment),
+    ctx.asyncComputeCellsAndKzgProofs(blob),
+  ]);
+  const cellIndices = cells.proofs.map((_, j) => j);
+  // The library checks its own output once, as a BN would check a sidecar: the pool is known good.
+  const valid =
+    (await ctx.asyncVerifyBlobKzgProof(blob, commitment, blobProof)) &&
+    (await ctx.asyncVerifyCellKzgProofBatch(
+      cellIndices.map(() => commitment),
+      cellIndices,
+      cells.cells,
+      cells.proofs,
+    ));
+  if (!valid || cells.proofs.length !== CELLS_PER_EXT_BLOB) {
+    throw new SimChainError({code: "SIMCHAIN_INVALID_OPTIONS", field: "kzg"}, "the KZG library's proofs do not verify");
+  }
+  return {blob, commitment, blobProof, cellProofs: cells.proofs};
 }
 
 /** A blob of FIELD_ELEMENTS_PER_BLOB canonical field elements (top byte zero: below the BLS modulus). */

@@ -596,6 +596,7 @@ export class SimulatedChain {
     return {block, ...SimBlobs.contents(blobs, this.isPostFulu(slot))};
   }
 
+  /** Whether the slot's fork is Fulu or later (blocks then carry cell proofs). */
   isPostFulu(slot: number): boolean {
     return isForkPostFulu(this.config.getForkName(slot));
   }
