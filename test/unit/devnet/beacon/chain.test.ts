@@ -1,4 +1,11 @@
-import {SLOTS_PER_EPOCH} from "@lodestar/params";
+import {
+  DOMAIN_BEACON_ATTESTER,
+  DOMAIN_BEACON_PROPOSER,
+  DOMAIN_RANDAO,
+  DOMAIN_SYNC_COMMITTEE,
+  ForkName,
+  SLOTS_PER_EPOCH,
+} from "@lodestar/params";
 import {type phase0, ssz} from "@lodestar/types";
 import {expect} from "chai";
 import {type HeadEvent, SimulatedChain} from "../../../../src/devnet/beacon/chain.js";
@@ -261,5 +268,103 @@ describe("devnet/beacon: SimulatedChain", () => {
     expect(chain.attesterDuties(1, [0, 1, 2, 3]).duties).to.have.length(4);
     expectCode(() => chain.attestationData(3, 0), "SIMCHAIN_SLOT_OUT_OF_RANGE");
     expectCode(() => chain.attestationData(0, 5), "SIMCHAIN_INVALID_COMMITTEE");
+  });
+});
+
+describe("devnet/beacon: SimulatedChain across an Electra → Fulu fork at epoch 1", () => {
+  const FORK_EPOCH = 1;
+  const boundary = FORK_EPOCH * SLOTS_PER_EPOCH;
+  let clock: ManualClock;
+  let chain: SimulatedChain;
+  let signer: InteropSigner;
+
+  beforeEach(() => {
+    clock = new ManualClock(GENESIS * 1000);
+    chain = new SimulatedChain(
+      {genesisTime: GENESIS, validators: pubkeys, seed: "unit", fuluForkEpoch: FORK_EPOCH},
+      {clock},
+    );
+    signer = new InteropSigner(chain.config);
+  });
+
+  function toSlot(slot: number, fraction = 0.5): void {
+    clock.advance(chain.slotStartMs(slot) + Math.floor(fraction * chain.slotMs) - clock.now());
+    chain.update();
+  }
+
+  /** A signature over `objectRoot` with `fork`'s version for `domainType`, whatever the message's epoch. */
+  function signAtFork(index: number, objectRoot: Uint8Array, fork: ForkName, domainType: Uint8Array): Uint8Array {
+    const domain = chain.config.getDomainAtFork(fork, domainType);
+    return signer.key(index).sign(ssz.phase0.SigningData.hashTreeRoot({objectRoot, domain})).toBytes();
+  }
+
+  /** An attester duty at `slot` (every slot of this schedule has one with 4 validators in 8 slots or more). */
+  function dutyAt(slot: number): AttesterAssignment | undefined {
+    return chain.schedule.attesterDuties(Math.floor(slot / SLOTS_PER_EPOCH)).find((d) => d.slot === slot);
+  }
+
+  it("verifies each signature with the fork version of its message's epoch: the other fork's is refused on both sides", () => {
+    expect(chain.config.getForkName(boundary - 1)).to.equal(ForkName.electra);
+    expect(chain.config.getForkName(boundary)).to.equal(ForkName.fulu);
+    // Attestations: the version of the target epoch. The last Electra slot's and the first Fulu slot's.
+    const electraDuty = [...Array(SLOTS_PER_EPOCH).keys()].map((i) => dutyAt(boundary - 1 - i)).find((d) => d);
+    const fuluDuty = [...Array(SLOTS_PER_EPOCH).keys()].map((i) => dutyAt(boundary + i)).find((d) => d);
+    for (const [d, right, wrong] of [
+      [electraDuty, ForkName.electra, ForkName.fulu],
+      [fuluDuty, ForkName.fulu, ForkName.electra],
+    ] as const) {
+      if (d === undefined) throw new Error("no attester duty near the boundary");
+      toSlot(d.slot);
+      const data = chain.attestationData(d.slot, d.committeeIndex);
+      expect(data.target.epoch).to.equal(Math.floor(d.slot / SLOTS_PER_EPOCH));
+      const root = ssz.phase0.AttestationData.hashTreeRoot(data);
+      const single = (signature: Uint8Array) => ({
+        committeeIndex: d.committeeIndex,
+        attesterIndex: d.validatorIndex,
+        data,
+        signature,
+      });
+      const e = expectCode(
+        () => chain.submitAttestation(single(signAtFork(d.validatorIndex, root, wrong, DOMAIN_BEACON_ATTESTER))),
+        "SIMCHAIN_INVALID_SIGNATURE",
+      );
+      expect(e.message).to.match(/invalid attestation signature/);
+      chain.submitAttestation(single(signAtFork(d.validatorIndex, root, right, DOMAIN_BEACON_ATTESTER)));
+      expect(chain.book.find("attester", d.slot, d.validatorIndex)?.acceptedAtMs).to.not.equal(null);
+    }
+  });
+
+  it("sync committee messages at the boundary: the version of their slot's epoch", () => {
+    for (const [slot, right, wrong] of [
+      [boundary - 1, ForkName.electra, ForkName.fulu],
+      [boundary, ForkName.fulu, ForkName.electra],
+    ] as const) {
+      toSlot(slot, 0.4);
+      const beaconBlockRoot = chain.head().root;
+      const objectRoot = ssz.Root.hashTreeRoot(beaconBlockRoot);
+      const message = (signature: Uint8Array) => ({slot, beaconBlockRoot, validatorIndex: 0, signature});
+      expectCode(
+        () => chain.submitSyncCommitteeMessage(message(signAtFork(0, objectRoot, wrong, DOMAIN_SYNC_COMMITTEE))),
+        "SIMCHAIN_INVALID_SIGNATURE",
+      );
+      chain.submitSyncCommitteeMessage(message(signAtFork(0, objectRoot, right, DOMAIN_SYNC_COMMITTEE)));
+      expect(chain.book.find("syncMessage", slot, 0)?.acceptedAtMs).to.not.equal(null);
+    }
+  });
+
+  it("the first Fulu block: a RANDAO reveal or a block signed with Electra's version is refused, Fulu's accepted", () => {
+    toSlot(boundary, 0.1);
+    const proposer = chain.schedule.proposer(boundary) as number;
+    const epochRoot = ssz.Epoch.hashTreeRoot(FORK_EPOCH);
+    expectCode(
+      () => chain.produceBlock(boundary, signAtFork(proposer, epochRoot, ForkName.electra, DOMAIN_RANDAO)),
+      "SIMCHAIN_INVALID_SIGNATURE",
+    );
+    const {block} = chain.produceBlock(boundary, signAtFork(proposer, epochRoot, ForkName.fulu, DOMAIN_RANDAO));
+    const blockRoot = ssz.electra.BeaconBlock.hashTreeRoot(block);
+    const wrong = signAtFork(proposer, blockRoot, ForkName.electra, DOMAIN_BEACON_PROPOSER);
+    expectCode(() => chain.publishBlock({message: block, signature: wrong}, NO_BLOBS), "SIMCHAIN_INVALID_SIGNATURE");
+    const right = signAtFork(proposer, blockRoot, ForkName.fulu, DOMAIN_BEACON_PROPOSER);
+    expect(chain.publishBlock({message: block, signature: right}, NO_BLOBS)).to.deep.equal({canonical: true});
   });
 });
