@@ -2,7 +2,7 @@ import {randomBytes} from "node:crypto";
 import {mkdtempSync, rmSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {SLOTS_PER_EPOCH} from "@lodestar/params";
+import {CELLS_PER_EXT_BLOB, SLOTS_PER_EPOCH} from "@lodestar/params";
 import type {CommandModule} from "yargs";
 import type {SimulatedBeaconNode} from "../../../devnet/beacon/index.js";
 import {resolveCliEntry} from "../../../devnet/cliEntry.js";
@@ -398,6 +398,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
           invalidShares,
         )
       : {beaconNode: cluster.beaconUrl, ...summarizeOutcomes(range, cluster.outcomes, invalidShares)};
+    const blobs = cluster.beacon ? blobsOnChain(cluster.beacon.chain, range) : null;
     await cluster.stop();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -426,11 +427,33 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       out(
         `slashable messages seen by the chain: ${summary.slashable}; failed duty outcomes on the nodes: ${failures}; invalid shares seen by the nodes: ${summary.invalidShares ?? "-"}`,
       );
+      if (blobs !== null) {
+        out(
+          `blobs: ${blobs.blobs} in ${blobs.blocks} of the cluster's blocks, with ${blobs.kzgProofs} KZG proofs, each published as produced (the chain checks them byte for byte)`,
+        );
+      }
       out(`verdict: ${summary.verdict}`);
     }
     if (summary.verdict !== "pass") process.exitCode = 1;
   },
 };
+
+/** Blobs (and their KZG proofs: one per blob before Fulu, CELLS_PER_EXT_BLOB from Fulu) in the cluster's blocks of the range. */
+function blobsOnChain(
+  chain: SimulatedBeaconNode["chain"],
+  range: {from: number; to: number},
+): {blobs: number; blocks: number; kzgProofs: number} {
+  const out = {blobs: 0, blocks: 0, kzgProofs: 0};
+  for (let slot = Math.max(1, range.from); slot <= range.to; slot++) {
+    const block = chain.tree.canonicalAt(slot);
+    const count = block === undefined || block.filler ? 0 : block.message.body.blobKzgCommitments.length;
+    if (count === 0) continue;
+    out.blobs += count;
+    out.blocks++;
+    out.kzgProofs += count * (chain.isPostFulu(slot) ? CELLS_PER_EXT_BLOB : 1);
+  }
+  return out;
+}
 
 function formatReasons(summary: OutcomeSummary): string {
   const reasons = Object.entries(summary.failuresByReason);
