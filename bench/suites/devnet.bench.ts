@@ -6,6 +6,9 @@ import {SigningRoots} from "../../src/devnet/beacon/signing.js";
 import {interopPublicKeys, interopSecretKey} from "../../src/devnet/beacon/validators.js";
 import {type BenchResult, type BenchSuite, summarize} from "../harness.js";
 
+/** A block without blobs is published with none (this chain has no blob pool enabled). */
+const NO_BLOBS = {blobs: [], kzgProofs: []};
+
 const GENESIS = 1_700_000_000;
 const VALIDATORS = 1000;
 
@@ -31,14 +34,14 @@ const suite: BenchSuite = {
       const proposer = chain.schedule.proposer(slot)!;
       const reveal = keys[proposer].sign(roots.randao(slot)).toBytes();
       let t0 = performance.now();
-      const block = chain.produceBlock(slot, reveal);
+      const {block} = chain.produceBlock(slot, reveal);
       produceMs.push(performance.now() - t0);
       const signed: electra.SignedBeaconBlock = {
         message: block,
         signature: keys[proposer].sign(roots.block(block)).toBytes(),
       };
       t0 = performance.now();
-      chain.publishBlock(signed, 0);
+      chain.publishBlock(signed, NO_BLOBS);
       importMs.push(performance.now() - t0);
 
       clock.advance(chain.slotMs / 4);

@@ -5,8 +5,10 @@
  * anything imports it for 8-slot epochs).
  */
 export {
+  type BlobsAndProofs,
   type ChainClock,
   createSimChainConfig,
+  DEFAULT_FULU_FORK_EPOCH,
   DEFAULT_SECONDS_PER_SLOT,
   type DutyCounts,
   type DutyRecord,
@@ -16,6 +18,7 @@ export {
   interopPublicKeys,
   interopSecretKey,
   ManualClock as ManualChainClock,
+  type ProducedBlockContents,
   type SimChainConfigOpts,
   SimChainError,
   type SimChainErrorType,
@@ -31,6 +34,15 @@ export {
   ValidatorSet,
 } from "./beacon/index.js";
 export {type ExternalBeaconOpts, type ExternalChain, prepareExternalBeacon} from "./externalBeacon.js";
+export {
+  DEVNET_FORKS,
+  type DevnetFork,
+  describeForkSchedule,
+  type ForkSchedule,
+  ForkSpecError,
+  type ForkSpecErrorType,
+  parseForkSchedule,
+} from "./forkSpec.js";
 export {type IndexRange, parseIndexRange} from "./interop.js";
 export {
   freePorts,

@@ -18,7 +18,7 @@ import {type RunningSigner, startSignerService} from "../eth/signerService.js";
 import {CohortNode, type NodeFaults} from "../plugin/node.js";
 import {fromHex, toHex} from "../util/hex.js";
 import {type Logger, nullLogger} from "../util/logger.js";
-import {createSimChainConfig, SimulatedBeaconNode, ValidatorSet} from "./beacon/index.js";
+import {createSimChainConfig, SimBlobs, SimulatedBeaconNode, ValidatorSet} from "./beacon/index.js";
 import {type ExternalBeaconOpts, prepareExternalBeacon} from "./externalBeacon.js";
 import type {ByzantineContext} from "./faults.js";
 import {interopSecretKeys} from "./interop.js";
@@ -32,6 +32,8 @@ export interface LocalClusterOpts {
   threshold?: number;
   validators: number;
   secondsPerSlot: number;
+  /** Electra → Fulu fork epoch of the simulated chain: 0 (default) Fulu from genesis, Infinity Electra only. */
+  fuluForkEpoch?: number;
   /** Genesis this many seconds after the cluster is set up, so that the nodes are up for slot 0. */
   genesisDelaySec?: number;
   /** Seed of every key (validators, identities, keystore salts): the same seed, the same cluster. */
@@ -182,7 +184,13 @@ export interface PreparedDevnet<B extends SimulatedBeaconNode | null = Simulated
 
 /** The cluster (written under `dir/cluster`) and the started simulated chain for its validators. */
 export async function prepareDevnet(opts: LocalClusterOpts, logger: Logger): Promise<PreparedDevnet> {
-  const chainConfig = createSimChainConfig({secondsPerSlot: opts.secondsPerSlot});
+  // The KZG blob pool takes a few seconds once per process (its setup blocks the event loop, then the blobs'
+  // proofs run on the thread pool while the cluster is written): ready before the genesis time is set, so
+  // that it does not eat into the genesis delay.
+  const blobsLoading = SimBlobs.load();
+  // Awaited below; a failure meanwhile must not count as an unhandled rejection.
+  blobsLoading.catch(() => undefined);
+  const chainConfig = createSimChainConfig({secondsPerSlot: opts.secondsPerSlot, fuluForkEpoch: opts.fuluForkEpoch});
   const network = (gvr: Uint8Array) => ({
     name: "devnet",
     genesisForkVersion: toHex(chainConfig.GENESIS_FORK_VERSION),
@@ -210,12 +218,14 @@ export async function prepareDevnet(opts: LocalClusterOpts, logger: Logger): Pro
     // The same seed again: the same validator keys as planned above, now with the chain's root.
     {random: seededRandom(opts.seed)},
   );
+  await blobsLoading;
   const beacon = new SimulatedBeaconNode(
     {
       port: 0,
       host: "127.0.0.1",
       validators: validatorKeys,
       secondsPerSlot: opts.secondsPerSlot,
+      fuluForkEpoch: opts.fuluForkEpoch,
       genesisTime: Math.floor(Date.now() / 1000) + (opts.genesisDelaySec ?? 0),
     },
     {logger: logger.child({module: "simchain"})},

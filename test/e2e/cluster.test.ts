@@ -85,7 +85,12 @@ describe(`duties end to end: 4 cohort nodes, 4 signers, the simulated chain (${A
 
   async function start(
     seed: string,
-    extra: {skipNodes?: number[]; faults?: Record<number, NodeFaults>; monitoring?: boolean} = {},
+    extra: {
+      skipNodes?: number[];
+      faults?: Record<number, NodeFaults>;
+      monitoring?: boolean;
+      fuluForkEpoch?: number;
+    } = {},
   ) {
     cluster = await startLocalCluster({
       dir: tmp.path,
@@ -204,6 +209,51 @@ describe(`duties end to end: 4 cohort nodes, 4 signers, the simulated chain (${A
     // Both take part again after their restart.
     expect(c.outcomes.some((o) => o.node === 0 && o.status === "submitted" && o.slot > crashedAt)).to.equal(true);
     expect(c.outcomes.some((o) => o.node === 2 && o.status === "submitted" && o.slot > upAt)).to.equal(true);
+  });
+
+  it("crosses an Electra → Fulu fork: every duty type in the last slots before and the first after it, all accepted, each signed with its epoch's fork", async () => {
+    // Fulu at epoch 1: epoch 0 runs Electra (the chain's default schedule gives the cluster's 4 validators
+    // attestations and aggregations at odd slots, proposals and sync duties at every slot).
+    const forkEpoch = 1;
+    const boundary = forkEpoch * SLOTS_PER_EPOCH;
+    const c = await start("e2e-fork-transition", {fuluForkEpoch: forkEpoch});
+    const {config} = c.beacon.chain;
+    expect(config.getForkName(boundary - 1)).to.equal("electra");
+    expect(config.getForkName(boundary)).to.equal("fulu");
+    await runEpochs(c, forkEpoch + 1);
+    // The last 2 Electra slots and the first 2 Fulu slots: every duty type on each side, all accepted. The
+    // chain verifies each signature with the fork version of its message's epoch (attestations: their target
+    // epoch, so those of the first Fulu slots target the first Fulu epoch; blocks and RANDAO: the block's
+    // slot; sync messages and selection proofs: their slot), so one signed with the other fork is refused.
+    const before = dutiesIn(c, boundary - 2, boundary - 1);
+    const after = dutiesIn(c, boundary, boundary + 1);
+    expectAllAccepted(before);
+    expectAllAccepted(after);
+    const records = c.beacon.chain.records();
+    const at = (type: string, slot: number) => records.filter((r) => r.type === type && r.slot === slot);
+    // A proposal in the first Fulu slot; aggregations and sync messages at the boundary.
+    expect(at("proposer", boundary).map((r) => r.status)).to.deep.equal(["accepted"]);
+    expect(at("syncMessage", boundary - 1).every(isAccepted) && at("syncMessage", boundary).every(isAccepted)).to.equal(
+      true,
+    );
+    expect(at("syncMessage", boundary)).to.have.length(4);
+    expect(records.filter((r) => r.type === "aggregator" && r.slot >= boundary - 2 && r.slot < boundary)).to.not.be
+      .empty;
+    expect(records.filter((r) => r.type === "aggregator" && r.slot >= boundary && r.slot <= boundary + 1)).to.not.be
+      .empty;
+    // Every duty of both epochs accepted; not one signature refused (a wrong fork would be SIMCHAIN_INVALID_SIGNATURE).
+    expectAllAccepted(dutiesUpTo(c, forkEpoch + 1));
+    expect(c.beacon.chain.stats().rejectionsByCode).to.deep.equal({});
+    expect(c.beacon.chain.stats().slashable.total).to.equal(0);
+    // Blocks with blobs on both sides went through the cluster unchanged (the chain checks them byte for byte):
+    // one KZG proof per blob before the fork, CELLS_PER_EXT_BLOB cell proofs per blob after it.
+    const blobsIn = (slot: number) => {
+      const b = c.beacon.chain.getBlock(slot);
+      return b.filler ? -1 : b.message.body.blobKzgCommitments.length;
+    };
+    expect(blobsIn(boundary - 1)).to.be.greaterThan(0);
+    expect(blobsIn(boundary)).to.be.greaterThan(0);
+    expect(c.outcomes.filter((o) => o.status === "failed")).to.deep.equal([]);
   });
 
   // The Byzantine node of issue 7 (wrong-slot proposals as leader, invalid shares) shares its run with the other

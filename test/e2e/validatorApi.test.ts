@@ -1,5 +1,5 @@
 import path from "node:path";
-import {ACTIVE_PRESET, SLOTS_PER_EPOCH} from "@lodestar/params";
+import {ACTIVE_PRESET, CELLS_PER_EXT_BLOB, SLOTS_PER_EPOCH} from "@lodestar/params";
 import {expect} from "chai";
 import {loadNode, loadNodeKeyShares, nodeDirName} from "../../src/cluster/index.js";
 import {type LocalCluster, startLocalCluster} from "../../src/devnet/localCluster.js";
@@ -123,6 +123,15 @@ describe(`validator-API mode end to end: test VCs on @lodestar/api talk to cohor
     const duties = dutiesUpTo(c, 2);
     expect(duties.proposer.expected).to.equal(2 * SLOTS_PER_EPOCH - 1);
     expectAllAccepted(duties);
+    // Fulu blocks with blobs: the VCs got the decided contents with CELLS_PER_EXT_BLOB cell proofs per blob, and
+    // the chain took cohort's publications (it refuses any whose blobs or proofs differ from those produced).
+    expect(c.beacon.chain.config.getForkName(0)).to.equal("fulu");
+    const withBlobs = vcs.flatMap((vc) => [...vc.blockBlobs.entries()]).filter(([, b]) => b.blobs > 0);
+    expect(withBlobs).to.not.be.empty;
+    for (const [slot, b] of withBlobs) {
+      expect(b.kzgProofs, `cell proofs of the block of slot ${slot}`).to.equal(b.blobs * CELLS_PER_EXT_BLOB);
+      expect(c.beacon.chain.getBlock(slot).message.body.blobKzgCommitments).to.have.length(b.blobs);
+    }
     expect(c.beacon.chain.stats().slashable.total).to.equal(0);
     expect(badRejections(c)).to.deep.equal([]);
     expect(failedDuties(c)).to.deep.equal([]);

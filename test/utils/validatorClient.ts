@@ -63,6 +63,8 @@ export interface TestValidatorClientOpts {
  */
 export class TestValidatorClient {
   readonly records: SubmissionRecord[] = [];
+  /** Blobs and KZG proofs of each full block produced, by slot (Fulu: CELLS_PER_EXT_BLOB cell proofs per blob). */
+  readonly blockBlobs = new Map<number, {blobs: number; kzgProofs: number}>();
   private readonly api: ApiClient;
   private readonly legacy: LegacyClient;
   /** The head the event stream last announced (Lodestar's chain header tracker). */
@@ -253,6 +255,10 @@ export class TestValidatorClient {
     const block = (
       !meta.executionPayloadBlinded && config.getForkSeq(slot) >= ForkSeq.deneb ? (data as BlockContents).block : data
     ) as BeaconBlock;
+    if (block !== data) {
+      const {kzgProofs, blobs} = data as unknown as BlobsOf;
+      this.blockBlobs.set(slot, {blobs: blobs.length, kzgProofs: kzgProofs.length});
+    }
     const msg: SignableMessage = {type: "BLOCK_V2", data: blockToSignable(config, block, false)};
     const signature = this.sign(shareKey, msg);
     const contents = (sig: Uint8Array): SignedBlockContents => {

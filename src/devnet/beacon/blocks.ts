@@ -8,6 +8,8 @@ import {toHex} from "../../util/hex.js";
 export const G2_INFINITY = Uint8Array.from([0xc0, ...new Uint8Array(95)]);
 const ZERO_ROOT = new Uint8Array(32);
 const GAS_LIMIT = 30_000_000;
+/** EIP-4844: blob gas per blob. */
+const GAS_PER_BLOB = 2 ** 17;
 
 /** A block of the simulated chain, with the bits of post-state the next block needs. */
 export interface ChainBlock {
@@ -29,6 +31,8 @@ export interface BlockInputs {
   graffiti: Uint8Array;
   feeRecipient: Uint8Array;
   attestations: electra.Attestation[];
+  /** KZG commitments of the block's blobs (none by default). */
+  blobKzgCommitments?: Uint8Array[];
   /** The sync committee's aggregate of the previous slot (none: no participation). */
   syncAggregate?: electra.BeaconBlockBody["syncAggregate"];
   genesisTime: number;
@@ -36,7 +40,7 @@ export interface BlockInputs {
 }
 
 /**
- * Builds an SSZ-valid Electra block on `parent`. There is no real state transition: the state root is a
+ * Builds an SSZ-valid Electra block (Fulu keeps the container) on `parent`. There is no real state transition: the state root is a
  * hash committing to the parent state, slot, proposer and body, and the execution payload is a stub chain
  * (block hash = hash of its fields) with the right parent hash, number, timestamp and prev_randao.
  */
@@ -54,6 +58,8 @@ export function buildBlock(inp: BlockInputs): electra.BeaconBlock {
   payload.gasLimit = GAS_LIMIT;
   payload.timestamp = timestamp;
   payload.baseFeePerGas = 7n;
+  const blobKzgCommitments = inp.blobKzgCommitments ?? [];
+  payload.blobGasUsed = BigInt(blobKzgCommitments.length * GAS_PER_BLOB);
   payload.blockHash = sha256(
     "el-block",
     payload.parentHash,
@@ -73,6 +79,7 @@ export function buildBlock(inp: BlockInputs): electra.BeaconBlock {
     syncCommitteeSignature: G2_INFINITY,
   };
   body.executionPayload = payload;
+  body.blobKzgCommitments = blobKzgCommitments;
 
   const block: electra.BeaconBlock = {
     slot: inp.slot,

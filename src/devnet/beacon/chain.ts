@@ -1,10 +1,11 @@
 import {type BeaconConfig, type ChainConfig, createBeaconConfig} from "@lodestar/config";
-import {SLOTS_PER_EPOCH} from "@lodestar/params";
+import {isForkPostFulu, SLOTS_PER_EPOCH} from "@lodestar/params";
 import {type altair, type electra, type phase0, ssz} from "@lodestar/types";
 import {aggregatorModulo} from "../../duties/selection.js";
 import {toHex} from "../../util/hex.js";
 import {type Logger, nullLogger} from "../../util/logger.js";
 import {type CommitteeSubscription, checkAggregateAndProof, checkCommitteeSubscription} from "./aggregation.js";
+import {type BlobsAndProofs, SimBlobs} from "./blobs.js";
 import {
   buildBlock,
   type ChainBlock,
@@ -40,7 +41,14 @@ export interface SimulatedChainOpts {
   secondsPerSlot?: number;
   /** Seed of the duty assignment. */
   seed?: string;
+  /** Electra → Fulu fork epoch (see createSimChainConfig): 0 by default, Fulu from genesis. */
+  fuluForkEpoch?: number;
   configOverrides?: Partial<ChainConfig>;
+}
+
+/** What `produceBlockV3` returns for a full block: the block with the blobs and proofs of its commitments. */
+export interface ProducedBlockContents extends BlobsAndProofs {
+  block: electra.BeaconBlock;
 }
 
 export interface SimulatedChainModules {
@@ -106,6 +114,8 @@ export class SimulatedChain {
   private readonly headListeners = new Set<(e: HeadEvent) => void>();
   private proposedBlocks = 0;
   private fillerBlocks = 0;
+  /** The KZG blob pool, once loaded (see enableBlobs); until then blocks carry no blobs. */
+  private blobs: SimBlobs | null = null;
 
   constructor(opts: SimulatedChainOpts, modules: SimulatedChainModules) {
     if (!Number.isInteger(opts.genesisTime) || opts.genesisTime < 0) {
@@ -117,7 +127,11 @@ export class SimulatedChain {
     this.clock = modules.clock;
     this.logger = modules.logger ?? nullLogger();
     this.validators = new ValidatorSet(opts.validators);
-    const chainConfig = createSimChainConfig({secondsPerSlot: opts.secondsPerSlot, overrides: opts.configOverrides});
+    const chainConfig = createSimChainConfig({
+      secondsPerSlot: opts.secondsPerSlot,
+      fuluForkEpoch: opts.fuluForkEpoch,
+      overrides: opts.configOverrides,
+    });
     this.config = createBeaconConfig(chainConfig, this.validators.genesisValidatorsRoot);
     this.genesisTime = opts.genesisTime;
     this.slotMs = this.config.SECONDS_PER_SLOT * 1000;
@@ -127,6 +141,15 @@ export class SimulatedChain {
     const seed = new TextEncoder().encode(opts.seed ?? "cohort-devnet");
     this.sync = new SimSyncCommittee(seed, this.validators, this.config, this.book);
     this.operations = new SimOperations(this.config, this.validators);
+  }
+
+  /**
+   * From now on produced blocks carry blobs (some blocks 1 or 2, with real KZG commitments and proofs) and
+   * publications must carry exactly those. The pool loads asynchronously (SimBlobs.load), hence not a
+   * constructor argument: the chain serves from construction on.
+   */
+  enableBlobs(blobs: SimBlobs): void {
+    this.blobs = blobs;
   }
 
   // --- time ---------------------------------------------------------------------------------------
@@ -277,7 +300,20 @@ export class SimulatedChain {
     return {duties, dependentRoot: this.tree.attesterDependentRoot(epoch)};
   }
 
-  proposerDuties(epoch: number): {duties: {slot: number; validatorIndex: number}[]; dependentRoot: Uint8Array} {
+  /**
+   * Proposer duties of `epoch` (at most the next one). From Fulu the state's proposer lookahead (EIP-7917)
+   * fixes the next epoch's proposers a whole epoch ahead; before Fulu a BN serves them as Lodestar does, a
+   * best guess that the head at the epoch's start may still move (here the schedule never moves).
+   * `dependentRoot`: v1 keeps the pre-Fulu definition on every fork (the block root at the last slot of
+   * epoch − 1, what every client's v1 still answers); `lookaheadDependentRoot` (the v2 route) is the block
+   * root at the last slot of epoch − 2 once epoch − 1 is Fulu, the slot the lookahead was decided at. The
+   * fork epoch itself keeps the old rule: `upgrade_to_fulu` fills its lookahead from the last pre-Fulu state.
+   */
+  proposerDuties(epoch: number): {
+    duties: {slot: number; validatorIndex: number}[];
+    dependentRoot: Uint8Array;
+    lookaheadDependentRoot: Uint8Array;
+  } {
     this.update();
     this.assertDutyEpoch(epoch);
     const duties: {slot: number; validatorIndex: number}[] = [];
@@ -285,7 +321,13 @@ export class SimulatedChain {
       const validatorIndex = this.schedule.proposer(slot);
       if (validatorIndex !== null) duties.push({slot, validatorIndex});
     }
-    return {duties, dependentRoot: this.tree.proposerDependentRoot(epoch)};
+    const dependentRoot = this.tree.proposerDependentRoot(epoch);
+    const postFulu = epoch > 0 && isForkPostFulu(this.config.getForkName((epoch - 1) * SLOTS_PER_EPOCH));
+    return {
+      duties,
+      dependentRoot,
+      lookaheadDependentRoot: postFulu ? this.tree.attesterDependentRoot(epoch) : dependentRoot,
+    };
   }
 
   private assertDutyEpoch(epoch: number): void {
@@ -519,8 +561,12 @@ export class SimulatedChain {
 
   // --- blocks --------------------------------------------------------------------------------------
 
-  /** `produceBlockV3`: an Electra block on the head with the given reveal (checked against the proposer). */
-  produceBlock(slot: number, randaoReveal: Uint8Array, graffiti?: string): electra.BeaconBlock {
+  /**
+   * `produceBlockV3`: a block of the slot's fork (Electra and Fulu share the block container) on the head
+   * with the given reveal (checked against the proposer), with its blobs: up to 2, within the blob
+   * schedule's limit, with one KZG proof each before Fulu and CELLS_PER_EXT_BLOB cell proofs each from Fulu.
+   */
+  produceBlock(slot: number, randaoReveal: Uint8Array, graffiti?: string): ProducedBlockContents {
     this.update();
     const current = this.clockSlot(this.clock.now() + CLOCK_DISPARITY_MS);
     if (slot !== current && slot !== this.currentSlot()) {
@@ -539,15 +585,28 @@ export class SimulatedChain {
         `invalid RANDAO reveal for slot ${slot}: not proposer ${proposer}'s signature of epoch ${Math.floor(slot / SLOTS_PER_EPOCH)}`,
       );
     }
-    return buildBlock({
+    const epoch = Math.floor(slot / SLOTS_PER_EPOCH);
+    const blobs = this.blobs?.forSlot(slot, this.config.getMaxBlobsPerBlock(epoch)) ?? [];
+    const block = buildBlock({
       ...this.blockInputsBase(slot, proposer),
       randaoReveal,
       graffiti: graffitiBytes(graffiti),
+      blobKzgCommitments: blobs.map((b) => b.commitment),
     });
+    return {block, ...SimBlobs.contents(blobs, this.isPostFulu(slot))};
   }
 
-  /** `publishBlockV2`: verifies like a BN importing it; in time (during its slot, on the head) it becomes the head. */
-  publishBlock(signed: electra.SignedBeaconBlock, blobCount: number): {canonical: boolean} {
+  /** Whether the slot's fork is Fulu or later (blocks then carry cell proofs). */
+  isPostFulu(slot: number): boolean {
+    return isForkPostFulu(this.config.getForkName(slot));
+  }
+
+  /**
+   * `publishBlockV2`: verifies like a BN importing it; in time (during its slot, on the head) it becomes the
+   * head. `published` is what came with the block: its blobs and KZG proofs must be the ones produced for
+   * its commitments, byte for byte, on every publication (a copy that altered or dropped any is refused).
+   */
+  publishBlock(signed: electra.SignedBeaconBlock, published: BlobsAndProofs): {canonical: boolean} {
     this.update();
     const now = this.clock.now();
     const block = signed.message;
@@ -555,17 +614,18 @@ export class SimulatedChain {
     const expectedProposer = this.schedule.proposer(slot);
     const recordable = expectedProposer !== null && block.proposerIndex === expectedProposer;
     if (recordable) this.book.submitted("proposer", slot, block.proposerIndex);
-    const known = this.tree.get(toHex(ssz.electra.BeaconBlock.hashTreeRoot(block)));
-    // Already imported with this signature (each node of a cluster publishes it): nothing new to check.
-    if (known !== undefined && !known.filler && toHex(known.signature) === toHex(signed.signature)) {
-      return {canonical: this.isCanonical(known)};
-    }
     try {
+      this.checkBlobs(block, published);
+      const known = this.tree.get(toHex(ssz.electra.BeaconBlock.hashTreeRoot(block)));
+      // Already imported with this signature (each node of a cluster publishes it): nothing new to check.
+      if (known !== undefined && !known.filler && toHex(known.signature) === toHex(signed.signature)) {
+        return {canonical: this.isCanonical(known)};
+      }
       const parent = checkBlock(signed, {
         currentSlot: this.clockSlot(now + CLOCK_DISPARITY_MS),
         expectedProposer,
         blocks: this.tree.all,
-        blobCount,
+        maxBlobsPerBlock: this.config.getMaxBlobsPerBlock(Math.floor(slot / SLOTS_PER_EPOCH)),
       });
       const proposerKey = this.validators.publicKey(block.proposerIndex);
       if (!verifySignature(proposerKey, this.roots.block(block), signed.signature)) {
@@ -620,6 +680,18 @@ export class SimulatedChain {
       }
       throw e;
     }
+  }
+
+  private checkBlobs(block: electra.BeaconBlock, published: BlobsAndProofs): void {
+    const commitments = block.body.blobKzgCommitments;
+    if (this.blobs === null) {
+      if (commitments.length === 0 && published.blobs.length === 0 && published.kzgProofs.length === 0) return;
+      throw new SimChainError(
+        {code: "SIMCHAIN_INVALID_BLOBS", slot: block.slot, reason: "blobs not enabled"},
+        `invalid blobs published with the block of slot ${block.slot}: this chain produced no blobs`,
+      );
+    }
+    this.blobs.checkPublished(block.slot, commitments, published, this.isPostFulu(block.slot));
   }
 
   private blockInputsBase(slot: number, proposer: number) {

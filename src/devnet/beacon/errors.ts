@@ -15,6 +15,7 @@ export type SimChainErrorType =
   | {code: "SIMCHAIN_INVALID_AGGREGATE"; reason: string}
   | {code: "SIMCHAIN_NOT_AGGREGATOR"; validatorIndex: number; slot: number}
   | {code: "SIMCHAIN_INVALID_BLOCK"; reason: string}
+  | {code: "SIMCHAIN_INVALID_BLOBS"; slot: number; reason: string}
   | {code: "SIMCHAIN_SLASHABLE"; what: string}
   | {code: "SIMCHAIN_UNSUPPORTED"; what: string}
   | {code: "SIMCHAIN_INVALID_SYNC_MESSAGE"; reason: string}

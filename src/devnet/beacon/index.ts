@@ -1,3 +1,4 @@
+export * from "./blobs.js";
 export * from "./chain.js";
 export * from "./chainConfig.js";
 export * from "./clock.js";

@@ -1,6 +1,6 @@
 import type {BeaconConfig} from "@lodestar/config";
-import type {bellatrix, phase0} from "@lodestar/types";
-import {type SignableMessage, signingRootOnNetwork} from "../../eth/signing.js";
+import {DOMAIN_APPLICATION_BUILDER, SLOTS_PER_EPOCH} from "@lodestar/params";
+import {type bellatrix, type phase0, ssz} from "@lodestar/types";
 import {toHex} from "../../util/hex.js";
 import {SimChainError} from "./errors.js";
 import {verifySignature} from "./signing.js";
@@ -26,10 +26,17 @@ export class SimOperations {
     if (index === undefined) {
       throw new SimChainError({code: "SIMCHAIN_UNKNOWN_VALIDATOR", id: toHex(signed.message.pubkey)});
     }
-    // compute_domain(DOMAIN_APPLICATION_BUILDER, GENESIS_FORK_VERSION, zero root) (builder specs).
+    // compute_domain(DOMAIN_APPLICATION_BUILDER, GENESIS_FORK_VERSION, zero root) (builder specs): the
+    // fork data root's first 28 bytes after the domain type, whatever fork the chain is at.
+    const forkDataRoot = ssz.phase0.ForkData.hashTreeRoot({
+      currentVersion: this.config.GENESIS_FORK_VERSION,
+      genesisValidatorsRoot: new Uint8Array(32),
+    });
+    const domain = Uint8Array.from([...DOMAIN_APPLICATION_BUILDER, ...forkDataRoot.subarray(0, 28)]);
+    const objectRoot = ssz.bellatrix.ValidatorRegistrationV1.hashTreeRoot(signed.message);
     this.checkSignature(
       index,
-      {type: "VALIDATOR_REGISTRATION", data: signed.message},
+      ssz.phase0.SigningData.hashTreeRoot({objectRoot, domain}),
       signed.signature,
       "builder registration",
     );
@@ -40,13 +47,25 @@ export class SimOperations {
   submitVoluntaryExit(signed: phase0.SignedVoluntaryExit): void {
     const index = signed.message.validatorIndex;
     if (index >= this.validators.size) throw new SimChainError({code: "SIMCHAIN_UNKNOWN_VALIDATOR", id: String(index)});
-    this.checkSignature(index, {type: "VOLUNTARY_EXIT", data: signed.message}, signed.signature, "voluntary exit");
+    // EIP-7044: from Deneb an exit is signed with Capella's fork version, whatever its epoch.
+    const exitSlot = signed.message.epoch * SLOTS_PER_EPOCH;
+    const domain = this.config.getDomainForVoluntaryExit(exitSlot, exitSlot);
+    const objectRoot = ssz.phase0.VoluntaryExit.hashTreeRoot(signed.message);
+    this.checkSignature(
+      index,
+      ssz.phase0.SigningData.hashTreeRoot({objectRoot, domain}),
+      signed.signature,
+      "voluntary exit",
+    );
     this.exits.set(index, signed);
   }
 
-  /** SIMCHAIN_INVALID_SIGNATURE unless `signature` is validator `index`'s over `msg`. */
-  private checkSignature(index: number, msg: SignableMessage, signature: Uint8Array, what: string): void {
-    if (!verifySignature(this.validators.publicKey(index), signingRootOnNetwork(this.config, msg), signature)) {
+  /**
+   * SIMCHAIN_INVALID_SIGNATURE unless `signature` is validator `index`'s over `signingRoot` (computed here
+   * from the specs and Lodestar's config, not with cohort's own signing code, which the chain checks).
+   */
+  private checkSignature(index: number, signingRoot: Uint8Array, signature: Uint8Array, what: string): void {
+    if (!verifySignature(this.validators.publicKey(index), signingRoot, signature)) {
       throw new SimChainError(
         {code: "SIMCHAIN_INVALID_SIGNATURE", what: `${what} of validator ${index}`},
         `the ${what} of validator ${index} has an invalid signature`,

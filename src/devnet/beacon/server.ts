@@ -4,6 +4,7 @@ import type {ChainConfig} from "@lodestar/config";
 import type {FastifyError, FastifyInstance} from "fastify";
 import {createBeaconApiFastify} from "../../eth/beaconApiFastify.js";
 import {type Logger, nullLogger} from "../../util/logger.js";
+import {SimBlobs} from "./blobs.js";
 import {SimulatedChain} from "./chain.js";
 import {type ChainClock, systemClock} from "./clock.js";
 import {SimChainError} from "./errors.js";
@@ -24,6 +25,10 @@ export interface SimulatedBeaconNodeOpts {
   genesisTime?: number;
   secondsPerSlot?: number;
   seed?: string;
+  /** Electra → Fulu fork epoch (see createSimChainConfig): 0 by default, Fulu from genesis. */
+  fuluForkEpoch?: number;
+  /** Blocks with blobs (real KZG commitments and proofs; loading takes a few seconds once per process); true by default. */
+  blobs?: boolean;
   configOverrides?: Partial<ChainConfig>;
 }
 
@@ -55,15 +60,17 @@ export class SimulatedBeaconNode {
         validators: opts.validators,
         secondsPerSlot: opts.secondsPerSlot,
         seed: opts.seed,
+        fuluForkEpoch: opts.fuluForkEpoch,
         configOverrides: opts.configOverrides,
       },
       {clock: this.clock, logger: this.logger},
     );
   }
 
-  /** Starts listening and the slot ticker; returns the base URL. */
+  /** Loads the blob pool (unless `blobs: false`), starts listening and the slot ticker; returns the base URL. */
   async start(): Promise<string> {
     if (this.server !== null) throw new Error("the simulated beacon node is already started");
+    if (this.opts.blobs !== false) this.chain.enableBlobs(await SimBlobs.load());
     const server = createBeaconApiFastify();
     server.setErrorHandler((err: FastifyError, _req, res) => {
       const status = httpStatus(err);

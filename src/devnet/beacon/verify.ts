@@ -65,10 +65,11 @@ export interface BlockContext {
   currentSlot: number;
   expectedProposer: number | null;
   blocks: ReadonlyMap<string, ChainBlock>;
-  blobCount: number;
+  /** The blob schedule's limit at the block's epoch (EIP-7892). */
+  maxBlobsPerBlock: number;
 }
 
-/** Header checks on a published block (before signatures): slot, proposer, known parent, no blobs. Returns the parent. */
+/** Header checks on a published block (before signatures): slot, proposer, known parent, blob limit. Returns the parent. */
 export function checkBlock(signed: electra.SignedBeaconBlock, ctx: BlockContext): ChainBlock {
   const block = signed.message;
   const fail = (reason: string): never => {
@@ -82,8 +83,8 @@ export function checkBlock(signed: electra.SignedBeaconBlock, ctx: BlockContext)
   const parent = ctx.blocks.get(toHex(block.parentRoot));
   if (parent === undefined) fail(`unknown parent ${toHex(block.parentRoot)}`);
   if (parent!.message.slot >= block.slot) fail("parent is not older than the block");
-  if (block.body.blobKzgCommitments.length !== 0 || ctx.blobCount !== 0) {
-    fail("the simulated chain has no blob data: blob KZG commitments and blobs must be empty");
+  if (block.body.blobKzgCommitments.length > ctx.maxBlobsPerBlock) {
+    fail(`${block.body.blobKzgCommitments.length} blob commitments exceed the limit of ${ctx.maxBlobsPerBlock}`);
   }
   return parent!;
 }

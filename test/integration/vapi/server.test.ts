@@ -232,7 +232,7 @@ for (const format of ["json", "ssz"] as const) {
       const produced = await vc.validator.produceBlockV3({slot, randaoReveal: reveal});
       expect(produced.status).to.equal(200);
       expect(produced.meta().executionPayloadBlinded).to.equal(false);
-      expect(produced.meta().version).to.equal("electra");
+      expect(produced.meta().version).to.equal("fulu");
       const got = produced.value() as typeof contents;
       expect(ssz.electra.BeaconBlock.equals(got.block as never, block as never)).to.equal(true);
 
@@ -376,7 +376,7 @@ for (const format of ["json", "ssz"] as const) {
       const got = await asked;
       expect(got.status).to.equal(200);
       expect(ssz.electra.Attestation.equals(got.value() as never, aggregate)).to.equal(true);
-      expect(got.meta().version).to.equal("electra");
+      expect(got.meta().version).to.equal("fulu");
 
       const publish = (m: typeof message, signature: Uint8Array) =>
         vc.validator.publishAggregateAndProofsV2({signedAggregateAndProofs: [{message: m, signature}]});
@@ -540,7 +540,7 @@ for (const format of ["json", "ssz"] as const) {
       expect(genesis.genesisTime).to.equal(beacon.chain.genesisTime);
       const head = await vc.beacon.getBlockV2({blockId: "head"});
       expect(head.status).to.equal(200);
-      expect(head.meta().version).to.equal("electra");
+      expect(head.meta().version).to.equal("fulu");
       const spec = (await vc.config.getSpec()).value();
       expect(spec.SECONDS_PER_SLOT).to.equal(String(SECONDS_PER_SLOT));
       const missing = await vc.beacon.getBlockV2({blockId: `0x${"ab".repeat(32)}`});

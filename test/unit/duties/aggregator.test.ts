@@ -194,7 +194,7 @@ describe("duties/aggregator", () => {
       await duties.run(slot, [duty()]);
       expect(decides).to.deep.equal([AGGREGATOR_DUTY_TYPE]);
       const share = signed.find((m) => m.type === "AGGREGATE_AND_PROOF_V2");
-      expect(share?.type === "AGGREGATE_AND_PROOF_V2" && share.data.version).to.equal("electra");
+      expect(share?.type === "AGGREGATE_AND_PROOF_V2" && share.data.version).to.equal("fulu");
       expect(published.map((p) => p.ref.dutyType)).to.deep.equal([SELECTION_PROOF_DUTY_TYPE, AGGREGATOR_DUTY_TYPE]);
       expect(submitted).to.have.length(1);
       const {message, signature} = submitted[0];

@@ -1,10 +1,18 @@
 import {PublicKey, SecretKey, Signature, verify} from "@chainsafe/blst";
 import {createBeaconConfig} from "@lodestar/config";
-import type {BlockContents, SignedBeaconBlock, SignedBlindedBeaconBlock} from "@lodestar/types";
+import {CELLS_PER_EXT_BLOB} from "@lodestar/params";
+import {
+  type BlockContents,
+  type fulu,
+  type SignedBeaconBlock,
+  type SignedBlindedBeaconBlock,
+  type SignedBlockContents,
+  ssz,
+} from "@lodestar/types";
 import {expect} from "chai";
 import {planCluster, seededRandom, validatorKeysFromLock} from "../../../src/cluster/index.js";
 import {Combiner, initHerumi} from "../../../src/combine/index.js";
-import {createSimChainConfig} from "../../../src/devnet/beacon/index.js";
+import {createSimChainConfig, SimBlobs} from "../../../src/devnet/beacon/index.js";
 import type {Decider, ShareSigner} from "../../../src/duties/attester.js";
 import {ManualClock, SlotClock} from "../../../src/duties/clock.js";
 import type {DutyOutcome} from "../../../src/duties/outcome.js";
@@ -28,7 +36,7 @@ import {nullLogger} from "../../../src/util/logger.js";
 const gvr = new Uint8Array(32).fill(9);
 const config = createBeaconConfig(createSimChainConfig(), gvr);
 const SLOTS_PER_EPOCH = 8;
-const slot = 3 * SLOTS_PER_EPOCH + 2; // epoch 3 (Electra on the simulated chain)
+const slot = 3 * SLOTS_PER_EPOCH + 2; // epoch 3 (Fulu on the simulated chain)
 const NODES = 4;
 const plan = planCluster(
   {
@@ -189,11 +197,13 @@ describe("duties/proposer", () => {
       overrides: (node: number) => NodeOverrides = () => ({}),
       outvoted: ReadonlySet<number> = new Set(),
       builder: {blinded: boolean} = {blinded: false},
+      produce: (s: number, reveal: Uint8Array) => BlockContents = (s, reveal) => blockContents({slot: s, reveal}),
     ) {
       const decider = sharedDecider(log, outvoted);
       const outcomes: DutyOutcome[][] = dbs.map(() => []);
       const produced: {node: number; reveal: Uint8Array}[] = [];
       const published: {node: number; blinded: boolean; block: SignedBeaconBlock | SignedBlindedBeaconBlock}[] = [];
+      const publishedContents: {node: number; contents: SignedBlockContents}[] = [];
       const runs = dbs.map((db, node) => {
         const beaconNode: ProposerBeaconNode = {
           produceBlockV3: async (s, reveal): Promise<ProducedBlock> => {
@@ -204,12 +214,18 @@ describe("duties/proposer", () => {
               block.slot = s;
               block.proposerIndex = duty.validatorIndex;
               block.body.randaoReveal = reveal;
-              return {blinded: true, version: "electra", block, executionPayloadValue: 0n, consensusBlockValue: 0n};
+              return {
+                blinded: true,
+                version: config.getForkName(s),
+                block,
+                executionPayloadValue: 0n,
+                consensusBlockValue: 0n,
+              };
             }
             return {
               blinded: false,
-              version: "electra",
-              contents: blockContents({slot: s, reveal}),
+              version: config.getForkName(s),
+              contents: produce(s, reveal),
               executionPayloadValue: 0n,
               consensusBlockValue: 0n,
             };
@@ -218,6 +234,7 @@ describe("duties/proposer", () => {
             log.push(`publish:${node}`);
             const {signedBlock} = contents as unknown as {signedBlock: SignedBeaconBlock};
             published.push({node, blinded: false, block: signedBlock});
+            publishedContents.push({node, contents});
           },
           publishBlindedBlock: async (block) => {
             log.push(`publish:${node}`);
@@ -239,7 +256,7 @@ describe("duties/proposer", () => {
         });
       });
       await settle(Promise.all(runs));
-      return {outcomes, produced, published};
+      return {outcomes, produced, published, publishedContents};
     }
 
     const validatorPk = () => PublicKey.fromBytes(validatorKey);
@@ -272,6 +289,50 @@ describe("duties/proposer", () => {
         data: blockToSignable(config, block.message, false),
       });
       expect(verify(root, validatorPk(), Signature.fromBytes(block.signature))).to.equal(true);
+    });
+
+    it("a Fulu block with blobs is published by every node with its blobs and cell KZG proofs byte for byte", async function () {
+      // The KZG blob pool takes a few seconds the first time in the process.
+      this.timeout(60_000);
+      expect(config.getForkName(slot)).to.equal("fulu");
+      // Real blobs, commitments and cell proofs (the simulated chain's pool, made by the KZG library).
+      const pool = await SimBlobs.load();
+      const blobs = pool.pool.slice(0, 2);
+      const {blobs: blobBytes, kzgProofs} = SimBlobs.contents(blobs, true);
+      expect(kzgProofs).to.have.length(2 * CELLS_PER_EXT_BLOB);
+      let producedContents: BlockContents | null = null;
+      const log: Event[] = [];
+      const {outcomes, publishedContents} = await runCluster(
+        log,
+        () => ({}),
+        new Set(),
+        {blinded: false},
+        (s, reveal) => {
+          const contents = blockContents({slot: s, reveal}) as fulu.BlockContents;
+          contents.block.body.blobKzgCommitments = blobs.map((b) => b.commitment);
+          // Copies: what the BN handed over must not share memory with what the test compares against.
+          contents.blobs = blobBytes.map((b) => Uint8Array.from(b));
+          contents.kzgProofs = kzgProofs.map((p) => Uint8Array.from(p));
+          producedContents = contents;
+          return contents;
+        },
+      );
+      for (const o of outcomes) expect(o.map((x) => x.status)).to.deep.equal(["submitted"]);
+      expect(producedContents).to.not.equal(null);
+      const produced = producedContents as unknown as fulu.BlockContents;
+      expect(publishedContents.map((p) => p.node).sort()).to.deep.equal([0, 1, 2, 3]);
+      for (const {node, contents} of publishedContents) {
+        const {signedBlock, blobs: outBlobs, kzgProofs: outProofs} = contents as fulu.SignedBlockContents;
+        expect(ssz.fulu.BeaconBlock.equals(signedBlock.message, produced.block), `node ${node}: block`).to.equal(true);
+        expect(outBlobs.map(toHex), `node ${node}: blobs`).to.deep.equal(blobBytes.map(toHex));
+        expect(outProofs.map(toHex), `node ${node}: cell proofs`).to.deep.equal(kzgProofs.map(toHex));
+        expect(signedBlock.message.body.blobKzgCommitments.map(toHex)).to.deep.equal(
+          blobs.map((b) => toHex(b.commitment)),
+        );
+        // What the node sends is exactly the SSZ the BN's types define for Fulu block contents.
+        const bytes = ssz.fulu.SignedBlockContents.serialize(contents as fulu.SignedBlockContents);
+        expect(ssz.fulu.SignedBlockContents.deserialize(bytes).kzgProofs).to.have.length(2 * CELLS_PER_EXT_BLOB);
+      }
     });
 
     it("a blinded (builder) block is decided, signed over its header and published blinded", async () => {

@@ -123,19 +123,20 @@ export function beaconMethods(chain: SimulatedChain): ApplicationMethods<Endpoin
       if (!("signedBlock" in signedBlockContents)) {
         throw new SimChainError(
           {code: "SIMCHAIN_INVALID_BLOCK", reason: "not block contents"},
-          "expected Electra block contents {signed_block, kzg_proofs, blobs}",
+          "expected block contents {signed_block, kzg_proofs, blobs}",
         );
       }
       const {signedBlock} = signedBlockContents;
-      const blobCount = "blobs" in signedBlockContents ? signedBlockContents.blobs.length : 0;
+      const blobs = "blobs" in signedBlockContents ? signedBlockContents.blobs : [];
+      const kzgProofs = "kzgProofs" in signedBlockContents ? signedBlockContents.kzgProofs : [];
       const fork = chain.config.getForkName(signedBlock.message.slot);
-      if (fork !== "electra" || !("executionRequests" in signedBlock.message.body)) {
+      if ((fork !== "electra" && fork !== "fulu") || !("executionRequests" in signedBlock.message.body)) {
         throw new SimChainError(
           {code: "SIMCHAIN_INVALID_BLOCK", reason: "wrong fork"},
-          `the block must be an Electra block (the chain's fork at slot ${signedBlock.message.slot} is ${fork})`,
+          `the block must be an Electra or Fulu block (the chain's fork at slot ${signedBlock.message.slot} is ${fork})`,
         );
       }
-      chain.publishBlock(signedBlock as electra.SignedBeaconBlock, blobCount);
+      chain.publishBlock(signedBlock as electra.SignedBeaconBlock, {blobs, kzgProofs});
     },
     async submitPoolAttestationsV2({signedAttestations}) {
       const failures: {index: number; message: string}[] = [];

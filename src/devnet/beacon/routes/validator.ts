@@ -1,6 +1,6 @@
 import {routes} from "@lodestar/api";
 import type {ApplicationMethods} from "@lodestar/api/server";
-import {ForkName, SLOTS_PER_EPOCH} from "@lodestar/params";
+import {SLOTS_PER_EPOCH} from "@lodestar/params";
 import {type electra, ProducedBlockSource} from "@lodestar/types";
 import {fromHex, isHex, toHex} from "../../../util/hex.js";
 import type {SimulatedChain} from "../chain.js";
@@ -14,13 +14,16 @@ export function validatorMethods(chain: SimulatedChain): ApplicationMethods<Endp
   const pubkeyOf = (i: number) => chain.validators.pubkeys[i];
   const dependentMeta = (root: Uint8Array) => ({executionOptimistic: false, dependentRoot: toHex(root)});
 
-  const proposerDuties = async ({epoch}: {epoch: number}) => {
-    const {duties, dependentRoot} = chain.proposerDuties(epoch);
-    return {
-      data: duties.map((d) => ({slot: d.slot, validatorIndex: d.validatorIndex, pubkey: pubkeyOf(d.validatorIndex)})),
-      meta: dependentMeta(dependentRoot),
+  // v1 keeps the pre-Fulu dependent root on every fork; v2 gives the lookahead's (EIP-7917) from Fulu.
+  const proposerDuties =
+    (version: "v1" | "v2") =>
+    async ({epoch}: {epoch: number}) => {
+      const {duties, dependentRoot, lookaheadDependentRoot} = chain.proposerDuties(epoch);
+      return {
+        data: duties.map((d) => ({slot: d.slot, validatorIndex: d.validatorIndex, pubkey: pubkeyOf(d.validatorIndex)})),
+        meta: dependentMeta(version === "v1" ? dependentRoot : lookaheadDependentRoot),
+      };
     };
-  };
 
   const implemented: Partial<ApplicationMethods<Endpoints>> = {
     async getAttesterDuties({epoch, indices}) {
@@ -30,17 +33,17 @@ export function validatorMethods(chain: SimulatedChain): ApplicationMethods<Endp
         meta: dependentMeta(dependentRoot),
       };
     },
-    getProposerDuties: proposerDuties,
-    getProposerDutiesV2: proposerDuties,
+    getProposerDuties: proposerDuties("v1"),
+    getProposerDutiesV2: proposerDuties("v2"),
     async produceAttestationData({slot, committeeIndex}) {
       return {data: chain.attestationData(slot, committeeIndex ?? 0)};
     },
     async produceBlockV3({slot, randaoReveal, graffiti}) {
-      const block = chain.produceBlock(slot, randaoReveal, graffiti);
+      const contents = chain.produceBlock(slot, randaoReveal, graffiti);
       return {
-        data: {block, kzgProofs: [], blobs: []},
+        data: contents,
         meta: {
-          version: ForkName.electra,
+          version: chain.config.getForkName(slot),
           executionPayloadBlinded: false,
           executionPayloadSource: ProducedBlockSource.engine,
           executionPayloadValue: 0n,
@@ -51,7 +54,7 @@ export function validatorMethods(chain: SimulatedChain): ApplicationMethods<Endp
     async getAggregatedAttestationV2({attestationDataRoot, slot, committeeIndex}) {
       return {
         data: chain.aggregateAttestation(attestationDataRoot, slot, committeeIndex),
-        meta: {version: ForkName.electra},
+        meta: {version: chain.config.getForkName(slot)},
       };
     },
     async prepareBeaconProposer({proposers}) {

@@ -2,7 +2,7 @@ import {randomBytes} from "node:crypto";
 import {mkdtempSync, rmSync} from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {SLOTS_PER_EPOCH} from "@lodestar/params";
+import {CELLS_PER_EXT_BLOB, SLOTS_PER_EPOCH} from "@lodestar/params";
 import type {CommandModule} from "yargs";
 import type {SimulatedBeaconNode} from "../../../devnet/beacon/index.js";
 import {resolveCliEntry} from "../../../devnet/cliEntry.js";
@@ -14,6 +14,13 @@ import {
   parseFaultPlan,
 } from "../../../devnet/faultSpec.js";
 import type {ByzantineContext} from "../../../devnet/faults.js";
+import {
+  DEVNET_FORKS,
+  describeForkSchedule,
+  type ForkSchedule,
+  ForkSpecError,
+  parseForkSchedule,
+} from "../../../devnet/forkSpec.js";
 import type {IndexRange} from "../../../devnet/interop.js";
 import {LiveView, outcomeSlotLine, slotLine} from "../../../devnet/liveView.js";
 import type {LocalCluster, NodeFaultsSpec} from "../../../devnet/localCluster.js";
@@ -39,6 +46,8 @@ interface DevnetArgs {
   threshold?: number;
   validators?: number;
   "seconds-per-slot"?: number;
+  fork?: string;
+  "fork-epoch"?: string[];
   "beacon-node"?: string;
   "interop-indexes"?: string;
   epochs: number;
@@ -69,6 +78,16 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       .option("seconds-per-slot", {
         type: "number",
         describe: `Slot length of the simulated chain (default ${DEFAULT_SECONDS_PER_SLOT})`,
+      })
+      .option("fork", {
+        type: "string",
+        choices: DEVNET_FORKS,
+        describe: "The simulated chain's fork at genesis (default fulu, the fork mainnet runs)",
+      })
+      .option("fork-epoch", {
+        type: "string",
+        array: true,
+        describe: "fulu:N — start at Electra and fork to Fulu at epoch N (a fork transition)",
       })
       .option("beacon-node", {
         type: "string",
@@ -121,6 +140,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       throw new CliError({code: "CLI_INVALID_ARGUMENT", argument: "nodes"}, "--nodes must be 1..16");
     }
     const external = await externalBeaconOf(args);
+    const forks = forkScheduleOf(args);
     const validators = external
       ? external.interop.to - external.interop.from + 1
       : (args.validators ?? DEFAULT_VALIDATORS);
@@ -172,7 +192,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     out(
       external
         ? `cohort devnet: ${args.nodes} nodes, interop validators ${external.interop.from}..${external.interop.to} of the beacon node ${external.url}, in ${dir}`
-        : `cohort devnet: ${args.nodes} nodes, ${validators} validators, ${secondsPerSlot} s slots, ${SLOTS_PER_EPOCH} slots per epoch, in ${dir}`,
+        : `cohort devnet: ${args.nodes} nodes, ${validators} validators, ${secondsPerSlot} s slots, ${SLOTS_PER_EPOCH} slots per epoch, ${describeForkSchedule(forks)}, in ${dir}`,
     );
     out(
       external
@@ -190,6 +210,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       threshold: args.threshold,
       validators,
       secondsPerSlot,
+      fuluForkEpoch: forks.fuluForkEpoch,
       // Separate processes need a few seconds each to load on a small machine; they start in parallel.
       genesisDelaySec: args["genesis-delay"] ?? (inProcess ? IN_PROCESS_GENESIS_DELAY_SEC : PROCESS_GENESIS_DELAY_SEC),
       seed,
@@ -377,6 +398,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
           invalidShares,
         )
       : {beaconNode: cluster.beaconUrl, ...summarizeOutcomes(range, cluster.outcomes, invalidShares)};
+    const blobs = cluster.beacon ? blobsOnChain(cluster.beacon.chain, range) : null;
     await cluster.stop();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -405,11 +427,33 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       out(
         `slashable messages seen by the chain: ${summary.slashable}; failed duty outcomes on the nodes: ${failures}; invalid shares seen by the nodes: ${summary.invalidShares ?? "-"}`,
       );
+      if (blobs !== null) {
+        out(
+          `blobs: ${blobs.blobs} in ${blobs.blocks} of the cluster's blocks, with ${blobs.kzgProofs} KZG proofs, each published as produced (the chain checks them byte for byte)`,
+        );
+      }
       out(`verdict: ${summary.verdict}`);
     }
     if (summary.verdict !== "pass") process.exitCode = 1;
   },
 };
+
+/** Blobs (and their KZG proofs: one per blob before Fulu, CELLS_PER_EXT_BLOB from Fulu) in the cluster's blocks of the range. */
+function blobsOnChain(
+  chain: SimulatedBeaconNode["chain"],
+  range: {from: number; to: number},
+): {blobs: number; blocks: number; kzgProofs: number} {
+  const out = {blobs: 0, blocks: 0, kzgProofs: 0};
+  for (let slot = Math.max(1, range.from); slot <= range.to; slot++) {
+    const block = chain.tree.canonicalAt(slot);
+    const count = block === undefined || block.filler ? 0 : block.message.body.blobKzgCommitments.length;
+    if (count === 0) continue;
+    out.blobs += count;
+    out.blocks++;
+    out.kzgProofs += count * (chain.isPostFulu(slot) ? CELLS_PER_EXT_BLOB : 1);
+  }
+  return out;
+}
 
 function formatReasons(summary: OutcomeSummary): string {
   const reasons = Object.entries(summary.failuresByReason);
@@ -444,7 +488,9 @@ async function externalBeaconOf(args: DevnetArgs): Promise<{url: string; interop
       "--beacon-node needs --interop-indexes A..B (the BN's genesis validators the cluster runs)",
     );
   }
-  const simulatedOnly = (["seconds-per-slot", "genesis-delay"] as const).filter((flag) => args[flag] !== undefined);
+  const simulatedOnly = (["seconds-per-slot", "genesis-delay", "fork", "fork-epoch"] as const).filter(
+    (flag) => args[flag] !== undefined,
+  );
   if (simulatedOnly.length > 0) {
     throw new CliError(
       {code: "CLI_INVALID_ARGUMENT", argument: simulatedOnly[0]},
@@ -468,4 +514,15 @@ async function externalBeaconOf(args: DevnetArgs): Promise<{url: string; interop
     );
   }
   return {url: url.replace(/\/+$/, ""), interop};
+}
+
+/** `--fork` / `--fork-epoch`: the simulated chain's fork schedule (exit 2 on a bad or contradictory flag). */
+function forkScheduleOf(args: DevnetArgs): ForkSchedule {
+  try {
+    return parseForkSchedule({fork: args.fork, forkEpoch: args["fork-epoch"]});
+  } catch (e) {
+    if (e instanceof ForkSpecError)
+      throw new CliError({code: "CLI_INVALID_ARGUMENT", argument: e.type.flag}, e.message);
+    throw e;
+  }
 }

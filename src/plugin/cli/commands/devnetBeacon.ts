@@ -2,6 +2,7 @@ import {readFileSync} from "node:fs";
 import {ACTIVE_PRESET} from "@lodestar/params";
 import type {CommandModule} from "yargs";
 import type {SimulatedBeaconNode} from "../../../devnet/beacon/index.js";
+import {DEVNET_FORKS, describeForkSchedule, ForkSpecError, parseForkSchedule} from "../../../devnet/forkSpec.js";
 import {createLogger} from "../../../util/logger.js";
 import {CliError} from "../errors.js";
 
@@ -10,6 +11,8 @@ interface DevnetBeaconArgs {
   "validators-file"?: string;
   interop?: number;
   "seconds-per-slot": number;
+  fork?: string;
+  "fork-epoch"?: string[];
   "genesis-time"?: number;
   seed: string;
   "log-level": "error" | "warn" | "info" | "verbose" | "debug";
@@ -29,6 +32,16 @@ export const devnetBeaconCommand: CommandModule<object, DevnetBeaconArgs> = {
       })
       .option("interop", {type: "number", describe: "Use the first N interop (dev chain) validator keys instead"})
       .option("seconds-per-slot", {type: "number", default: 2, describe: "Slot duration in seconds"})
+      .option("fork", {
+        type: "string",
+        choices: DEVNET_FORKS,
+        describe: "The fork at genesis (default fulu, the fork mainnet runs)",
+      })
+      .option("fork-epoch", {
+        type: "string",
+        array: true,
+        describe: "fulu:N — start at Electra and fork to Fulu at epoch N (a fork transition)",
+      })
       .option("genesis-time", {type: "number", describe: "Unix time of slot 0 (default: now)"})
       .option("seed", {type: "string", default: "cohort-devnet", describe: "Seed of the duty assignment"})
       .option("log-level", {
@@ -36,7 +49,8 @@ export const devnetBeaconCommand: CommandModule<object, DevnetBeaconArgs> = {
         default: "info" as const,
         describe: "Log level (JSON lines on stderr)",
       })
-      .example("$0 devnet-beacon --port 5052 --interop 4", "4 interop validators, 2-second slots")
+      .example("$0 devnet-beacon --port 5052 --interop 4", "4 interop validators, 2-second slots, Fulu from genesis")
+      .example("$0 devnet-beacon --interop 4 --fork-epoch fulu:2", "Electra, then Fulu from epoch 2")
       .example("LODESTAR_PRESET=minimal $0 devnet-beacon --validators-file keys.json --seconds-per-slot 6", ""),
   handler: async (args) => {
     // Loaded here, not at the top: every command would pay for the simulated chain.
@@ -47,6 +61,14 @@ export const devnetBeaconCommand: CommandModule<object, DevnetBeaconArgs> = {
     if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) {
       throw new CliError({code: "CLI_INVALID_ARGUMENT", argument: "port"}, "--port must be 0..65535");
     }
+    let forks: ReturnType<typeof parseForkSchedule>;
+    try {
+      forks = parseForkSchedule({fork: args.fork, forkEpoch: args["fork-epoch"]});
+    } catch (e) {
+      if (e instanceof ForkSpecError)
+        throw new CliError({code: "CLI_INVALID_ARGUMENT", argument: e.type.flag}, e.message);
+      throw e;
+    }
     const logger = createLogger({level: args["log-level"]}, {module: "devnet-beacon"});
     let node: SimulatedBeaconNode;
     try {
@@ -55,6 +77,7 @@ export const devnetBeaconCommand: CommandModule<object, DevnetBeaconArgs> = {
           port: args.port,
           validators,
           secondsPerSlot: args["seconds-per-slot"],
+          fuluForkEpoch: forks.fuluForkEpoch,
           genesisTime: args["genesis-time"],
           seed: args.seed,
         },
@@ -69,7 +92,7 @@ export const devnetBeaconCommand: CommandModule<object, DevnetBeaconArgs> = {
     const url = await node.start();
     process.stdout.write(
       `simulated beacon node on ${url} (${validators.length} validators, preset ${ACTIVE_PRESET}, ` +
-        `${args["seconds-per-slot"]} s slots, genesis ${node.chain.genesisTime}); duty record at ${url}${STATS_PATH}\n`,
+        `${args["seconds-per-slot"]} s slots, ${describeForkSchedule(forks)}, genesis ${node.chain.genesisTime}); duty record at ${url}${STATS_PATH}\n`,
     );
     await new Promise<void>((resolve) => {
       const done = () => {

@@ -75,6 +75,8 @@ describe("cli: cohort devnet-beacon", function () {
     const spec = ((await (await fetch(`${url}/eth/v1/config/spec`)).json()) as {data: Record<string, string>}).data;
     expect(spec.PRESET_BASE).to.equal("minimal");
     expect(spec.SLOTS_PER_EPOCH).to.equal("8");
+    // Fulu from genesis by default (the fork mainnet runs).
+    expect(spec.FULU_FORK_EPOCH).to.equal("0");
     const exited = new Promise<number | string | null>((resolve) =>
       proc.once("exit", (code, signal) => resolve(code ?? signal)),
     );

@@ -1,10 +1,11 @@
+import {DasContextJs} from "@crate-crypto/node-eth-kzg";
 import {type ApiClient, getClient, routes} from "@lodestar/api";
-import {SLOTS_PER_EPOCH} from "@lodestar/params";
+import {CELLS_PER_EXT_BLOB, DOMAIN_BEACON_PROPOSER, ForkName, SLOTS_PER_EPOCH} from "@lodestar/params";
 import {type electra, ssz} from "@lodestar/types";
 import {expect} from "chai";
 import {ManualClock} from "../../../../src/devnet/beacon/clock.js";
 import {SimulatedBeaconNode} from "../../../../src/devnet/beacon/server.js";
-import {interopPublicKeys} from "../../../../src/devnet/beacon/validators.js";
+import {interopPublicKeys, interopSecretKey} from "../../../../src/devnet/beacon/validators.js";
 import {toHex} from "../../../../src/util/hex.js";
 import {InteropSigner} from "../../../unit/devnet/beacon/interopSigner.js";
 
@@ -43,11 +44,11 @@ describe("devnet/beacon: SimulatedBeaconNode over HTTP with @lodestar/api getCli
     expect(spec.PRESET_BASE).to.equal("mainnet");
     expect(spec.SECONDS_PER_SLOT).to.equal("2");
     const fork = (await api.beacon.getStateFork({stateId: "head"})).value();
-    expect(toHex(fork.currentVersion)).to.equal(toHex(node.chain.config.ELECTRA_FORK_VERSION));
-    expect(toHex(fork.previousVersion)).to.equal(toHex(node.chain.config.DENEB_FORK_VERSION));
+    expect(toHex(fork.currentVersion)).to.equal(toHex(node.chain.config.FULU_FORK_VERSION));
+    expect(toHex(fork.previousVersion)).to.equal(toHex(node.chain.config.ELECTRA_FORK_VERSION));
     const schedule = (await api.config.getForkSchedule()).value();
     expect(
-      schedule.find((f) => toHex(f.currentVersion) === toHex(node.chain.config.ELECTRA_FORK_VERSION))?.epoch,
+      schedule.find((f) => toHex(f.currentVersion) === toHex(node.chain.config.FULU_FORK_VERSION))?.epoch,
     ).to.equal(0);
     const byPost = (
       await api.beacon.postStateValidators({stateId: "head", validatorIds: [toHex(pubkeys[2]), 0]})
@@ -121,7 +122,7 @@ describe("devnet/beacon: SimulatedBeaconNode over HTTP with @lodestar/api getCli
     expect(record?.status).to.equal("accepted");
   });
 
-  it("produces an Electra block with the reveal (SSZ) and takes it back signed; a bad reveal is refused", async () => {
+  it("produces a Fulu block with the reveal (SSZ) and takes it back signed; a bad reveal is refused", async () => {
     toSlot(3);
     const proposer = node.chain.schedule.proposer(3)!;
     const badReveal = await api.validator.produceBlockV3({slot: 3, randaoReveal: signer.randao((proposer + 1) % 4, 3)});
@@ -132,7 +133,7 @@ describe("devnet/beacon: SimulatedBeaconNode over HTTP with @lodestar/api getCli
       randaoReveal: signer.randao(proposer, 3),
       graffiti: "cohort",
     });
-    expect(res.meta().version).to.equal("electra");
+    expect(res.meta().version).to.equal("fulu");
     expect(res.meta().executionPayloadBlinded).to.equal(false);
     const {block} = res.value() as electra.BlockContents;
     expect(block.slot).to.equal(3);
@@ -179,7 +180,7 @@ describe("devnet/beacon: SimulatedBeaconNode over HTTP with @lodestar/api getCli
     expect(header.header.message.slot).to.equal(3);
     expect(header.canonical).to.equal(true);
     const stored = await api.beacon.getBlockV2({blockId: 3});
-    expect(stored.meta().version).to.equal("electra");
+    expect(stored.meta().version).to.equal("fulu");
     expect(ssz.electra.BeaconBlock.equals(stored.value().message as electra.BeaconBlock, block)).to.equal(true);
   });
 
@@ -234,5 +235,183 @@ describe("devnet/beacon: SimulatedBeaconNode over HTTP with @lodestar/api getCli
     expect(debug.status).to.equal(501);
     const missing = await api.beacon.getBlockRoot({blockId: toHex(new Uint8Array(32).fill(7))});
     expect(missing.status).to.equal(404);
+  });
+
+  it("produces Fulu blocks with real blobs (CELLS_PER_EXT_BLOB cell proofs each) and refuses a publication that alters or drops any", async () => {
+    // Slots 3k+2 carry two blobs.
+    const slot = 5;
+    toSlot(slot);
+    const proposer = node.chain.schedule.proposer(slot)!;
+    const res = await api.validator.produceBlockV3({slot, randaoReveal: signer.randao(proposer, slot)});
+    expect(res.meta().version).to.equal(ForkName.fulu);
+    const contents = res.value() as electra.BlockContents;
+    const {block, blobs, kzgProofs} = contents;
+    const commitments = block.body.blobKzgCommitments;
+    expect(blobs).to.have.length(2);
+    expect(commitments).to.have.length(2);
+    expect(kzgProofs).to.have.length(2 * CELLS_PER_EXT_BLOB);
+    // Checked with the KZG library itself: commitments of the blobs, cell proofs of their cells.
+    const kzg = DasContextJs.create({usePrecomp: false});
+    blobs.forEach((blob, i) => {
+      expect(toHex(kzg.blobToKzgCommitment(blob))).to.equal(toHex(commitments[i]));
+      const cells = kzg.computeCells(blob);
+      const indices = cells.map((_, j) => j);
+      const proofs = kzgProofs.slice(i * CELLS_PER_EXT_BLOB, (i + 1) * CELLS_PER_EXT_BLOB);
+      expect(
+        kzg.verifyCellKzgProofBatch(
+          indices.map(() => commitments[i]),
+          indices,
+          cells,
+          proofs,
+        ),
+      ).to.equal(true);
+    });
+    const signedBlock = {message: block, signature: signer.block(proposer, block)};
+    const publish = (blobsOut: Uint8Array[], proofsOut: Uint8Array[]) =>
+      api.beacon.publishBlockV2({signedBlockContents: {signedBlock, blobs: blobsOut, kzgProofs: proofsOut}});
+    const flipped = (b: Uint8Array) => {
+      const c = Uint8Array.from(b);
+      c[c.length - 1] ^= 1;
+      return c;
+    };
+    const refused = [
+      publish(blobs.slice(0, 1), kzgProofs.slice(0, CELLS_PER_EXT_BLOB)),
+      publish([], []),
+      publish(
+        [blobs[1], blobs[0]],
+        [...kzgProofs.slice(CELLS_PER_EXT_BLOB), ...kzgProofs.slice(0, CELLS_PER_EXT_BLOB)],
+      ),
+      publish([flipped(blobs[0]), blobs[1]], kzgProofs),
+      publish(
+        blobs,
+        kzgProofs.map((p, i) => (i === 77 ? kzgProofs[78] : p)),
+      ),
+      publish(blobs, kzgProofs.slice(0, kzgProofs.length - 1)),
+      // Electra's format (one proof per blob) on a Fulu block.
+      publish(blobs, [kzgProofs[0], kzgProofs[CELLS_PER_EXT_BLOB]]),
+    ];
+    for (const r of await Promise.all(refused)) {
+      expect(r.status).to.equal(400);
+      expect(r.error()?.message).to.match(/invalid blobs published with the block of slot 5/);
+    }
+    expect(node.chain.stats().rejectionsByCode.SIMCHAIN_INVALID_BLOBS).to.equal(refused.length);
+    expect(toHex(node.chain.head().root)).to.not.equal(toHex(ssz.electra.BeaconBlock.hashTreeRoot(block)));
+    const ok = await api.beacon.publishBlockV2(
+      {signedBlockContents: {signedBlock, blobs, kzgProofs}},
+      {requestWireFormat: "ssz"},
+    );
+    expect(ok.status, ok.ok ? "" : ok.error()?.message).to.equal(200);
+    expect(toHex(node.chain.head().root)).to.equal(toHex(ssz.electra.BeaconBlock.hashTreeRoot(block)));
+    // The block is known now; a copy without its blobs is still refused.
+    expect((await publish([], [])).status).to.equal(400);
+  });
+
+  describe("an Electra → Fulu transition at epoch 1", () => {
+    let tnode: SimulatedBeaconNode;
+    let tapi: ApiClient;
+    let tsigner: InteropSigner;
+
+    beforeEach(async () => {
+      tnode = new SimulatedBeaconNode(
+        {port: 0, validators: pubkeys, genesisTime: GENESIS, seed: "it", fuluForkEpoch: 1},
+        {clock},
+      );
+      tapi = getClient({baseUrl: await tnode.start()}, {config: tnode.chain.config});
+      tsigner = new InteropSigner(tnode.chain.config);
+    });
+
+    afterEach(async () => {
+      await tnode.stop();
+    });
+
+    const toTSlot = (slot: number) => clock.advance(tnode.chain.slotStartMs(slot) + 100 - clock.now());
+
+    it("serves the fork schedule and the blob schedule in config/spec", async () => {
+      const spec = (await tapi.config.getSpec()).value();
+      expect(spec.FULU_FORK_EPOCH).to.equal("1");
+      expect(spec.BLOB_SCHEDULE).to.deep.equal([{EPOCH: "2", MAX_BLOBS_PER_BLOCK: "15"}]);
+      const schedule = (await tapi.config.getForkSchedule()).value();
+      expect(
+        schedule.find((f) => toHex(f.currentVersion) === toHex(tnode.chain.config.FULU_FORK_VERSION))?.epoch,
+      ).to.equal(1);
+    });
+
+    it("makes Electra blocks with one KZG proof per blob, then Fulu blocks with cell proofs signed with Fulu's version", async () => {
+      // The last Electra slot with two blobs (3k+2) and the first Fulu slot (SLOTS_PER_EPOCH is 3k+2 on both presets).
+      const electraSlot = SLOTS_PER_EPOCH - 3 + ((2 - ((SLOTS_PER_EPOCH - 3) % 3) + 3) % 3);
+      toTSlot(electraSlot);
+      const pe = tnode.chain.schedule.proposer(electraSlot)!;
+      const electraRes = await tapi.validator.produceBlockV3({
+        slot: electraSlot,
+        randaoReveal: tsigner.randao(pe, electraSlot),
+      });
+      expect(electraRes.meta().version).to.equal(ForkName.electra);
+      const e = electraRes.value() as electra.BlockContents;
+      expect(e.blobs).to.have.length(2);
+      expect(e.kzgProofs).to.have.length(2);
+      const eOk = await tapi.beacon.publishBlockV2({
+        signedBlockContents: {
+          signedBlock: {message: e.block, signature: tsigner.block(pe, e.block)},
+          blobs: e.blobs,
+          kzgProofs: e.kzgProofs,
+        },
+      });
+      expect(eOk.status, eOk.ok ? "" : eOk.error()?.message).to.equal(200);
+
+      const slot = SLOTS_PER_EPOCH;
+      toTSlot(slot);
+      const proposer = tnode.chain.schedule.proposer(slot)!;
+      const res = await tapi.validator.produceBlockV3({slot, randaoReveal: tsigner.randao(proposer, slot)});
+      expect(res.meta().version).to.equal(ForkName.fulu);
+      const {block, blobs, kzgProofs} = res.value() as electra.BlockContents;
+      expect(blobs).to.have.length(2);
+      expect(kzgProofs).to.have.length(2 * CELLS_PER_EXT_BLOB);
+      // The same block signed with Electra's fork version: a wrong-fork signature.
+      const electraDomain = tnode.chain.config.getDomainAtFork(ForkName.electra, DOMAIN_BEACON_PROPOSER);
+      const wrongRoot = ssz.phase0.SigningData.hashTreeRoot({
+        objectRoot: ssz.electra.BeaconBlock.hashTreeRoot(block),
+        domain: electraDomain,
+      });
+      const wrongFork = await tapi.beacon.publishBlockV2({
+        signedBlockContents: {
+          signedBlock: {message: block, signature: interopSecretKey(proposer).sign(wrongRoot).toBytes()},
+          blobs,
+          kzgProofs,
+        },
+      });
+      expect(wrongFork.status).to.equal(400);
+      expect(wrongFork.error()?.message).to.match(/invalid block signature/);
+      const ok = await tapi.beacon.publishBlockV2({
+        signedBlockContents: {
+          signedBlock: {message: block, signature: tsigner.block(proposer, block)},
+          blobs,
+          kzgProofs,
+        },
+      });
+      expect(ok.status, ok.ok ? "" : ok.error()?.message).to.equal(200);
+      expect((await tapi.beacon.getBlockV2({blockId: slot})).meta().version).to.equal(ForkName.fulu);
+      expect((await tapi.beacon.getBlockV2({blockId: electraSlot})).meta().version).to.equal(ForkName.electra);
+    });
+
+    it("serves the next epoch's proposer duties; v2 gives the lookahead's dependent root from Fulu (EIP-7917), v1 the legacy one", async () => {
+      toTSlot(SLOTS_PER_EPOCH + 2);
+      const genesisRoot = tnode.chain.getBlock("genesis").rootHex;
+      const lastOfEpoch0 = tnode.chain.getBlock(SLOTS_PER_EPOCH - 1).rootHex;
+      // Epoch 2 (Fulu), asked during epoch 1: decided at the last slot of epoch 0 with the lookahead.
+      const v2 = await tapi.validator.getProposerDutiesV2({epoch: 2});
+      expect(v2.value()).to.have.length(SLOTS_PER_EPOCH);
+      expect(v2.meta().dependentRoot).to.equal(lastOfEpoch0);
+      const v1 = await tapi.validator.getProposerDuties({epoch: 2});
+      expect(v1.value().map((d) => d.validatorIndex)).to.deep.equal(v2.value().map((d) => d.validatorIndex));
+      // v1: the block root at the last slot of epoch 1, not there yet: the head's.
+      expect(v1.meta().dependentRoot).to.equal(tnode.chain.head().rootHex);
+      // Epoch 1, the fork epoch: its lookahead was filled by upgrade_to_fulu from the last Electra state, so
+      // v2 keeps the old rule there, as v1 does.
+      expect((await tapi.validator.getProposerDutiesV2({epoch: 1})).meta().dependentRoot).to.equal(lastOfEpoch0);
+      expect((await tapi.validator.getProposerDuties({epoch: 1})).meta().dependentRoot).to.equal(lastOfEpoch0);
+      // Before Fulu the two agree; three epochs ahead is refused.
+      expect((await tapi.validator.getProposerDutiesV2({epoch: 0})).meta().dependentRoot).to.equal(genesisRoot);
+      expect((await tapi.validator.getProposerDuties({epoch: 3})).status).to.equal(400);
+    });
   });
 });

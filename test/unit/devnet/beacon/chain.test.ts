@@ -1,4 +1,11 @@
-import {SLOTS_PER_EPOCH} from "@lodestar/params";
+import {
+  DOMAIN_BEACON_ATTESTER,
+  DOMAIN_BEACON_PROPOSER,
+  DOMAIN_RANDAO,
+  DOMAIN_SYNC_COMMITTEE,
+  ForkName,
+  SLOTS_PER_EPOCH,
+} from "@lodestar/params";
 import {type phase0, ssz} from "@lodestar/types";
 import {expect} from "chai";
 import {type HeadEvent, SimulatedChain} from "../../../../src/devnet/beacon/chain.js";
@@ -8,6 +15,9 @@ import {SimChainError} from "../../../../src/devnet/beacon/errors.js";
 import {interopPublicKeys} from "../../../../src/devnet/beacon/validators.js";
 import {toHex} from "../../../../src/util/hex.js";
 import {InteropSigner} from "./interopSigner.js";
+
+/** A block without blobs is published with none (this chain has no blob pool enabled). */
+const NO_BLOBS = {blobs: [], kzgProofs: []};
 
 const GENESIS = 1_700_000_000;
 const pubkeys = interopPublicKeys(4);
@@ -60,7 +70,7 @@ describe("devnet/beacon: SimulatedChain", () => {
 
   function proposeAt(slot: number, graffiti = "") {
     const proposer = chain.schedule.proposer(slot)!;
-    const block = chain.produceBlock(slot, signer.randao(proposer, slot), graffiti);
+    const {block} = chain.produceBlock(slot, signer.randao(proposer, slot), graffiti);
     return {proposer, block, signature: signer.block(proposer, block)};
   }
 
@@ -68,7 +78,7 @@ describe("devnet/beacon: SimulatedChain", () => {
     expect(chain.head().message.slot).to.equal(0);
     expect(chain.schedule.proposer(0)).to.equal(null);
     expect(toHex(chain.config.genesisValidatorsRoot)).to.equal(toHex(chain.validators.genesisValidatorsRoot));
-    expect(chain.config.getForkName(0)).to.equal("electra");
+    expect(chain.config.getForkName(0)).to.equal("fulu");
   });
 
   it("fills every slot that ended without a block and emits one head event per slot", () => {
@@ -177,13 +187,13 @@ describe("devnet/beacon: SimulatedChain", () => {
   it("makes a published block in time the head and records the proposal", () => {
     toSlot(3);
     const {proposer, block, signature} = proposeAt(3, "cohort");
-    expect(chain.publishBlock({message: block, signature}, 0)).to.deep.equal({canonical: true});
+    expect(chain.publishBlock({message: block, signature}, NO_BLOBS)).to.deep.equal({canonical: true});
     expect(chain.head().rootHex).to.equal(heads.at(-1)!.block);
     expect(chain.head().filler).to.equal(false);
     const r = chain.book.find("proposer", 3, proposer)!;
     expect(r.inclusionSlot).to.equal(3);
     // identical re-publish: fine, nothing new
-    expect(chain.publishBlock({message: block, signature}, 0)).to.deep.equal({canonical: true});
+    expect(chain.publishBlock({message: block, signature}, NO_BLOBS)).to.deep.equal({canonical: true});
     expect(chain.stats().blocks.proposed).to.equal(1);
     toSlot(5);
     expect(toHex(chain.getBlock(4).message.parentRoot)).to.equal(toHex(chain.getBlock(3).root));
@@ -196,8 +206,8 @@ describe("devnet/beacon: SimulatedChain", () => {
     toSlot(3);
     const a = proposeAt(3, "a");
     const b = proposeAt(3, "b");
-    chain.publishBlock({message: a.block, signature: a.signature}, 0);
-    expectCode(() => chain.publishBlock({message: b.block, signature: b.signature}, 0), "SIMCHAIN_SLASHABLE");
+    chain.publishBlock({message: a.block, signature: a.signature}, NO_BLOBS);
+    expectCode(() => chain.publishBlock({message: b.block, signature: b.signature}, NO_BLOBS), "SIMCHAIN_SLASHABLE");
     expect(chain.stats().slashable.events.map((e) => e.kind)).to.deep.equal(["double-proposal"]);
   });
 
@@ -208,21 +218,21 @@ describe("devnet/beacon: SimulatedChain", () => {
     expectCode(() => chain.produceBlock(3, signer.randao(other, 3)), "SIMCHAIN_INVALID_SIGNATURE");
     const {block} = proposeAt(3);
     expectCode(
-      () => chain.publishBlock({message: block, signature: signer.block(other, block)}, 0),
+      () => chain.publishBlock({message: block, signature: signer.block(other, block)}, NO_BLOBS),
       "SIMCHAIN_INVALID_SIGNATURE",
     );
     // Clones, not spreads: Lodestar's types cache the body root on the object.
     const forged = ssz.electra.BeaconBlock.clone(block);
     forged.body.randaoReveal = signer.randao(other, 3);
     const e = expectCode(
-      () => chain.publishBlock({message: forged, signature: signer.block(proposer, forged)}, 0),
+      () => chain.publishBlock({message: forged, signature: signer.block(proposer, forged)}, NO_BLOBS),
       "SIMCHAIN_INVALID_SIGNATURE",
     );
     expect(e.message).to.match(/RANDAO/);
     const tampered = ssz.electra.BeaconBlock.clone(block);
     tampered.body.graffiti = new Uint8Array(32).fill(1);
     expectCode(
-      () => chain.publishBlock({message: tampered, signature: signer.block(proposer, tampered)}, 0),
+      () => chain.publishBlock({message: tampered, signature: signer.block(proposer, tampered)}, NO_BLOBS),
       "SIMCHAIN_INVALID_BLOCK",
     );
     expect(chain.stats().slashable.total).to.equal(0);
@@ -236,7 +246,7 @@ describe("devnet/beacon: SimulatedChain", () => {
     toSlot(3);
     const {proposer, block, signature} = proposeAt(3);
     toSlot(4);
-    expect(chain.publishBlock({message: block, signature}, 0)).to.deep.equal({canonical: false});
+    expect(chain.publishBlock({message: block, signature}, NO_BLOBS)).to.deep.equal({canonical: false});
     expect(chain.getBlock(3).filler).to.equal(true);
     expect(chain.book.find("proposer", 3, proposer)!.inclusionSlot).to.equal(null);
   });
@@ -258,5 +268,103 @@ describe("devnet/beacon: SimulatedChain", () => {
     expect(chain.attesterDuties(1, [0, 1, 2, 3]).duties).to.have.length(4);
     expectCode(() => chain.attestationData(3, 0), "SIMCHAIN_SLOT_OUT_OF_RANGE");
     expectCode(() => chain.attestationData(0, 5), "SIMCHAIN_INVALID_COMMITTEE");
+  });
+});
+
+describe("devnet/beacon: SimulatedChain across an Electra → Fulu fork at epoch 1", () => {
+  const FORK_EPOCH = 1;
+  const boundary = FORK_EPOCH * SLOTS_PER_EPOCH;
+  let clock: ManualClock;
+  let chain: SimulatedChain;
+  let signer: InteropSigner;
+
+  beforeEach(() => {
+    clock = new ManualClock(GENESIS * 1000);
+    chain = new SimulatedChain(
+      {genesisTime: GENESIS, validators: pubkeys, seed: "unit", fuluForkEpoch: FORK_EPOCH},
+      {clock},
+    );
+    signer = new InteropSigner(chain.config);
+  });
+
+  function toSlot(slot: number, fraction = 0.5): void {
+    clock.advance(chain.slotStartMs(slot) + Math.floor(fraction * chain.slotMs) - clock.now());
+    chain.update();
+  }
+
+  /** A signature over `objectRoot` with `fork`'s version for `domainType`, whatever the message's epoch. */
+  function signAtFork(index: number, objectRoot: Uint8Array, fork: ForkName, domainType: Uint8Array): Uint8Array {
+    const domain = chain.config.getDomainAtFork(fork, domainType);
+    return signer.key(index).sign(ssz.phase0.SigningData.hashTreeRoot({objectRoot, domain})).toBytes();
+  }
+
+  /** An attester duty at `slot` (every slot of this schedule has one with 4 validators in 8 slots or more). */
+  function dutyAt(slot: number): AttesterAssignment | undefined {
+    return chain.schedule.attesterDuties(Math.floor(slot / SLOTS_PER_EPOCH)).find((d) => d.slot === slot);
+  }
+
+  it("verifies each signature with the fork version of its message's epoch: the other fork's is refused on both sides", () => {
+    expect(chain.config.getForkName(boundary - 1)).to.equal(ForkName.electra);
+    expect(chain.config.getForkName(boundary)).to.equal(ForkName.fulu);
+    // Attestations: the version of the target epoch. The last Electra slot's and the first Fulu slot's.
+    const electraDuty = [...Array(SLOTS_PER_EPOCH).keys()].map((i) => dutyAt(boundary - 1 - i)).find((d) => d);
+    const fuluDuty = [...Array(SLOTS_PER_EPOCH).keys()].map((i) => dutyAt(boundary + i)).find((d) => d);
+    for (const [d, right, wrong] of [
+      [electraDuty, ForkName.electra, ForkName.fulu],
+      [fuluDuty, ForkName.fulu, ForkName.electra],
+    ] as const) {
+      if (d === undefined) throw new Error("no attester duty near the boundary");
+      toSlot(d.slot);
+      const data = chain.attestationData(d.slot, d.committeeIndex);
+      expect(data.target.epoch).to.equal(Math.floor(d.slot / SLOTS_PER_EPOCH));
+      const root = ssz.phase0.AttestationData.hashTreeRoot(data);
+      const single = (signature: Uint8Array) => ({
+        committeeIndex: d.committeeIndex,
+        attesterIndex: d.validatorIndex,
+        data,
+        signature,
+      });
+      const e = expectCode(
+        () => chain.submitAttestation(single(signAtFork(d.validatorIndex, root, wrong, DOMAIN_BEACON_ATTESTER))),
+        "SIMCHAIN_INVALID_SIGNATURE",
+      );
+      expect(e.message).to.match(/invalid attestation signature/);
+      chain.submitAttestation(single(signAtFork(d.validatorIndex, root, right, DOMAIN_BEACON_ATTESTER)));
+      expect(chain.book.find("attester", d.slot, d.validatorIndex)?.acceptedAtMs).to.not.equal(null);
+    }
+  });
+
+  it("sync committee messages at the boundary: the version of their slot's epoch", () => {
+    for (const [slot, right, wrong] of [
+      [boundary - 1, ForkName.electra, ForkName.fulu],
+      [boundary, ForkName.fulu, ForkName.electra],
+    ] as const) {
+      toSlot(slot, 0.4);
+      const beaconBlockRoot = chain.head().root;
+      const objectRoot = ssz.Root.hashTreeRoot(beaconBlockRoot);
+      const message = (signature: Uint8Array) => ({slot, beaconBlockRoot, validatorIndex: 0, signature});
+      expectCode(
+        () => chain.submitSyncCommitteeMessage(message(signAtFork(0, objectRoot, wrong, DOMAIN_SYNC_COMMITTEE))),
+        "SIMCHAIN_INVALID_SIGNATURE",
+      );
+      chain.submitSyncCommitteeMessage(message(signAtFork(0, objectRoot, right, DOMAIN_SYNC_COMMITTEE)));
+      expect(chain.book.find("syncMessage", slot, 0)?.acceptedAtMs).to.not.equal(null);
+    }
+  });
+
+  it("the first Fulu block: a RANDAO reveal or a block signed with Electra's version is refused, Fulu's accepted", () => {
+    toSlot(boundary, 0.1);
+    const proposer = chain.schedule.proposer(boundary) as number;
+    const epochRoot = ssz.Epoch.hashTreeRoot(FORK_EPOCH);
+    expectCode(
+      () => chain.produceBlock(boundary, signAtFork(proposer, epochRoot, ForkName.electra, DOMAIN_RANDAO)),
+      "SIMCHAIN_INVALID_SIGNATURE",
+    );
+    const {block} = chain.produceBlock(boundary, signAtFork(proposer, epochRoot, ForkName.fulu, DOMAIN_RANDAO));
+    const blockRoot = ssz.electra.BeaconBlock.hashTreeRoot(block);
+    const wrong = signAtFork(proposer, blockRoot, ForkName.electra, DOMAIN_BEACON_PROPOSER);
+    expectCode(() => chain.publishBlock({message: block, signature: wrong}, NO_BLOBS), "SIMCHAIN_INVALID_SIGNATURE");
+    const right = signAtFork(proposer, blockRoot, ForkName.fulu, DOMAIN_BEACON_PROPOSER);
+    expect(chain.publishBlock({message: block, signature: right}, NO_BLOBS)).to.deep.equal({canonical: true});
   });
 });

@@ -57,17 +57,37 @@ describe("devnet/beacon: duty schedule, validators, config", () => {
     expect(() => parseValidatorPubkeys(["0x12"])).to.throw(/entry 0/);
   });
 
-  it("builds an Electra-from-genesis config whose spec names the preset and slot time", () => {
+  it("builds a Fulu-from-genesis config whose spec names the preset, slot time and blob schedule", () => {
     const config = createSimChainConfig({secondsPerSlot: 3});
-    expect(config.getForkName(0)).to.equal("electra");
-    expect(config.getForkName(10_000_000)).to.equal("electra");
+    expect(config.getForkName(0)).to.equal("fulu");
+    expect(config.getForkName(10_000_000)).to.equal("fulu");
     const spec = getSpecJson(config);
     expect(spec.PRESET_BASE).to.equal(process.env.LODESTAR_PRESET ?? "mainnet");
     expect(spec.SECONDS_PER_SLOT).to.equal("3");
     expect(spec.SLOTS_PER_EPOCH).to.equal(String(SLOTS_PER_EPOCH));
     expect(spec.ELECTRA_FORK_EPOCH).to.equal("0");
+    expect(spec.FULU_FORK_EPOCH).to.equal("0");
+    // EIP-7892: Electra's limit at the Fulu fork, the devnet's BPO fork one epoch later.
+    expect(spec.BLOB_SCHEDULE).to.deep.equal([{EPOCH: "1", MAX_BLOBS_PER_BLOCK: "15"}]);
+    expect(config.getMaxBlobsPerBlock(0)).to.equal(config.MAX_BLOBS_PER_BLOCK_ELECTRA);
+    expect(config.getMaxBlobsPerBlock(1)).to.equal(15);
     expect(spec.DOMAIN_BEACON_ATTESTER).to.equal("0x01000000");
     expect(() => createSimChainConfig({secondsPerSlot: 0})).to.throw(SimChainError);
-    expect(() => createSimChainConfig({overrides: {ELECTRA_FORK_EPOCH: 5}})).to.throw(/Electra from genesis/);
+    expect(() => createSimChainConfig({overrides: {ELECTRA_FORK_EPOCH: 5}})).to.throw(/starts at Electra or Fulu/);
+    expect(() => createSimChainConfig({overrides: {GLOAS_FORK_EPOCH: 5}})).to.throw(/stops at Fulu/);
+    for (const bad of [-1, 1.5, Number.NaN]) {
+      expect(() => createSimChainConfig({fuluForkEpoch: bad})).to.throw(SimChainError, /Fulu fork epoch/);
+    }
+  });
+
+  it("runs Electra until the chosen Fulu epoch (or forever), with the blob schedule from there", () => {
+    const transition = createSimChainConfig({fuluForkEpoch: 2});
+    expect(transition.getForkName(2 * SLOTS_PER_EPOCH - 1)).to.equal("electra");
+    expect(transition.getForkName(2 * SLOTS_PER_EPOCH)).to.equal("fulu");
+    expect(getSpecJson(transition).BLOB_SCHEDULE).to.deep.equal([{EPOCH: "3", MAX_BLOBS_PER_BLOCK: "15"}]);
+    expect(transition.getMaxBlobsPerBlock(1)).to.equal(transition.MAX_BLOBS_PER_BLOCK_ELECTRA);
+    const electraOnly = createSimChainConfig({fuluForkEpoch: Number.POSITIVE_INFINITY});
+    expect(electraOnly.getForkName(10_000_000)).to.equal("electra");
+    expect(getSpecJson(electraOnly).BLOB_SCHEDULE).to.deep.equal([]);
   });
 });

@@ -11,6 +11,9 @@ import {isSyncCommitteeAggregator, SYNC_SUBCOMMITTEE_SIZE} from "../../../../src
 import {type SignableMessage, signingRootOnNetwork} from "../../../../src/eth/signing.js";
 import {InteropSigner} from "./interopSigner.js";
 
+/** A block without blobs is published with none (this chain has no blob pool enabled). */
+const NO_BLOBS = {blobs: [], kzgProofs: []};
+
 const GENESIS = 1_700_000_000;
 const pubkeys = interopPublicKeys(4);
 
@@ -212,12 +215,12 @@ describe("devnet/beacon: sync committee", () => {
     const signer = new InteropSigner(chain.config);
     const publish = (slot: number, tamper?: (b: electra.BeaconBlock) => void) => {
       const proposer = chain.schedule.proposer(slot) as number;
-      const block = chain.produceBlock(slot, signer.randao(proposer, slot), "sync");
+      const {block} = chain.produceBlock(slot, signer.randao(proposer, slot), "sync");
       if (tamper) {
         tamper(block);
         block.stateRoot = expectedStateRoot(chain.head(), block);
       }
-      return chain.publishBlock({message: block, signature: signer.block(proposer, block)}, 0);
+      return chain.publishBlock({message: block, signature: signer.block(proposer, block)}, NO_BLOBS);
     };
     toSlot(3, 0.1);
     publish(3);
@@ -231,7 +234,7 @@ describe("devnet/beacon: sync committee", () => {
         b.body.syncAggregate.syncCommitteeSignature = message(1, 3).signature;
       });
     expectCode(forged, "SIMCHAIN_INVALID_BLOCK", /sync aggregate/);
-    const block = chain.produceBlock(4, signer.randao(chain.schedule.proposer(4) as number, 4), "sync");
+    const {block} = chain.produceBlock(4, signer.randao(chain.schedule.proposer(4) as number, 4), "sync");
     const {syncCommitteeBits, syncCommitteeSignature} = block.body.syncAggregate;
     const committee = chain.sync.committee(0);
     const participants = syncCommitteeBits.getTrueBitIndexes().map((i) => committee[i]);
