@@ -49,7 +49,8 @@ export interface SyncContributionBeaconNode {
     subcommitteeIndex: number,
     beaconBlockRoot: Uint8Array,
   ): Promise<altair.SyncCommitteeContribution>;
-  publishContributionAndProofs(contributionAndProofs: altair.SignedContributionAndProof[]): Promise<void>;
+  /** Resolves when the BN took them (accepted, or it already had them: `SubmitResult`); throws on a refusal. */
+  publishContributionAndProofs(contributionAndProofs: altair.SignedContributionAndProof[]): Promise<unknown>;
 }
 
 export interface SyncContributionDutyModules extends SyncDutyModules {

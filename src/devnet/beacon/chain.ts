@@ -103,6 +103,8 @@ export class SimulatedChain {
   private readonly acceptedAggregates = new Map<string, string>();
   /** "slot:validator" → its latest beacon committee subscription. */
   private readonly subscriptions = new Map<string, CommitteeSubscription>();
+  /** Roots of the blocks this node produced (`produceBlockV3`), with their slot: a BN skips gossip checks for them. */
+  private readonly producedRoots = new Map<string, number>();
   private readonly headListeners = new Set<(e: HeadEvent) => void>();
   private proposedBlocks = 0;
   private fillerBlocks = 0;
@@ -515,6 +517,7 @@ export class SimulatedChain {
     for (const map of [this.acceptedAggregates, this.subscriptions]) {
       for (const k of map.keys()) if (Number(k.split(":")[0]) < minSlot) map.delete(k);
     }
+    for (const [root, producedAt] of this.producedRoots) if (producedAt < minSlot) this.producedRoots.delete(root);
   }
 
   // --- blocks --------------------------------------------------------------------------------------
@@ -539,11 +542,13 @@ export class SimulatedChain {
         `invalid RANDAO reveal for slot ${slot}: not proposer ${proposer}'s signature of epoch ${Math.floor(slot / SLOTS_PER_EPOCH)}`,
       );
     }
-    return buildBlock({
+    const block = buildBlock({
       ...this.blockInputsBase(slot, proposer),
       randaoReveal,
       graffiti: graffitiBytes(graffiti),
     });
+    this.producedRoots.set(toHex(ssz.electra.BeaconBlock.hashTreeRoot(block)), slot);
+    return block;
   }
 
   /** `publishBlockV2`: verifies like a BN importing it; in time (during its slot, on the head) it becomes the head. */
@@ -555,9 +560,15 @@ export class SimulatedChain {
     const expectedProposer = this.schedule.proposer(slot);
     const recordable = expectedProposer !== null && block.proposerIndex === expectedProposer;
     if (recordable) this.book.submitted("proposer", slot, block.proposerIndex);
-    const known = this.tree.get(toHex(ssz.electra.BeaconBlock.hashTreeRoot(block)));
-    // Already imported with this signature (each node of a cluster publishes it): nothing new to check.
+    const rootHex = toHex(ssz.electra.BeaconBlock.hashTreeRoot(block));
+    const known = this.tree.get(rootHex);
+    // Already imported with this signature (each node of a cluster publishes it). Lodestar (v1.22) skips
+    // gossip validation for a block it produced and its import then refuses the copy with 500
+    // BLOCK_ERROR_ALREADY_KNOWN; a block it did not produce fails gossip validation as known, answered 200.
     if (known !== undefined && !known.filler && toHex(known.signature) === toHex(signed.signature)) {
+      if (this.producedRoots.has(rootHex)) {
+        throw new SimChainError({code: "SIMCHAIN_BLOCK_ALREADY_KNOWN", root: rootHex}, "BLOCK_ERROR_ALREADY_KNOWN");
+      }
       return {canonical: this.isCanonical(known)};
     }
     try {
