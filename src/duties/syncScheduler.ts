@@ -80,8 +80,14 @@ export class SyncDutyScheduler {
   }
 
   private async refresh(): Promise<void> {
-    const period = syncPeriodOfEpoch(this.modules.slotClock.currentEpoch());
-    await Promise.all([period, period + 1].map((p) => this.fetch(p)));
+    const {slotClock} = this.modules;
+    const period = syncPeriodOfEpoch(slotClock.currentEpoch());
+    // A BN serves the next period's committee from a state of this period: asked right at the period's
+    // first slot, a BN whose clock is a few ms behind ours still sees the previous period and refuses (Lodestar
+    // logs EPOCH_CONTEXT_ERROR_NO_SYNC_COMMITTEE as an error). The next period is a whole period away: wait a slot.
+    const firstSlotOfPeriod = period * EPOCHS_PER_SYNC_COMMITTEE_PERIOD * slotClock.opts.slotsPerEpoch;
+    const atBoundary = period > 0 && slotClock.currentSlot() === firstSlotOfPeriod;
+    await Promise.all((atBoundary ? [period] : [period, period + 1]).map((p) => this.fetch(p)));
     for (const p of this.byPeriod.keys()) if (p < period - 1) this.byPeriod.delete(p);
   }
 

@@ -1,0 +1,45 @@
+/**
+ * The error lines of a Lodestar log (beacon node or validator client), split into those cohort may have
+ * caused and those it did not. Lodestar prints `<time>[<module>] <level>: <message>` with ANSI colours
+ * when it thinks it writes to a terminal; the colours are stripped first.
+ */
+
+/** One error line Lodestar prints that no client of the BN causes, and why it is not cohort's. */
+export interface KnownLodestarError {
+  pattern: RegExp;
+  why: string;
+}
+
+/**
+ * Errors of the dev chain itself, printed whoever its clients are:
+ * - `lodestar dev` runs with no boot nodes, so its discovery complains once at start.
+ */
+export const LODESTAR_OWN_ERRORS: KnownLodestarError[] = [
+  {pattern: /PeerDiscovery: discv5 has no boot enr/, why: "the dev chain has no boot nodes (printed at start)"},
+];
+
+export interface LogErrors {
+  /** Error lines not in the known list: cohort's to answer for. */
+  errors: string[];
+  /** Known error lines with the reason they are not cohort's. */
+  known: {line: string; why: string}[];
+}
+
+const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+
+/** A Lodestar log line at level error (its level word follows the module tag). */
+function isErrorLine(line: string): boolean {
+  return /\]\s+error:/.test(line) || /^\S.*\s(error|ERROR):\s/.test(line);
+}
+
+export function scanLodestarLog(text: string, known: KnownLodestarError[] = LODESTAR_OWN_ERRORS): LogErrors {
+  const result: LogErrors = {errors: [], known: []};
+  for (const raw of text.split("\n")) {
+    const line = raw.replace(ANSI, "").trimEnd();
+    if (!isErrorLine(line)) continue;
+    const match = known.find((k) => k.pattern.test(line));
+    if (match) result.known.push({line, why: match.why});
+    else result.errors.push(line);
+  }
+  return result;
+}
