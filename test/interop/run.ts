@@ -6,7 +6,7 @@
  */
 import {mkdirSync, readFileSync, writeFileSync} from "node:fs";
 import path from "node:path";
-import {fetchBeaconConfig} from "../../src/eth/beaconNode.js";
+import {prepareExternalBeacon} from "../../src/devnet/externalBeacon.js";
 import {nullLogger} from "../../src/util/logger.js";
 import {auditChain, type ChainAudit, onChainRatio} from "./chainAudit.js";
 import {ChainRecorder} from "./chainRecorder.js";
@@ -80,7 +80,7 @@ export async function runInterop(
       {cwd: bnDir, logDir: opts.dir, env},
     );
     await waitForHttp(`${bnUrl}/eth/v1/node/version`, 120_000, bn.exited);
-    const config = await fetchBeaconConfig({urls: [bnUrl]}, {logger: nullLogger()});
+    const {config} = await prepareExternalBeacon({url: bnUrl, interop: {from: 4, to: 7}}, nullLogger());
     const spec = (await (await fetch(`${bnUrl}/eth/v1/config/spec`)).json()) as {data: Record<string, string>};
     const slotsPerEpoch = Number(spec.data.SLOTS_PER_EPOCH);
     const recorder = new ChainRecorder(
