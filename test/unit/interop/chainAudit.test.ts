@@ -102,12 +102,16 @@ describe("interop/logScan on canned Lodestar logs", () => {
       "Eph 0/1 0.617[api]             error: Error on publishContributionAndProofs [0] slot=0, code=SYNC_COMMITTEE_ERROR_NOT_CURRENT_SLOT",
       "Eph 0/1 0.700[rest]             info: Publishing block slot=3",
       "Eph 0/1 0.800[chain]            warn: something slow",
+      "Eph 1/2 1.012[rest]            error: Req req-5k publishBlockV2 error code=BLOCK_ERROR_ALREADY_KNOWN, root=0xf158",
       "",
     ].join("\n");
     const scanned = scanLodestarLog(log);
     expect(scanned.errors).to.deep.equal([
       "Eph 0/1 0.617[api]             error: Error on publishContributionAndProofs [0] slot=0, code=SYNC_COMMITTEE_ERROR_NOT_CURRENT_SLOT",
     ]);
-    expect(scanned.known.map((k) => k.why)).to.deep.equal(["the dev chain has no boot nodes (printed at start)"]);
+    expect(scanned.known.map((k) => k.why)).to.deep.equal([
+      "the dev chain has no boot nodes (printed at start)",
+      "four nodes share one BN that produced the block: the copies after the first are already known",
+    ]);
   });
 });
