@@ -48,8 +48,14 @@ export interface ShareExchangeModules {
   isCurrentSlot?(slot: number): boolean;
 }
 
+/** A validator's combined (verified) signature and the signing root its t shares agreed on. */
+export interface Combined {
+  signature: Uint8Array;
+  signingRoot: Uint8Array;
+}
+
 interface Waiter {
-  resolve(signature: Uint8Array): void;
+  resolve(combined: Combined): void;
   reject(e: Error): void;
 }
 
@@ -57,8 +63,8 @@ interface DutyState {
   ref: DutyRef;
   expiresAtMs: number;
   own: OwnShare[];
-  /** Combined validator signatures by validator key. */
-  combined: Map<string, Uint8Array>;
+  /** Combined validator signatures by validator key, with the signing root they sign. */
+  combined: Map<string, Combined>;
   waiters: Map<string, Waiter[]>;
   cancelRebroadcast: (() => void) | null;
   /** Re-send cadence of this duty's own shares (see ShareExchangeOpts.rebroadcastIntervalMs). */
@@ -130,7 +136,16 @@ export class ShareExchange {
   }
 
   /** The combined signature of `validator` in the duty; rejects when the duty expires first. */
-  awaitCombined(ref: DutyRef, validator: string, expiresAtMs: number): Promise<Uint8Array> {
+  async awaitCombined(ref: DutyRef, validator: string, expiresAtMs: number): Promise<Uint8Array> {
+    return (await this.awaitCombinedRoot(ref, validator, expiresAtMs)).signature;
+  }
+
+  /**
+   * `awaitCombined` with the signing root the shares agreed on: where operators may sign different messages
+   * for one duty (sync committee messages in validator-API mode, over each VC's head), the first root t
+   * shares agree on wins.
+   */
+  awaitCombinedRoot(ref: DutyRef, validator: string, expiresAtMs: number): Promise<Combined> {
     if (this.stopped) return Promise.reject(new ShareExchangeError("SHARES_STOPPED", "the share exchange is stopped"));
     const state = this.state(ref, expiresAtMs);
     const done = state.combined.get(validator);
@@ -242,8 +257,12 @@ export class ShareExchange {
   private onResults(ref: DutyRef, operator: number, submissions: ShareSubmission[], results: SubmitResult[]): void {
     if (this.stopped) return;
     results.forEach((r: SubmitResult, i) => {
-      if (r.status === "combined") this.onCombined(ref, submissions[i].validator, r.signature);
-      else if (r.status === "invalid") {
+      if (r.status === "combined") {
+        this.onCombined(ref, submissions[i].validator, {
+          signature: r.signature,
+          signingRoot: submissions[i].signingRoot,
+        });
+      } else if (r.status === "invalid") {
         this.modules.logger.warn("invalid signature share dropped", {
           ...r.error.getMetadata(),
           from: operator,
@@ -254,11 +273,11 @@ export class ShareExchange {
     });
   }
 
-  private onCombined(ref: DutyRef, validator: string, signature: Uint8Array): void {
+  private onCombined(ref: DutyRef, validator: string, combined: Combined): void {
     // Peers' shares may complete a duty this node has not reached yet: keep the result until it asks.
     const state = this.state(ref, this.modules.clock.now() + 60_000);
-    state.combined.set(validator, signature);
-    for (const w of state.waiters.get(validator) ?? []) w.resolve(signature);
+    state.combined.set(validator, combined);
+    for (const w of state.waiters.get(validator) ?? []) w.resolve(combined);
     state.waiters.delete(validator);
     if (state.own.length > 0 && state.own.every((s) => state.combined.has(s.validator))) {
       state.cancelRebroadcast?.();

@@ -12,6 +12,7 @@ import {
   type SyncMessageBeaconNode,
   type SyncRootResult,
 } from "./syncCommitteeMessage.js";
+import {runVcSyncMessageDuty, type VcSyncMessages} from "./syncMessageFromVc.js";
 import {type SyncDutiesSource, SyncDutyScheduler, type SyncDutyTrigger} from "./syncScheduler.js";
 
 export type SyncBeaconNode = SyncMessageBeaconNode & SyncContributionBeaconNode & SyncDutiesSource;
@@ -24,6 +25,8 @@ export interface SyncCommitteeDutiesModules extends SyncDutyModules {
   beaconNode: SyncBeaconNode;
   /** Registers a running duty so that the node waits for it when it stops. */
   track(run: Promise<void>): void;
+  /** Validator-API mode: the VC's partial messages, over the root it chose (see runVcSyncMessageDuty). */
+  vcMessages?: VcSyncMessages;
 }
 
 interface SlotWork {
@@ -67,7 +70,11 @@ export async function startSyncCommitteeDuties(
       const decided = new Promise<SyncRootResult>((resolve) => {
         onDecided = resolve;
       });
-      const done = runSyncMessageDuty(slot, duties, {...m, logger: logFor(trigger.type, slot)}, onDecided);
+      const dm = {...m, logger: logFor(trigger.type, slot)};
+      const {vcMessages} = m;
+      const done = vcMessages
+        ? runVcSyncMessageDuty(slot, duties, {...dm, vcMessages}, onDecided)
+        : runSyncMessageDuty(slot, duties, dm, onDecided);
       // A crash before the decision still ends the wait of the contribution.
       void done.then(onDecided, (e: unknown) => onDecided(noRoot(`message duty crashed: ${(e as Error).message}`)));
       w.message = {decided, done};

@@ -490,6 +490,7 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
         ...dutyModules,
         logger: log,
         beaconNode: syncBeaconNodeOf(bn),
+        vcMessages: vapi?.syncMessages,
         track: (run) => {
           this.inFlight.add(run);
           void run.finally(() => this.inFlight.delete(run));

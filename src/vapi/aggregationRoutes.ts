@@ -6,6 +6,7 @@ import {DutyType} from "../consensus/types.js";
 import type {SignableMessage} from "../eth/signing.js";
 import {bytesEqual} from "../util/hex.js";
 import type {InterceptContext} from "./context.js";
+import type {LegacyIntercepts} from "./legacyRoutes.js";
 import type {CombinedShares} from "./methods.js";
 import type {PendingSignature} from "./vcSigner.js";
 
@@ -31,7 +32,9 @@ function aggregateOf(p: AggregateRequest): Attestation {
  * combined proofs out (at the start of the slot); at 2/3 of the slot the aggregate the cluster decided for
  * the committee; then the partial AggregateAndProof signature, which must sign exactly that decided message.
  */
-export function aggregationIntercepts(ctx: InterceptContext): AggregationIntercepts {
+export function aggregationIntercepts(ctx: InterceptContext): AggregationIntercepts & {
+  legacy: Pick<LegacyIntercepts, "getAggregatedAttestation" | "publishAggregateAndProofs">;
+} {
   const {m} = ctx;
 
   const combineSelection = async (
@@ -51,7 +54,7 @@ export function aggregationIntercepts(ctx: InterceptContext): AggregationInterce
     }),
   });
 
-  return {
+  const v2: AggregationIntercepts = {
     async submitBeaconCommitteeSelections({selections}) {
       const {shares} = m;
       if (!shares) throw new ApiError(501, "selection proofs are not combined by this node");
@@ -60,42 +63,65 @@ export function aggregationIntercepts(ctx: InterceptContext): AggregationInterce
 
     // The aggregate the cluster decided (its aggregator duty's consensus at 2/3 of the slot), once the
     // pipeline asks for the AggregateAndProof signature over it.
-    async getAggregatedAttestationV2({attestationDataRoot, slot, committeeIndex}) {
-      const postElectra = isForkPostElectra(m.config.getForkName(slot));
-      const request = await m.signer.awaitRequest(
-        (p) => {
-          if (!isAggregateRequest(p)) return false;
-          const aggregate = aggregateOf(p);
-          if (aggregate.data.slot !== slot) return false;
-          if (!bytesEqual(ssz.phase0.AttestationData.hashTreeRoot(aggregate.data), attestationDataRoot)) return false;
-          return postElectra
-            ? (aggregate as electra.Attestation).committeeBits.get(committeeIndex)
-            : aggregate.data.index === committeeIndex;
-        },
-        2 * m.waitMs,
-        {type: "AGGREGATE_AND_PROOF_V2", slot},
-      );
-      return {data: aggregateOf(request as AggregateRequest), meta: {version: m.config.getForkName(slot)}};
-    },
+    getAggregatedAttestationV2: ({attestationDataRoot, slot, committeeIndex}) =>
+      decidedAggregate(attestationDataRoot, slot, committeeIndex),
 
     // Partial AggregateAndProof signatures: each over the decided aggregate with the combined selection
     // proof, verified against the aggregator's key share.
     async publishAggregateAndProofsV2({signedAggregateAndProofs}) {
-      ctx.eachPartial(signedAggregateAndProofs, "aggregate and proof", (signed: SignedAggregateAndProof) => {
-        const {message} = signed;
-        const slot = message.aggregate.data.slot;
-        const fork = m.config.getForkName(slot);
-        const msg: SignableMessage = isForkPostElectra(fork)
-          ? {type: "AGGREGATE_AND_PROOF_V2", data: {version: fork, aggregateAndProof: message}}
-          : {type: "AGGREGATE_AND_PROOF", data: message};
-        ctx.acceptOverDecided(
-          msg,
-          slot,
-          message.aggregatorIndex,
-          (p) => isAggregateRequest(p) && aggregateOf(p).data.slot === slot,
-          signed.signature,
-        );
-      });
+      takeAggregateAndProofs(signedAggregateAndProofs);
+    },
+  };
+
+  /**
+   * The decided aggregate of the data root (and, from Electra, the committee; before, the data names it).
+   * v1 asks without a committee index.
+   */
+  async function decidedAggregate(attestationDataRoot: Uint8Array, slot: number, committeeIndex?: number) {
+    const postElectra = isForkPostElectra(m.config.getForkName(slot));
+    const request = await m.signer.awaitRequest(
+      (p) => {
+        if (!isAggregateRequest(p)) return false;
+        const aggregate = aggregateOf(p);
+        if (aggregate.data.slot !== slot) return false;
+        if (!bytesEqual(ssz.phase0.AttestationData.hashTreeRoot(aggregate.data), attestationDataRoot)) return false;
+        if (committeeIndex === undefined) return !postElectra;
+        return postElectra
+          ? (aggregate as electra.Attestation).committeeBits.get(committeeIndex)
+          : aggregate.data.index === committeeIndex;
+      },
+      2 * m.waitMs,
+      {type: "AGGREGATE_AND_PROOF_V2", slot},
+    );
+    return {data: aggregateOf(request as AggregateRequest), meta: {version: m.config.getForkName(slot)}};
+  }
+
+  function takeAggregateAndProofs(signedAggregateAndProofs: SignedAggregateAndProof[]): void {
+    ctx.eachPartial(signedAggregateAndProofs, "aggregate and proof", (signed: SignedAggregateAndProof) => {
+      const {message} = signed;
+      const slot = message.aggregate.data.slot;
+      const fork = m.config.getForkName(slot);
+      const msg: SignableMessage = isForkPostElectra(fork)
+        ? {type: "AGGREGATE_AND_PROOF_V2", data: {version: fork, aggregateAndProof: message}}
+        : {type: "AGGREGATE_AND_PROOF", data: message};
+      ctx.acceptOverDecided(
+        msg,
+        slot,
+        message.aggregatorIndex,
+        (p) => isAggregateRequest(p) && aggregateOf(p).data.slot === slot,
+        signed.signature,
+      );
+    });
+  }
+
+  return {
+    ...v2,
+    // The v1 forms (before Electra; Lodestar v1.22 uses them on Deneb): the same decided data and checks.
+    legacy: {
+      getAggregatedAttestation: async ({attestationDataRoot, slot}) => ({
+        data: (await decidedAggregate(attestationDataRoot, slot)).data,
+      }),
+      publishAggregateAndProofs: async ({signedAggregateAndProofs}) => takeAggregateAndProofs(signedAggregateAndProofs),
     },
   };
 }

@@ -13,6 +13,12 @@ export interface InterceptContext {
   /** This node's share key (0x-hex) of a cluster validator index, once seen. */
   shareOfIndex(index: number): string | undefined;
   /**
+   * How long a VC's request for `slot`'s decided data may wait: `maxMs`, but never past the last twelfth of
+   * the slot. Lodestar's VC runs each slot's tasks one after the other (its `runEverySlot` skips a slot whose
+   * predecessor's task overran it), so a request held into the next slot costs the VC that whole slot.
+   */
+  waitWithinSlot(slot: number, maxMs: number): Promise<number>;
+  /**
    * Feeds a partial signature to the pending request it answers (one of `candidates`: the requests over the
    * same signing root); VAPI_NOT_DECIDED when none (`anyForSlot`: the VC signed other data than decided),
    * VAPI_INVALID_SIGNATURE when it does not verify. A repeated, already taken signature is no error.
@@ -130,6 +136,11 @@ export function createInterceptContext(m: InterceptModules): InterceptContext {
   };
   return {
     m,
+    async waitWithinSlot(slot, maxMs) {
+      const slotMs = m.config.SECONDS_PER_SLOT * 1000;
+      const lastMs = (await m.genesisTime()) * 1000 + (slot + 1) * slotMs - slotMs / 12;
+      return Math.max(0, Math.min(maxMs, lastMs - m.clock.now()));
+    },
     noteIndex: (index, shareKey) => shareByIndex.set(index, toHex(shareKey)),
     shareOfIndex: (index) => shareByIndex.get(index),
 

@@ -6,6 +6,7 @@ import {
   type BeaconBlock,
   type BlindedBeaconBlock,
   ProducedBlockSource,
+  type phase0,
   type SignedBeaconBlock,
   type SignedBlindedBeaconBlock,
   type SignedBlockContents,
@@ -21,11 +22,12 @@ import type {Logger} from "../util/logger.js";
 import {type AggregationIntercepts, aggregationIntercepts} from "./aggregationRoutes.js";
 import {createInterceptContext} from "./context.js";
 import type {DecidedBlocks} from "./decidedBlocks.js";
-import type {DecidedSyncRoots} from "./decidedSyncRoots.js";
 import {VapiError} from "./errors.js";
 import type {ShareKeyMap} from "./keyMap.js";
+import type {LegacyIntercepts} from "./legacyRoutes.js";
 import type {VapiMetrics} from "./metrics.js";
 import {type RegistrationIntercepts, registrationIntercepts} from "./registrations.js";
+import type {VcSyncMessageStore} from "./syncMessages.js";
 import {type SyncBeaconIntercepts, type SyncValidatorIntercepts, syncIntercepts} from "./syncRoutes.js";
 import {isValidPartialSignature, type PendingSignature, type ValidatorClientSigner} from "./vcSigner.js";
 
@@ -41,8 +43,8 @@ export interface InterceptModules {
   clock: Clock;
   /** The node's share exchange, where the cluster's selection proofs are combined (absent: selections proxied). */
   shares?: CombinedShares;
-  /** The roots the node's sync message consensus decided (the head root a sync committee VC signs). */
-  syncRoots: DecidedSyncRoots;
+  /** Where the VC's partial sync committee messages wait for the slot's message duty. */
+  syncMessages: VcSyncMessageStore;
   /** Unix seconds of the chain's genesis. */
   genesisTime(): Promise<number>;
   logger: Logger;
@@ -81,10 +83,15 @@ export type BeaconIntercepts = Pick<
  * The Beacon API as the validator client sees it in validator-API mode: its keys are this node's key
  * shares; its data is what the cluster decided; its signatures are partial and go to the pipeline.
  */
-export function createIntercepts(m: InterceptModules): {validator: ValidatorIntercepts; beacon: BeaconIntercepts} {
+export function createIntercepts(m: InterceptModules): {
+  validator: ValidatorIntercepts;
+  beacon: BeaconIntercepts;
+  legacy: LegacyIntercepts;
+} {
   const ctx = createInterceptContext(m);
   const {noteIndex, accept} = ctx;
-  const sync = syncIntercepts(ctx, {syncRoots: m.syncRoots, genesisTime: m.genesisTime});
+  const sync = syncIntercepts(ctx, {syncMessages: m.syncMessages, genesisTime: m.genesisTime});
+  const {legacy: legacyAggregation, ...aggregation} = aggregationIntercepts(ctx);
 
   const toShare = (pubkey: Uint8Array) => m.keys.toShareKey(pubkey);
   const toValidatorId = (id: string | number): string | number =>
@@ -137,8 +144,39 @@ export function createIntercepts(m: InterceptModules): {validator: ValidatorInte
     );
   };
 
+  /** The block the cluster decided for `slot`, once the RANDAO share is taken and the block's signature asked for. */
+  const decidedBlock = async (slot: number, randaoReveal: Uint8Array) => {
+    const proposer = randaoGiven.get(slot) ?? (await takeRandao(slot, randaoReveal));
+    await m.signer.awaitRequest(
+      (p) => p.msg.type === "BLOCK_V2" && blockSlot(p.msg) === slot && p.shareKeyHex === proposer,
+      2 * m.waitMs,
+      {type: "BLOCK_V2", slot},
+    );
+    const decided = m.blocks.get(slot);
+    if (!decided) throw new VapiError({code: "VAPI_NOT_DECIDED", type: "BLOCK_V2", slot});
+    return decided;
+  };
+
+  // Partial attestation signatures (v2: SingleAttestation from Electra, one-bit Attestation before; v1: the
+  // latter): each must sign the decided data and verify against a key share awaiting it. Valid ones are
+  // taken even when others in the batch fail (the batch then answers 400).
+  const takeAttestations = (signedAttestations: (SingleAttestation | phase0.Attestation)[]) => {
+    ctx.eachPartial(signedAttestations, "attestation", (att: SingleAttestation | phase0.Attestation) => {
+      const root = ssz.phase0.AttestationData.hashTreeRoot(att.data);
+      const forSlot = m.signer.pending((p) => p.msg.type === "ATTESTATION" && p.msg.data.slot === att.data.slot);
+      const share = "attesterIndex" in att ? ctx.shareOfIndex(att.attesterIndex) : undefined;
+      const candidates = forSlot.filter(
+        (p) =>
+          p.msg.type === "ATTESTATION" &&
+          bytesEqual(ssz.phase0.AttestationData.hashTreeRoot(p.msg.data), root) &&
+          (share === undefined || p.shareKeyHex === share),
+      );
+      accept("ATTESTATION", att.data.slot, candidates, forSlot.length > 0, att.signature);
+    });
+  };
+
   const validator: ValidatorIntercepts = {
-    ...aggregationIntercepts(ctx),
+    ...aggregation,
     ...sync.validator,
     ...registrationIntercepts(ctx),
 
@@ -166,7 +204,7 @@ export function createIntercepts(m: InterceptModules): {validator: ValidatorInte
           p.msg.type === "ATTESTATION" &&
           p.msg.data.slot === slot &&
           (postElectra || p.msg.data.index === (committeeIndex ?? 0)),
-        m.waitMs,
+        await ctx.waitWithinSlot(slot, m.waitMs),
         {type: "ATTESTATION", slot},
       );
       return {data: (request.msg as Extract<SignableMessage, {type: "ATTESTATION"}>).data};
@@ -175,14 +213,7 @@ export function createIntercepts(m: InterceptModules): {validator: ValidatorInte
     // The RANDAO reveal is this node's share: it answers the proposer duty's RANDAO request; the block
     // returned is the decided one, once its own signing request (after the slashing-DB record) is made.
     async produceBlockV3({slot, randaoReveal}) {
-      const proposer = randaoGiven.get(slot) ?? (await takeRandao(slot, randaoReveal));
-      await m.signer.awaitRequest(
-        (p) => p.msg.type === "BLOCK_V2" && blockSlot(p.msg) === slot && p.shareKeyHex === proposer,
-        2 * m.waitMs,
-        {type: "BLOCK_V2", slot},
-      );
-      const decided = m.blocks.get(slot);
-      if (!decided) throw new VapiError({code: "VAPI_NOT_DECIDED", type: "BLOCK_V2", slot});
+      const decided = await decidedBlock(slot, randaoReveal);
       const meta = {
         version: m.config.getForkName(slot),
         // The decided block may be another operator's BN's: its values are not known here.
@@ -232,18 +263,7 @@ export function createIntercepts(m: InterceptModules): {validator: ValidatorInte
     // Partial attestation signatures: each must sign the decided data and verify against a key share
     // awaiting it. Valid ones are taken even when others in the batch fail (the batch then answers 400).
     async submitPoolAttestationsV2({signedAttestations}) {
-      ctx.eachPartial(signedAttestations, "attestation", (att: SingleAttestation) => {
-        const root = ssz.phase0.AttestationData.hashTreeRoot(att.data);
-        const forSlot = m.signer.pending((p) => p.msg.type === "ATTESTATION" && p.msg.data.slot === att.data.slot);
-        const share = "attesterIndex" in att ? ctx.shareOfIndex(att.attesterIndex) : undefined;
-        const candidates = forSlot.filter(
-          (p) =>
-            p.msg.type === "ATTESTATION" &&
-            bytesEqual(ssz.phase0.AttestationData.hashTreeRoot(p.msg.data), root) &&
-            (share === undefined || p.shareKeyHex === share),
-        );
-        accept("ATTESTATION", att.data.slot, candidates, forSlot.length > 0, att.signature);
-      });
+      takeAttestations(signedAttestations);
     },
 
     // A partial exit signature: verified, exchanged and combined; the combined exit goes to the BN once t
@@ -294,7 +314,36 @@ export function createIntercepts(m: InterceptModules): {validator: ValidatorInte
     publishBlindedBlockV2: ({signedBlindedBlock}) => publishBlinded(signedBlindedBlock),
   };
 
-  return {validator, beacon};
+  // The forms before Electra that @lodestar/api no longer defines (legacyRoutes.ts): same data, same checks.
+  const legacy: LegacyIntercepts = {
+    ...legacyAggregation,
+    submitPoolAttestations: async ({signedAttestations}) => takeAttestations(signedAttestations),
+    publishBlock: ({signedBlockOrContents}) => publishFull(signedBlockOrContents),
+    publishBlindedBlock: ({signedBlindedBlock}) => publishBlinded(signedBlindedBlock),
+    async produceBlockV2({slot, randaoReveal}) {
+      const decided = await decidedBlock(slot, randaoReveal);
+      if (decided.blinded) {
+        throw new VapiError(
+          {code: "VAPI_NOT_DECIDED", type: "BLOCK_V2", slot},
+          `the cluster decided a blinded block for slot ${slot}: ask /eth/v1/validator/blinded_blocks or /eth/v3`,
+        );
+      }
+      const data = m.config.getForkSeq(slot) >= ForkSeq.deneb && decided.contents ? decided.contents : decided.block;
+      return {data: data as BeaconBlock, meta: {version: m.config.getForkName(slot)}};
+    },
+    async produceBlindedBlock({slot, randaoReveal}) {
+      const decided = await decidedBlock(slot, randaoReveal);
+      if (!decided.blinded) {
+        throw new VapiError(
+          {code: "VAPI_NOT_DECIDED", type: "BLOCK_V2", slot},
+          `the cluster decided a full block for slot ${slot}: ask /eth/v2/validator/blocks or /eth/v3`,
+        );
+      }
+      return {data: decided.block as BlindedBeaconBlock, meta: {version: m.config.getForkName(slot)}};
+    },
+  };
+
+  return {validator, beacon, legacy};
 }
 
 function blockSlot(msg: SignableMessage): number {

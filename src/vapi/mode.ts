@@ -6,11 +6,11 @@ import type {Decider} from "../duties/attester.js";
 import type {Clock} from "../duties/clock.js";
 import {type Logger, nullLogger} from "../util/logger.js";
 import {DecidedBlocks} from "./decidedBlocks.js";
-import {DecidedSyncRoots} from "./decidedSyncRoots.js";
 import {ShareKeyMap} from "./keyMap.js";
 import type {CombinedShares} from "./methods.js";
 import {createVapiMetrics, type VapiMetrics} from "./metrics.js";
 import {ValidatorApiServer} from "./server.js";
+import {VcSyncMessageStore} from "./syncMessages.js";
 import {ValidatorClientSigner} from "./vcSigner.js";
 
 export interface ValidatorApiModeOpts {
@@ -38,7 +38,8 @@ export class ValidatorApiMode {
   readonly keys: ShareKeyMap;
   readonly signer: ValidatorClientSigner;
   readonly blocks: DecidedBlocks;
-  readonly syncRoots: DecidedSyncRoots;
+  /** The VC's partial sync committee messages, for the sync message duty (runVcSyncMessageDuty). */
+  readonly syncMessages: VcSyncMessageStore;
   private server: ValidatorApiServer | null = null;
   private readonly logger: Logger;
   private readonly metrics: VapiMetrics;
@@ -54,7 +55,7 @@ export class ValidatorApiMode {
     const slotMs = modules.config.SECONDS_PER_SLOT * 1000;
     this.keys = new ShareKeyMap(opts.lock, opts.operatorIndex);
     this.blocks = new DecidedBlocks(modules.config, modules.clock);
-    this.syncRoots = new DecidedSyncRoots(modules.clock);
+    this.syncMessages = new VcSyncMessageStore(modules.clock);
     this.signer = new ValidatorClientSigner(
       // A proposal is worthless a third of a slot after its slot; attestations count for an epoch, and
       // selection proofs are asked for up to an epoch before their slot.
@@ -71,9 +72,9 @@ export class ValidatorApiMode {
     return this.keys.shareKeysByValidator();
   }
 
-  /** The node's consensus, with decided blocks and sync committee roots kept for the VC's requests. */
+  /** The node's consensus, with decided blocks kept for the VC's requests. */
   observe(consensus: Decider): Decider {
-    return this.syncRoots.observe(this.blocks.observe(consensus));
+    return this.blocks.observe(consensus);
   }
 
   /** Starts the VC's Beacon API (selection proofs combine through `shares`); returns its base URL. */
@@ -92,7 +93,7 @@ export class ValidatorApiMode {
         signer: this.signer,
         keys: this.keys,
         blocks: this.blocks,
-        syncRoots: this.syncRoots,
+        syncMessages: this.syncMessages,
         clock: modules.clock,
         shares,
         logger: this.logger,
@@ -104,7 +105,7 @@ export class ValidatorApiMode {
 
   async stop(): Promise<void> {
     this.signer.stop();
-    this.syncRoots.stop();
+    this.syncMessages.stop();
     await this.server?.stop();
   }
 }

@@ -6,12 +6,13 @@ import type {Clock} from "../duties/clock.js";
 import {createBeaconApiFastify} from "../eth/beaconApiFastify.js";
 import {type Logger, nullLogger} from "../util/logger.js";
 import type {DecidedBlocks} from "./decidedBlocks.js";
-import type {DecidedSyncRoots} from "./decidedSyncRoots.js";
 import {VapiError} from "./errors.js";
 import type {ShareKeyMap} from "./keyMap.js";
+import {legacyDefinitions} from "./legacyRoutes.js";
 import {type CombinedShares, createIntercepts} from "./methods.js";
 import type {VapiMetrics} from "./metrics.js";
 import {registerProxy} from "./proxy.js";
+import type {VcSyncMessageStore} from "./syncMessages.js";
 import type {ValidatorClientSigner} from "./vcSigner.js";
 
 export interface ValidatorApiServerOpts {
@@ -29,7 +30,7 @@ export interface ValidatorApiServerModules {
   signer: ValidatorClientSigner;
   keys: ShareKeyMap;
   blocks: DecidedBlocks;
-  syncRoots: DecidedSyncRoots;
+  syncMessages: VcSyncMessageStore;
   clock: Clock;
   /** The node's share exchange (combined selection proofs). */
   shares?: CombinedShares;
@@ -78,7 +79,7 @@ export class ValidatorApiServer {
       signer: this.modules.signer,
       keys: this.modules.keys,
       blocks: this.modules.blocks,
-      syncRoots: this.modules.syncRoots,
+      syncMessages: this.modules.syncMessages,
       genesisTime,
       waitMs: this.opts.waitMs,
       clock: this.modules.clock,
@@ -95,6 +96,11 @@ export class ValidatorApiServer {
     for (const [id, method] of Object.entries(intercepts.beacon)) {
       const key = id as keyof typeof intercepts.beacon;
       server.route(createFastifyRoute(beaconDefs[key] as never, method as never, id));
+    }
+    const legacyDefs = legacyDefinitions(config);
+    for (const [id, method] of Object.entries(intercepts.legacy)) {
+      const key = id as keyof typeof intercepts.legacy;
+      server.route(createFastifyRoute(legacyDefs[key] as never, method as never, id));
     }
     registerProxy(
       server,

@@ -12,9 +12,9 @@ import {
 import type {SignableMessage} from "../eth/signing.js";
 import {bytesEqual, toHex} from "../util/hex.js";
 import type {InterceptContext} from "./context.js";
-import type {DecidedSyncRoots} from "./decidedSyncRoots.js";
 import {VapiError} from "./errors.js";
 import type {CombinedShares} from "./methods.js";
+import type {VcSyncMessageStore} from "./syncMessages.js";
 
 export type SyncValidatorIntercepts = Pick<
   ApplicationMethods<routes.validator.Endpoints>,
@@ -26,21 +26,21 @@ export type SyncValidatorIntercepts = Pick<
 
 export type SyncBeaconIntercepts = Pick<
   ApplicationMethods<routes.beacon.Endpoints>,
-  "getBlockRoot" | "submitPoolSyncCommitteeSignatures"
+  "submitPoolSyncCommitteeSignatures"
 >;
 
 export interface SyncInterceptModules {
-  /** The roots the node's sync message consensus decided. */
-  syncRoots: DecidedSyncRoots;
-  /** Unix seconds of the chain's genesis (the current slot of a head-root request). */
+  /** Where the VC's verified partial sync committee messages wait for the slot's message duty. */
+  syncMessages: VcSyncMessageStore;
+  /** Unix seconds of the chain's genesis (the current slot of a submission). */
   genesisTime(): Promise<number>;
 }
 
 /**
  * Sync committee duties the way `--distributed` VCs do them: partial sync selection proofs in, combined out
- * (slot start); the head block root to sign is the one the cluster's sync message consensus decided (1/3
- * of the slot); the contribution handed out is the decided one (2/3); partial signatures of messages and
- * contributions must sign exactly those.
+ * (slot start); partial sync committee messages over the head the VC follows, taken over any root (verified
+ * against the key share over that root) and combined per root by the message duty (runVcSyncMessageDuty);
+ * the contribution handed out is the decided one (2/3), and its partial signatures must sign exactly that.
  */
 export function syncIntercepts(
   ctx: InterceptContext,
@@ -89,13 +89,9 @@ export function syncIntercepts(
     }),
   });
 
-  /** The slot a head-root request is for when the VC has sync messages to sign in it; null otherwise. */
-  const syncSlotNow = async (): Promise<number | null> => {
-    if (positions.size === 0) return null;
+  const currentSlot = async (): Promise<number> => {
     const slotMs = m.config.SECONDS_PER_SLOT * 1000;
-    const slot = Math.floor((m.clock.now() - (await sm.genesisTime()) * 1000) / slotMs);
-    const members = positions.get(syncPeriodOfMessageSlot(slot, SLOTS_PER_EPOCH));
-    return members && members.size > 0 ? slot : null;
+    return Math.floor((m.clock.now() - (await sm.genesisTime()) * 1000) / slotMs);
   };
 
   const validator: SyncValidatorIntercepts = {
@@ -122,23 +118,28 @@ export function syncIntercepts(
       return {data: await Promise.all(selections.map((sel) => combineSelection(shares, sel)))};
     },
 
-    // The contribution the cluster decided for the subcommittee (its consensus at 2/3 of the slot).
+    // The contribution the cluster decided for the subcommittee (its consensus at 2/3 of the slot), for the
+    // root the cluster's messages combined over. The VC names the root it signed; when that lost (its BN saw
+    // another head), it still gets the decided contribution: contributions are not slashable, and only
+    // partials over the decided one combine.
     async produceSyncCommitteeContribution({slot, subcommitteeIndex, beaconBlockRoot}) {
       const request = await m.signer.awaitRequest(
         (p) =>
           p.msg.type === "SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF" &&
           p.msg.data.contribution.slot === slot &&
           p.msg.data.contribution.subcommitteeIndex === subcommitteeIndex,
-        2 * m.waitMs,
+        await ctx.waitWithinSlot(slot, 2 * m.waitMs),
         {type: "SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF", slot},
       );
       const {contribution} = (request.msg as Extract<SignableMessage, {type: "SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF"}>)
         .data;
       if (!bytesEqual(contribution.beaconBlockRoot, beaconBlockRoot)) {
-        throw new VapiError(
-          {code: "VAPI_NOT_DECIDED", type: "SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF", slot},
-          `the cluster decided block root ${toHex(contribution.beaconBlockRoot)} for slot ${slot}, not ${toHex(beaconBlockRoot)}`,
-        );
+        m.logger.info("the validator client asked a contribution for another root than the cluster's", {
+          slot,
+          subcommitteeIndex,
+          asked: toHex(beaconBlockRoot),
+          decided: toHex(contribution.beaconBlockRoot),
+        });
       }
       return {data: contribution};
     },
@@ -161,34 +162,37 @@ export function syncIntercepts(
   };
 
   const beacon: SyncBeaconIntercepts = {
-    // A VC in the sync committee asks for the head root to sign at 1/3 of the slot: it gets the root the
-    // cluster decided for the slot (waiting for the decision), so every operator's partials combine. Any
-    // other block id, or no decision in time, is the BN's answer.
-    async getBlockRoot({blockId}) {
-      const slot = blockId === "head" ? await syncSlotNow() : null;
-      if (slot !== null) {
-        const root = await sm.syncRoots.wait(slot, m.clock.now() + m.waitMs);
-        if (root) return {data: {root}, meta: {executionOptimistic: false, finalized: false}};
-        m.logger.warn("no decided sync committee root in time: the BN's head is answered", {slot});
-      }
-      const res = await m.api.beacon.getBlockRoot({blockId});
-      return {data: res.value(), meta: res.meta()};
-    },
-
-    // Partial sync committee message signatures: over the decided root, verified against the key share.
+    // Partial sync committee messages over the root the VC chose (its BN's head from the event stream):
+    // verified against this node's key share over that root (400 otherwise), then kept for the slot's
+    // message duty, which exchanges them and combines per root. Not slashable: no decided value to match.
     async submitPoolSyncCommitteeSignatures({signatures}) {
+      const now = await currentSlot();
       ctx.eachPartial(signatures, "sync committee message", (sig: altair.SyncCommitteeMessage) => {
-        const msg: SignableMessage = {
-          type: "SYNC_COMMITTEE_MESSAGE",
-          data: {slot: sig.slot, beaconBlockRoot: sig.beaconBlockRoot},
-        };
-        ctx.acceptOverDecided(
-          msg,
-          sig.slot,
-          sig.validatorIndex,
-          (p) => p.msg.type === "SYNC_COMMITTEE_MESSAGE" && p.msg.data.slot === sig.slot,
+        if (sig.slot < now - 1 || sig.slot > now + 1) {
+          m.metrics?.partialSignatures.inc({type: "SYNC_COMMITTEE_MESSAGE", result: "not_decided"});
+          throw new VapiError(
+            {code: "VAPI_NOT_DECIDED", type: "SYNC_COMMITTEE_MESSAGE", slot: sig.slot},
+            `a sync committee message of slot ${sig.slot} is not taken in slot ${now}`,
+          );
+        }
+        const shareKeyHex = ctx.shareOfIndex(sig.validatorIndex);
+        if (!shareKeyHex) {
+          throw new VapiError(
+            {code: "VAPI_UNKNOWN_SHARE", pubkey: String(sig.validatorIndex)},
+            `validator ${sig.validatorIndex} is not one of this node's (ask its sync duties through cohort first)`,
+          );
+        }
+        ctx.verifyUnrequested(
+          shareKeyHex,
+          {type: "SYNC_COMMITTEE_MESSAGE", data: {slot: sig.slot, beaconBlockRoot: sig.beaconBlockRoot}},
           sig.signature,
+          `the sync committee message of validator ${sig.validatorIndex} for slot ${sig.slot}`,
         );
+        const taken = sm.syncMessages.offer(shareKeyHex, sig.slot, {
+          beaconBlockRoot: sig.beaconBlockRoot,
+          signature: sig.signature,
+        });
+        if (taken) m.metrics?.partialSignatures.inc({type: "SYNC_COMMITTEE_MESSAGE", result: "accepted"});
       });
     },
   };

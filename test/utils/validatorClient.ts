@@ -1,12 +1,14 @@
 import {SecretKey} from "@chainsafe/blst";
-import {type ApiClient, getClient, type routes} from "@lodestar/api";
+import {BitArray} from "@chainsafe/ssz";
+import {type ApiClient, getClient, routes} from "@lodestar/api";
 import type {BeaconConfig} from "@lodestar/config";
-import {ForkSeq, SLOTS_PER_EPOCH} from "@lodestar/params";
-import {type BeaconBlock, type BlockContents, type SignedBlockContents, ssz} from "@lodestar/types";
+import {ForkSeq, isForkPostElectra, SLOTS_PER_EPOCH} from "@lodestar/params";
+import {type Attestation, type BeaconBlock, type BlockContents, type SignedBlockContents, ssz} from "@lodestar/types";
 import {isAggregator} from "../../src/duties/selection.js";
 import {isSyncCommitteeAggregator, subcommitteesOf} from "../../src/duties/syncCommitteeSelection.js";
 import {blockToSignable, type SignableMessage, signingRootOnNetwork} from "../../src/eth/signing.js";
 import {fromHex, toHex} from "../../src/util/hex.js";
+import {createLegacyClient, type LegacyClient} from "./legacyClient.js";
 
 type BlobsOf = {kzgProofs: Uint8Array[]; blobs: Uint8Array[]};
 
@@ -45,19 +47,28 @@ export interface TestValidatorClientOpts {
 }
 
 /**
- * A validator client as `lodestar validator --distributed` behaves towards its "beacon node" (cohort in
- * validator-API mode), built on @lodestar/api's client: it knows only its key shares, finds their indices,
- * fetches duties, asks for data at the usual times, signs with the share (blst) and sends the partial
- * signatures back. Lodestar's --distributed flow: at the start of a slot, partial selection proofs
- * (beacon committee and sync committee) exchanged for the combined ones, which say whether it aggregates;
- * at 1/3 attestation data and the head root for sync committee messages; at 2/3 the aggregates and
- * contributions of its aggregators. At every epoch start it registers with the builder (a fixed timestamp,
- * the genesis time, and the validator's key: the same message on every operator, so the partials combine),
- * prepares its proposers and asks its validators' liveness (both proxied to the BN).
+ * A validator client as `lodestar validator --distributed` (v1.22) behaves towards its "beacon node" (cohort
+ * in validator-API mode), built on @lodestar/api's client, following what the real one was recorded doing
+ * (fixtures/lodestar-vc-v1.22): it knows only its key shares, finds their indices, fetches duties, asks for
+ * data at the usual times, signs with the share (blst) and sends the partial signatures back. At the start
+ * of a slot, partial selection proofs (beacon committee and sync committee) exchanged for the combined
+ * ones, which say whether it aggregates; sync committee messages over the head it follows on the event
+ * stream, as soon as the slot's block arrives and at 1/3 at the latest (`blocks/head/root` only when it has
+ * no head yet); at 1/3 attestation data; at 2/3 the aggregates and contributions (for the root it signed)
+ * of its aggregators. Routes by fork as Lodestar picks them: before Electra the v1 forms of attestation
+ * submission, aggregate and aggregate-and-proof; from Electra v2. At every epoch start it registers with the
+ * builder (a fixed timestamp, the genesis time, and the validator's key: the same message on every
+ * operator, so the partials combine), prepares its proposers and asks its validators' liveness (both
+ * proxied to the BN).
  */
 export class TestValidatorClient {
   readonly records: SubmissionRecord[] = [];
   private readonly api: ApiClient;
+  private readonly legacy: LegacyClient;
+  /** The head the event stream last announced (Lodestar's chain header tracker). */
+  private head: {slot: number; root: Uint8Array} | null = null;
+  private readonly headWaiters = new Set<() => void>();
+  private readonly events = new AbortController();
   private readonly secretByShare = new Map<string, SecretKey>();
   private readonly indexByShare = new Map<string, number>();
   private readonly attesterDuties = new Map<number, routes.validator.AttesterDuty[]>();
@@ -80,6 +91,7 @@ export class TestValidatorClient {
 
   constructor(private readonly opts: TestValidatorClientOpts) {
     this.api = getClient({baseUrl: opts.url, globalInit: {timeoutMs: 30_000}}, {config: opts.config});
+    this.legacy = createLegacyClient(opts.url, opts.config);
     for (const s of opts.shares) {
       this.secretByShare.set(s.publicKeyShare.toLowerCase(), SecretKey.fromBytes(s.secret));
       this.validatorByShare.set(s.publicKeyShare.toLowerCase(), s.validator.toLowerCase());
@@ -96,11 +108,25 @@ export class TestValidatorClient {
     ).value();
     for (const v of validators) this.indexByShare.set(toHex(v.validator.pubkey), v.index);
     if (this.indexByShare.size !== this.secretByShare.size) throw new Error("some key shares have no validator index");
+    // The head event stream (proxied to the BN), as Lodestar's chain header tracker follows it.
+    void this.api.events
+      .eventstream({
+        topics: [routes.events.EventType.head],
+        signal: this.events.signal,
+        onEvent: (e) => {
+          if (e.type !== routes.events.EventType.head) return;
+          this.head = {slot: e.message.slot, root: fromHex(e.message.block, 32)};
+          for (const w of [...this.headWaiters]) w();
+        },
+      })
+      .catch(() => {});
     this.schedule();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.events.abort();
+    for (const w of [...this.headWaiters]) w();
     if (this.timer) clearTimeout(this.timer);
     await Promise.allSettled([...this.inFlight]);
   }
@@ -124,10 +150,15 @@ export class TestValidatorClient {
       () => {
         if (phase === "start") {
           this.track(this.onSlotStart(slot));
+          // Sync committee messages go out as soon as the slot's block arrives, at 1/3 at the latest.
+          this.step(
+            this.syncMessages,
+            slot,
+            this.blockOrThird(slot).then(() => this.onSyncMessage(slot)),
+          );
           this.scheduleAt(slot, "third");
         } else if (phase === "third") {
           this.track(this.onAttest(slot));
-          this.step(this.syncMessages, slot, this.onSyncMessage(slot));
           this.scheduleAt(slot, "twoThirds");
         } else {
           this.track(this.onAggregate(slot));
@@ -137,6 +168,24 @@ export class TestValidatorClient {
       },
       Math.max(0, at - Date.now()),
     );
+  }
+
+  /** Resolves when the event stream announces a head of `slot` (or later), or at 1/3 of the slot. */
+  private blockOrThird(slot: number): Promise<void> {
+    return new Promise((resolve) => {
+      const third = this.genesisMs + (slot + 1 / 3) * this.slotMs();
+      const done = () => {
+        clearTimeout(timer);
+        this.headWaiters.delete(check);
+        resolve();
+      };
+      const check = () => {
+        if (this.stopped || (this.head && this.head.slot >= slot)) done();
+      };
+      const timer = setTimeout(done, Math.max(0, third - Date.now()));
+      this.headWaiters.add(check);
+      check();
+    });
   }
 
   /** The slot's selection and sync message steps: the 2/3 steps that need their results wait for them. */
@@ -244,12 +293,24 @@ export class TestValidatorClient {
     if (!res.ok) return;
     const data = res.value();
     this.attested.set(`${slot}:${duty.validatorIndex}`, ssz.phase0.AttestationData.hashTreeRoot(data));
+    // From Electra a SingleAttestation on v2; before, an Attestation with the duty's one aggregation bit on v1.
+    const postElectra = isForkPostElectra(this.opts.config.getForkName(slot));
     const submit = async (d: typeof data, signature: Uint8Array, deliberate: boolean) => {
-      const sent = await this.api.beacon.submitPoolAttestationsV2({
-        signedAttestations: [
-          {committeeIndex: duty.committeeIndex, attesterIndex: duty.validatorIndex, data: d, signature},
-        ],
-      });
+      const sent = postElectra
+        ? await this.api.beacon.submitPoolAttestationsV2({
+            signedAttestations: [
+              {committeeIndex: duty.committeeIndex, attesterIndex: duty.validatorIndex, data: d, signature},
+            ],
+          })
+        : await this.legacy.submitPoolAttestations({
+            signedAttestations: [
+              {
+                aggregationBits: BitArray.fromSingleBit(duty.committeeLength, duty.validatorCommitteeIndex),
+                data: d,
+                signature,
+              },
+            ],
+          });
       this.record("attestation", slot, sent.status, deliberate);
     };
     if (this.opts.misbehave === "bad-signature") {
@@ -372,19 +433,27 @@ export class TestValidatorClient {
     );
   }
 
-  /** 1/3: the head root to sign (the cluster's decided one), one partial message per sync committee member. */
+  /**
+   * The head it follows (the slot's block, or an older head at 1/3), one partial message per sync committee
+   * member; `blocks/head/root` only without a head from the event stream. A message over another root is no
+   * misbehaviour here (any root the VC's BN has as head is taken; partials combine per root), so only
+   * signatures that do not verify are sent deliberately.
+   */
   private async onSyncMessage(slot: number): Promise<void> {
     const duties = this.syncDuties.get(Math.floor(slot / SLOTS_PER_EPOCH)) ?? [];
     if (duties.length === 0) return;
-    const head = await this.api.beacon.getBlockRoot({blockId: "head"});
-    this.record("head-root", slot, head.status);
-    if (!head.ok) return;
-    const beaconBlockRoot = head.value().root;
-    this.syncRoots.set(slot, beaconBlockRoot);
-    const otherRoot = new Uint8Array(32).fill(3);
+    let beaconBlockRoot = this.head && this.head.slot <= slot ? this.head.root : null;
+    if (beaconBlockRoot === null) {
+      const head = await this.api.beacon.getBlockRoot({blockId: "head"});
+      this.record("head-root", slot, head.status);
+      if (!head.ok) return;
+      beaconBlockRoot = head.value().root;
+    }
+    const root = beaconBlockRoot;
+    this.syncRoots.set(slot, root);
     await Promise.all(
       duties.map((d) => {
-        const send = async (signature: Uint8Array, root = beaconBlockRoot) =>
+        const send = async (signature: Uint8Array) =>
           (
             await this.api.beacon.submitPoolSyncCommitteeSignatures({
               signatures: [{slot, beaconBlockRoot: root, validatorIndex: d.validatorIndex, signature}],
@@ -394,12 +463,11 @@ export class TestValidatorClient {
           "sync-message",
           slot,
           d.pubkey,
-          {type: "SYNC_COMMITTEE_MESSAGE", data: {slot, beaconBlockRoot}},
-          send,
           {
-            msg: {type: "SYNC_COMMITTEE_MESSAGE", data: {slot, beaconBlockRoot: otherRoot}},
-            send: (sig) => send(sig, otherRoot),
+            type: "SYNC_COMMITTEE_MESSAGE",
+            data: {slot, beaconBlockRoot: root},
           },
+          send,
         );
       }),
     );
@@ -416,34 +484,38 @@ export class TestValidatorClient {
         const selectionProof = this.aggregatorProofs.get(key);
         const attestationDataRoot = this.attested.get(key);
         if (!selectionProof || !attestationDataRoot) return;
-        const res = await this.api.validator.getAggregatedAttestationV2({
-          slot,
-          attestationDataRoot,
-          committeeIndex: duty.committeeIndex,
-        });
+        // From Electra v2 (with the committee index); before, v1 (the data names the committee).
+        const version = config.getForkName(slot);
+        const postElectra = isForkPostElectra(version);
+        const res = postElectra
+          ? await this.api.validator.getAggregatedAttestationV2({
+              slot,
+              attestationDataRoot,
+              committeeIndex: duty.committeeIndex,
+            })
+          : await this.legacy.getAggregatedAttestation({slot, attestationDataRoot});
         this.record("aggregate-data", slot, res.status);
         if (!res.ok) return;
-        const aggregate = res.value();
+        const aggregate = res.value() as Attestation;
         const message = {aggregatorIndex: duty.validatorIndex, aggregate, selectionProof};
-        const version = config.getForkName(slot);
         const send = async (signature: Uint8Array, m = message) =>
-          (
-            await this.api.validator.publishAggregateAndProofsV2({
-              signedAggregateAndProofs: [{message: m, signature}] as never,
-            })
+          (postElectra
+            ? await this.api.validator.publishAggregateAndProofsV2({
+                signedAggregateAndProofs: [{message: m, signature}] as never,
+              })
+            : await this.legacy.publishAggregateAndProofs({
+                signedAggregateAndProofs: [{message: m, signature}] as never,
+              })
           ).status;
         const other = {...message, aggregate: {...aggregate, signature: new Uint8Array(96).fill(0)}};
-        await this.sendPartial(
-          "aggregate",
-          slot,
-          duty.pubkey,
-          {type: "AGGREGATE_AND_PROOF_V2", data: {version, aggregateAndProof: message}},
-          send,
-          {
-            msg: {type: "AGGREGATE_AND_PROOF_V2", data: {version, aggregateAndProof: other}},
-            send: (sig) => send(sig, other),
-          },
-        );
+        const msgOf = (aggregateAndProof: typeof message): SignableMessage =>
+          postElectra
+            ? {type: "AGGREGATE_AND_PROOF_V2", data: {version, aggregateAndProof}}
+            : {type: "AGGREGATE_AND_PROOF", data: aggregateAndProof as never};
+        await this.sendPartial("aggregate", slot, duty.pubkey, msgOf(message), send, {
+          msg: msgOf(other),
+          send: (sig) => send(sig, other),
+        });
       }),
     );
   }

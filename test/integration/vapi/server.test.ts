@@ -13,7 +13,6 @@ import {PROPOSER_DUTY_TYPE} from "../../../src/duties/proposer.js";
 import {encodeProposerValue} from "../../../src/duties/proposerValue.js";
 import type {DutyRef, OwnShare} from "../../../src/duties/shareExchange.js";
 import {SYNC_SELECTION_DUTY_TYPE} from "../../../src/duties/syncCommitteeContribution.js";
-import {SYNC_MESSAGE_DUTY_TYPE} from "../../../src/duties/syncCommitteeMessage.js";
 import {
   SYNC_SUBCOMMITTEE_SIZE,
   subcommitteesOf,
@@ -22,11 +21,11 @@ import {
 import {blockToSignable, type SignableMessage, signingRootOnNetwork} from "../../../src/eth/signing.js";
 import {fromHex, toHex} from "../../../src/util/hex.js";
 import {DecidedBlocks} from "../../../src/vapi/decidedBlocks.js";
-import {DecidedSyncRoots} from "../../../src/vapi/decidedSyncRoots.js";
 import {ShareKeyMap} from "../../../src/vapi/keyMap.js";
 import type {CombinedShares} from "../../../src/vapi/methods.js";
 import {createVapiMetrics} from "../../../src/vapi/metrics.js";
 import {ValidatorApiServer} from "../../../src/vapi/server.js";
+import {VcSyncMessageStore} from "../../../src/vapi/syncMessages.js";
 import {ValidatorClientSigner} from "../../../src/vapi/vcSigner.js";
 
 const SECONDS_PER_SLOT = 12;
@@ -62,7 +61,7 @@ for (const format of ["json", "ssz"] as const) {
     let server: ValidatorApiServer;
     let signer: ValidatorClientSigner;
     let blocks: DecidedBlocks;
-    let syncRoots: DecidedSyncRoots;
+    let syncMessages: VcSyncMessageStore;
     let vc: ApiClient;
     let bn: ApiClient;
     let register: Registry;
@@ -92,7 +91,7 @@ for (const format of ["json", "ssz"] as const) {
       const metrics = createVapiMetrics(register);
       signer = new ValidatorClientSigner({requestTimeoutMs: () => 10_000}, {config, clock: systemClock, metrics});
       blocks = new DecidedBlocks(config, systemClock);
-      syncRoots = new DecidedSyncRoots(systemClock);
+      syncMessages = new VcSyncMessageStore(systemClock);
       server = new ValidatorApiServer(
         {port: 0, beaconNodeUrls: [beaconUrl], waitMs: WAIT_MS},
         {
@@ -100,7 +99,7 @@ for (const format of ["json", "ssz"] as const) {
           signer,
           keys: new ShareKeyMap(lock, 0),
           blocks,
-          syncRoots,
+          syncMessages,
           clock: systemClock,
           shares: combined,
           metrics,
@@ -112,7 +111,7 @@ for (const format of ["json", "ssz"] as const) {
     });
     after(async () => {
       signer.stop();
-      syncRoots.stop();
+      syncMessages.stop();
       await server.stop();
       await beacon.stop();
     });
@@ -325,7 +324,7 @@ for (const format of ["json", "ssz"] as const) {
       expect(await signing).to.deep.equal(good);
     });
 
-    it("sync committee: selections combined; the head root is the decided one; messages and contributions are verified partials over the decided data", async () => {
+    it("sync committee: selections combined; messages are verified partials over the root the VC chose, kept for the message duty; contributions are verified partials over the decided one", async () => {
       const epoch = beacon.chain.currentEpoch();
       // The VC learns its sync duties through cohort (keys mapped), as Lodestar does.
       const duties = (await vc.validator.getSyncCommitteeDuties({epoch, indices: [0, 1]})).value();
@@ -354,20 +353,10 @@ for (const format of ["json", "ssz"] as const) {
         validator: lock.validators[0].publicKey,
       });
 
-      // The head root: the VC (in the committee this period) waits for the slot's decided root.
+      // The message: a partial over the root the VC chose (its head), verified against the key share over that
+      // root and kept for the slot's message duty, whatever root it is; one that does not verify is refused.
       const decidedRoot = new Uint8Array(32).fill(0x5e);
-      const head = vc.beacon.getBlockRoot({blockId: "head"});
-      await syncRoots
-        .observe({decide: async () => ({value: decidedRoot, round: 1})})
-        .decide(slot, SYNC_MESSAGE_DUTY_TYPE, {propose: async () => decidedRoot, isValid: () => true, deadlineMs: 0});
-      expect((await head).value().root).to.deep.equal(decidedRoot);
-      // Other block ids are the BN's.
-      const genesisRoot = await vc.beacon.getBlockRoot({blockId: "genesis"});
-      expect(genesisRoot.value().root).to.deep.equal((await bn.beacon.getBlockRoot({blockId: "genesis"})).value().root);
-
-      // The message: a partial over the decided root.
       const msg: SignableMessage = {type: "SYNC_COMMITTEE_MESSAGE", data: {slot, beaconBlockRoot: decidedRoot}};
-      const msgSigning = signer.sign(shareKeys[0], msg);
       const submit = (beaconBlockRoot: Uint8Array, signature: Uint8Array) =>
         vc.beacon.submitPoolSyncCommitteeSignatures({
           signatures: [{slot, beaconBlockRoot, validatorIndex: 0, signature}],
@@ -375,12 +364,28 @@ for (const format of ["json", "ssz"] as const) {
       expect((await submit(decidedRoot, sign(shareSecrets[1], msg))).status).to.equal(400);
       const otherRoot = new Uint8Array(32).fill(0x0d);
       const otherMsg: SignableMessage = {type: "SYNC_COMMITTEE_MESSAGE", data: {slot, beaconBlockRoot: otherRoot}};
-      expect((await submit(otherRoot, sign(shareSecrets[0], otherMsg))).status).to.equal(400);
+      // Signed over another root than msg's: refused (it does not verify over the root it names).
+      expect((await submit(otherRoot, sign(shareSecrets[0], msg))).status).to.equal(400);
       const good = sign(shareSecrets[0], msg);
+      const kept = syncMessages.awaitPartial(shareKeys[0], slot, Date.now() + 5_000);
       expect((await submit(decidedRoot, good)).status).to.equal(200);
-      expect(await msgSigning).to.deep.equal(good);
+      expect(await kept).to.deep.equal({beaconBlockRoot: decidedRoot, signature: good});
+      // A message of a slot far from the current one is refused; the head root is the BN's (not intercepted).
+      const farMsg: SignableMessage = {
+        type: "SYNC_COMMITTEE_MESSAGE",
+        data: {slot: slot + 8, beaconBlockRoot: otherRoot},
+      };
+      const far = await vc.beacon.submitPoolSyncCommitteeSignatures({
+        signatures: [
+          {slot: slot + 8, beaconBlockRoot: otherRoot, validatorIndex: 0, signature: sign(shareSecrets[0], farMsg)},
+        ],
+      });
+      expect(far.status).to.equal(400);
+      const headRoot = await vc.beacon.getBlockRoot({blockId: "head"});
+      expect(headRoot.value().root).to.deep.equal((await bn.beacon.getBlockRoot({blockId: "head"})).value().root);
+      void otherMsg;
 
-      // The contribution: the decided one (for the decided root only), then a partial over it.
+      // The contribution: the decided one (whatever root the VC names), then a partial over it.
       const contribution = {
         ...ssz.altair.SyncCommitteeContribution.defaultValue(),
         slot,
@@ -398,12 +403,12 @@ for (const format of ["json", "ssz"] as const) {
       const cSigning = signer.sign(shareKeys[0], cMsg);
       const got = (await asked).value();
       expect(ssz.altair.SyncCommitteeContribution.equals(got, contribution)).to.equal(true);
-      const wrongRoot = await vc.validator.produceSyncCommitteeContribution({
+      const asOther = await vc.validator.produceSyncCommitteeContribution({
         slot,
         subcommitteeIndex,
         beaconBlockRoot: otherRoot,
       });
-      expect(wrongRoot.status).to.equal(400);
+      expect(ssz.altair.SyncCommitteeContribution.equals(asOther.value(), contribution)).to.equal(true);
       const publish = (m: typeof proof, signature: Uint8Array) =>
         vc.validator.publishContributionAndProofs({contributionAndProofs: [{message: m, signature}]});
       expect((await publish(proof, sign(shareSecrets[1], cMsg))).status).to.equal(400);

@@ -7,11 +7,10 @@ import {ATTESTER_DUTY_TYPE} from "../../../src/duties/attester.js";
 import {ManualClock} from "../../../src/duties/clock.js";
 import {PROPOSER_DUTY_TYPE} from "../../../src/duties/proposer.js";
 import {encodeProposerValue} from "../../../src/duties/proposerValue.js";
-import {SYNC_MESSAGE_DUTY_TYPE} from "../../../src/duties/syncCommitteeMessage.js";
 import {toHex} from "../../../src/util/hex.js";
 import {DecidedBlocks} from "../../../src/vapi/decidedBlocks.js";
-import {DecidedSyncRoots} from "../../../src/vapi/decidedSyncRoots.js";
 import {ShareKeyMap} from "../../../src/vapi/keyMap.js";
+import {VcSyncMessageStore} from "../../../src/vapi/syncMessages.js";
 
 const config = createBeaconConfig(createSimChainConfig({secondsPerSlot: 12}), new Uint8Array(32).fill(3));
 
@@ -86,30 +85,42 @@ describe("vapi: DecidedBlocks", () => {
   });
 });
 
-describe("vapi: DecidedSyncRoots", () => {
-  const decideOpts = {propose: async () => new Uint8Array(), isValid: () => true, deadlineMs: 0};
+describe("vapi: VcSyncMessageStore (the VC's partial sync committee messages, until the message duty takes them)", () => {
+  const share = new Uint8Array(48).fill(3);
+  const message = {beaconBlockRoot: new Uint8Array(32).fill(7), signature: new Uint8Array(96).fill(9)};
 
-  it("hands out the root the sync message consensus decided, to waiters before and after the decision", async () => {
-    const roots = new DecidedSyncRoots(new ManualClock());
-    const root = new Uint8Array(32).fill(7);
-    const decider = roots.observe({decide: async () => ({value: root, round: 1})});
-    const early = roots.wait(5, 1000);
-    await decider.decide(5, SYNC_MESSAGE_DUTY_TYPE, decideOpts);
-    expect(await early).to.deep.equal(root);
-    expect(await roots.wait(5, 1000)).to.deep.equal(root);
+  it("hands a partial to the duty that waits for it, before or after it came; the first of a slot and share wins", async () => {
+    const store = new VcSyncMessageStore(new ManualClock());
+    const early = store.awaitPartial(share, 5, 1000);
+    expect(store.offer(toHex(share), 5, message)).to.equal(true);
+    expect(await early).to.deep.equal(message);
+    const other = {...message, beaconBlockRoot: new Uint8Array(32).fill(8)};
+    expect(store.offer(toHex(share), 5, other)).to.equal(false);
+    expect(await store.awaitPartial(share, 5, 1000)).to.deep.equal(message);
   });
 
-  it("ignores other duty types' decisions; a waiter gets null at its deadline or on stop", async () => {
+  it("a waiter fails with VAPI_TIMEOUT at its deadline and VAPI_STOPPED on stop; old slots are forgotten", async () => {
     const clock = new ManualClock();
-    const roots = new DecidedSyncRoots(clock);
-    const decider = roots.observe({decide: async () => ({value: new Uint8Array(32).fill(1), round: 1})});
-    await decider.decide(6, ATTESTER_DUTY_TYPE, decideOpts);
-    expect(roots.get(6)).to.equal(undefined);
-    const timedOut = roots.wait(6, 100);
+    const store = new VcSyncMessageStore(clock, 2);
+    const timedOut = store.awaitPartial(share, 6, 100);
     clock.advance(100);
-    expect(await timedOut).to.equal(null);
-    const stopped = roots.wait(7, 1000);
-    roots.stop();
-    expect(await stopped).to.equal(null);
+    await expectCode(timedOut, "VAPI_TIMEOUT");
+    store.offer(toHex(share), 1, message);
+    store.offer(toHex(share), 4, message);
+    const forgotten = store.awaitPartial(share, 1, 2000);
+    const stopped = store.awaitPartial(share, 7, 1000);
+    store.stop();
+    await expectCode(forgotten, "VAPI_STOPPED");
+    await expectCode(stopped, "VAPI_STOPPED");
   });
 });
+
+async function expectCode(p: Promise<unknown>, code: string): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    expect((e as {code?: string}).code).to.equal(code);
+    return;
+  }
+  expect.fail(`expected ${code}`);
+}
