@@ -12,10 +12,19 @@ export interface KnownLodestarError {
 
 /**
  * Errors of the dev chain itself, printed whoever its clients are:
- * - `lodestar dev` runs with no boot nodes, so its discovery complains once at start.
+ * - `lodestar dev` runs with no boot nodes, so its discovery complains once at start;
+ * - its own validator client (0..3) logs its failures in the same stream, naming the validator. Its REST
+ *   requests fail in the beacon node's lines like anyone's (`Req … error`): those cannot be told from
+ *   cohort's, and count against cohort.
  */
 export const LODESTAR_OWN_ERRORS: KnownLodestarError[] = [
   {pattern: /PeerDiscovery: discv5 has no boot enr/, why: "the dev chain has no boot nodes (printed at start)"},
+  {
+    // Its validator client logs in the same stream, naming the validator: 0..3 are its own, not cohort's.
+    // (by index, or by its public key as Lodestar abbreviates it: interop keys 0..3 begin a99a, b89b, a3a3, 88c1)
+    pattern: /\b(validatorIndex|validator)=([0-3]\b|0x(a99a|b89b|a3a3|88c1)[0-9a-f]*…)/,
+    why: "Lodestar's own validator client (interop validators 0..3)",
+  },
 ];
 
 /**

@@ -103,6 +103,7 @@ describe("interop/logScan on canned Lodestar logs", () => {
       "Eph 0/1 0.700[rest]             info: Publishing block slot=3",
       "Eph 0/1 0.800[chain]            warn: something slow",
       "Eph 1/2 1.012[rest]            error: Req req-5k publishBlockV2 error code=BLOCK_ERROR_ALREADY_KNOWN, root=0xf158",
+      "Eph 2/1 1.0[]                  error: Error signing SyncCommitteeContribution slot=9, index=3, validatorIndex=2 - 404",
       "",
     ].join("\n");
     const scanned = scanLodestarLog(log);
@@ -112,6 +113,14 @@ describe("interop/logScan on canned Lodestar logs", () => {
     expect(scanned.known.map((k) => k.why)).to.deep.equal([
       "the dev chain has no boot nodes (printed at start)",
       "four nodes share one BN that produced the block: the copies after the first are already known",
+      "Lodestar's own validator client (interop validators 0..3)",
     ]);
+    expect(
+      scanLodestarLog("error: Error proposing block slot=9, validator=0x88c1…532e - Timeout").known.length,
+    ).to.equal(1);
+    // A validator of the cluster named in such a line is cohort's to answer for.
+    expect(
+      scanLodestarLog("Eph 2/1 1.0[]  error: Error proposing block slot=9, validatorIndex=5").errors.length,
+    ).to.equal(1);
   });
 });
