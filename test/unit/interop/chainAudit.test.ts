@@ -116,7 +116,8 @@ describe("interop/logScan on canned Lodestar logs", () => {
       "Lodestar's own validator client (interop validators 0..3)",
     ]);
     expect(
-      scanLodestarLog("error: Error proposing block slot=9, validator=0x88c1…532e - Timeout").known.length,
+      scanLodestarLog("Eph 2/1 1.0[]  error: Error proposing block slot=9, validator=0x88c1…532e - Timeout").known
+        .length,
     ).to.equal(1);
     // A validator of the cluster named in such a line is cohort's to answer for.
     expect(
