@@ -8,6 +8,8 @@
 export interface KnownLodestarError {
   pattern: RegExp;
   why: string;
+  /** Only in this kind of log (`lodestar dev`'s, which holds its own validator client's lines too). */
+  only?: "beacon";
 }
 
 /**
@@ -19,6 +21,19 @@ export interface KnownLodestarError {
  */
 export const LODESTAR_OWN_ERRORS: KnownLodestarError[] = [
   {pattern: /PeerDiscovery: discv5 has no boot enr/, why: "the dev chain has no boot nodes (printed at start)"},
+  {
+    // In `lodestar dev`'s log, the validator client's failures ("Error on attestation routine", "Error
+    // proposing block", …, module tag empty) are its own client's: cohort logs elsewhere.
+    pattern: /\[\]\s+error: Error (on|proposing|signing|publishing|producing) /,
+    why: "Lodestar's own validator client (interop validators 0..3)",
+    only: "beacon",
+  },
+  {
+    // The mock execution engine of the dev chain answers late on a loaded machine; the BN then fails the
+    // block production of whoever asked (a cohort node's round then moves on, another round produces).
+    pattern: /produceBlockV3 error - Engine failed to produce the block/,
+    why: "the dev chain's mock execution engine built no payload in time (machine load)",
+  },
   {
     // Its validator client logs in the same stream, naming the validator: 0..3 are its own, not cohort's.
     // (by index, or by its public key as Lodestar abbreviates it: interop keys 0..3 begin a99a, b89b, a3a3, 88c1)
@@ -57,13 +72,15 @@ function isErrorLine(line: string): boolean {
 
 export function scanLodestarLog(
   text: string,
+  kind: "beacon" | "validator" = "beacon",
   known: KnownLodestarError[] = [...LODESTAR_OWN_ERRORS, ...SHARED_BN_ERRORS],
 ): LogErrors {
   const result: LogErrors = {errors: [], known: []};
+  const applicable = known.filter((k) => k.only === undefined || k.only === kind);
   for (const raw of text.split("\n")) {
     const line = raw.replace(ANSI, "").trimEnd();
     if (!isErrorLine(line)) continue;
-    const match = known.find((k) => k.pattern.test(line));
+    const match = applicable.find((k) => k.pattern.test(line));
     if (match) result.known.push({line, why: match.why});
     else result.errors.push(line);
   }

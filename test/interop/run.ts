@@ -114,7 +114,10 @@ export async function runInterop(
       blocks,
     });
     await procs.stopAll();
-    const logs = [bn.logFile, ...cluster.vcLogs].map((file) => ({file, ...scan(file)}));
+    const logs = [
+      {file: bn.logFile, ...scan(bn.logFile, "beacon")},
+      ...cluster.vcLogs.map((file) => ({file, ...scan(file, "validator")})),
+    ];
     const report: InteropReport = {
       dir: opts.dir,
       slots: cluster.slots,
@@ -139,9 +142,9 @@ export async function runInterop(
   }
 }
 
-function scan(file: string): LogErrors {
+function scan(file: string, kind: "beacon" | "validator"): LogErrors {
   try {
-    return scanLodestarLog(readFileSync(file, "utf8"));
+    return scanLodestarLog(readFileSync(file, "utf8"), kind);
   } catch (e) {
     return {errors: [`cannot read ${file}: ${(e as Error).message}`], known: []};
   }

@@ -119,9 +119,14 @@ describe("interop/logScan on canned Lodestar logs", () => {
       scanLodestarLog("Eph 2/1 1.0[]  error: Error proposing block slot=9, validator=0x88c1…532e - Timeout").known
         .length,
     ).to.equal(1);
-    // A validator of the cluster named in such a line is cohort's to answer for.
+    // The own validator client's failures in the dev chain's log; in a validator client's own log they count.
+    const vcLine = "Eph 0/6 0.637[]                error: Error on attestation routine slot=5 - 404";
+    expect(scanLodestarLog(vcLine).known.length).to.equal(1);
+    expect(scanLodestarLog(vcLine, "validator").errors).to.deep.equal([vcLine]);
+    // In a validator client's log, a validator of the cluster named in such a line is cohort's to answer for.
     expect(
-      scanLodestarLog("Eph 2/1 1.0[]  error: Error proposing block slot=9, validatorIndex=5").errors.length,
+      scanLodestarLog("Eph 2/1 1.0[]  error: Error proposing block slot=9, validatorIndex=5", "validator").errors
+        .length,
     ).to.equal(1);
   });
 });
