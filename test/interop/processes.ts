@@ -53,15 +53,18 @@ export class ProcessGroup {
     return started;
   }
 
-  /** SIGTERM to every group still running, SIGKILL after `graceMs`. */
+  /**
+   * Stops every group still running, the last started first (validator clients before the nodes they talk
+   * to, the nodes before the beacon node: a client whose server went first logs connection errors that no
+   * run caused): SIGTERM, SIGKILL after `graceMs`.
+   */
   async stopAll(graceMs = 10_000): Promise<void> {
     const running = this.started.filter((s) => s.child.exitCode === null && s.child.signalCode === null);
-    for (const s of running) killGroup(s.child, "SIGTERM");
-    await Promise.race([
-      Promise.all(running.map((s) => s.exited)),
-      new Promise((resolve) => setTimeout(resolve, graceMs)),
-    ]);
-    for (const s of running) killGroup(s.child, "SIGKILL");
+    for (const s of running.reverse()) {
+      killGroup(s.child, "SIGTERM");
+      await Promise.race([s.exited, new Promise((resolve) => setTimeout(resolve, graceMs))]);
+      killGroup(s.child, "SIGKILL");
+    }
   }
 }
 
