@@ -54,4 +54,11 @@ export {
   startLocalCluster,
   startLocalClusterOnBeacon,
 } from "./localCluster.js";
-export {type DevnetSummary, isAccepted, type OutcomeSummary, summarize, summarizeOutcomes} from "./summary.js";
+export {
+  type DevnetSummary,
+  isAccepted,
+  type OutcomeDutyCounts,
+  type OutcomeSummary,
+  summarize,
+  summarizeOutcomes,
+} from "./summary.js";

@@ -3,7 +3,7 @@ import {createLogUpdate} from "log-update";
 import type {DutyOutcome} from "../duties/outcome.js";
 import {formatPeers, formatReadiness, type NodeHealth} from "./nodeHealth.js";
 import {formatShareCounts, type ShareCounts} from "./shareCounts.js";
-import {isAccepted} from "./summary.js";
+import {dutyKey, isAccepted} from "./summary.js";
 
 export interface LiveViewState {
   header: string;
@@ -86,7 +86,11 @@ export function outcomeSlotLine(slot: number, outcomes: NodeOutcome[], shares?: 
     const mine = outcomes.filter((o) => o.slot === slot && o.type === type);
     if (mine.length === 0) continue;
     const submitted = mine.filter((o) => o.status === "submitted").length;
-    parts.push(`${type} ${submitted}/${mine.length} node outcomes submitted ${outcomeStats(mine)}`);
+    const duties = new Set(mine.map(dutyKey));
+    const done = new Set(mine.filter((o) => o.status === "submitted").map(dutyKey));
+    parts.push(
+      `${type} ${done.size}/${duties.size} done (${submitted}/${mine.length} node outcomes submitted) ${outcomeStats(mine)}`,
+    );
   }
   return withShares(`slot ${String(slot).padStart(4)}  ${parts.join(" | ") || "no duty"}`, shares);
 }

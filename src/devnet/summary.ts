@@ -77,23 +77,44 @@ export function summarize(
   };
 }
 
+/** Per duty type against an external BN: each validator duty once, and the nodes' outcomes behind them. */
+export interface OutcomeDutyCounts {
+  /** Validator duties (type, slot, validator, subcommittee) some node reported an outcome for. */
+  duties: number;
+  /** Duties the BN took from at least one node (accepted, or it already had them). */
+  done: number;
+  /** Duties no node got to the BN. */
+  failed: number;
+  /** The nodes' outcomes (one per node, duty and validator): submitted / failed. */
+  nodeSubmitted: number;
+  nodeFailed: number;
+}
+
 /** The summary of a run against an external BN: only the nodes' outcomes (a real BN keeps no duty book). */
 export interface OutcomeSummary {
   slots: {from: number; to: number};
-  /** Node outcomes (one per node, duty and validator) by type: "submitted" means the BN answered 200. */
-  duties: Record<SummaryDutyType, {submitted: number; failed: number}>;
+  duties: Record<SummaryDutyType, OutcomeDutyCounts>;
   latencyMs: Record<SummaryDutyType, {median: number | null; p99: number | null}>;
   consensusRounds: Record<string, number>;
+  /** The nodes' failed outcomes by reason (a duty another node got to the BN counts here too). */
   failuresByReason: Record<string, number>;
   /** As in DevnetSummary: shares the nodes' combiners rejected, summed over nodes; null when not measured. */
   invalidShares: number | null;
   verdict: "pass" | "fail";
 }
 
+/** One validator duty: its type, slot, validator and (sync contributions) subcommittee. */
+export function dutyKey(o: Pick<DutyOutcome, "type" | "slot" | "validator" | "subcommitteeIndex">): string {
+  return `${o.type}:${o.slot}:${o.validator}:${o.subcommitteeIndex ?? ""}`;
+}
+
 /**
- * The end-of-run summary over slots `from..to` from the nodes' outcomes only. The verdict passes when there
- * was at least one outcome and every outcome was submitted (none failed): with no outcome at all, the run
- * showed nothing (e.g. the BN's genesis validators are not the cluster's).
+ * The end-of-run summary over slots `from..to` from the nodes' outcomes only, counting each validator duty
+ * once: it is done when at least one node got it to the BN (the BN answered 200, or that it already had
+ * it), whatever the other nodes reported — every node of a cluster submits the same message, and nodes
+ * sharing one BN (or whose BN had it from gossip first) are not failing. The verdict passes when there was
+ * at least one duty and every duty was done: with no outcome at all, the run showed nothing (e.g. the BN's
+ * genesis validators are not the cluster's).
  */
 export function summarizeOutcomes(
   range: {from: number; to: number},
@@ -103,13 +124,30 @@ export function summarizeOutcomes(
   const outs = outcomes.filter((o) => o.slot >= range.from && o.slot <= range.to);
   const fromOutcomes = summarize(range, [], outs, 0);
   const duties = Object.fromEntries(
-    SUMMARY_DUTY_TYPES.map((t) => {
+    SUMMARY_DUTY_TYPES.map((t): [SummaryDutyType, OutcomeDutyCounts] => {
       const mine = outs.filter((o) => o.type === t);
-      const submitted = mine.filter((o) => o.status === "submitted").length;
-      return [t, {submitted, failed: mine.length - submitted}];
+      const done = new Set<string>();
+      const all = new Set<string>();
+      for (const o of mine) {
+        all.add(dutyKey(o));
+        if (o.status === "submitted") done.add(dutyKey(o));
+      }
+      const nodeSubmitted = mine.filter((o) => o.status === "submitted").length;
+      return [
+        t,
+        {
+          duties: all.size,
+          done: done.size,
+          failed: all.size - done.size,
+          nodeSubmitted,
+          nodeFailed: mine.length - nodeSubmitted,
+        },
+      ];
     }),
   ) as OutcomeSummary["duties"];
-  const failed = outs.some((o) => o.status === "failed");
+  const counts = Object.values(duties);
+  const any = counts.some((d) => d.duties > 0);
+  const failed = counts.some((d) => d.failed > 0);
   return {
     slots: range,
     duties,
@@ -117,6 +155,6 @@ export function summarizeOutcomes(
     consensusRounds: fromOutcomes.consensusRounds,
     failuresByReason: fromOutcomes.failuresByReason,
     invalidShares,
-    verdict: outs.length > 0 && !failed ? "pass" : "fail",
+    verdict: any && !failed ? "pass" : "fail",
   };
 }

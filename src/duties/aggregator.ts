@@ -31,7 +31,8 @@ export const AGGREGATE_RETRY_MS = 200;
 
 export interface AggregatorBeaconNode {
   getAggregatedAttestation(slot: number, attestationDataRoot: Uint8Array, committeeIndex: number): Promise<Attestation>;
-  publishAggregateAndProofs(signed: SignedAggregateAndProof[]): Promise<void>;
+  /** Resolves when the BN took it (accepted, or it already had it: `SubmitResult`); throws on a refusal. */
+  publishAggregateAndProofs(signed: SignedAggregateAndProof[]): Promise<unknown>;
   prepareBeaconCommitteeSubnets(subscriptions: routes.validator.BeaconCommitteeSubscription[]): Promise<void>;
 }
 

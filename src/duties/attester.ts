@@ -32,7 +32,8 @@ export interface ShareSigner {
 
 export interface AttesterBeaconNode {
   produceAttestationData(slot: number, committeeIndex: number): Promise<AttesterValueEntry["data"]>;
-  submitAttestations(attestations: SingleAttestation[]): Promise<void>;
+  /** Resolves when the BN took them (accepted, or it already had them: `SubmitResult`); throws on a refusal. */
+  submitAttestations(attestations: SingleAttestation[]): Promise<unknown>;
 }
 
 /** What every duty of the pipeline runs on (one node's components). */
@@ -182,7 +183,7 @@ export async function runAttesterDuty(slot: number, duties: AttesterDuty[], m: A
  * several fails, each of its attestations is sent again alone, so a rejection fails only its own
  * validator (a BN takes an attestation it already has as known, not as an error).
  */
-export function batchedSubmitter<T>(submit: (items: T[]) => Promise<void>): (item: T) => Promise<void> {
+export function batchedSubmitter<T>(submit: (items: T[]) => Promise<unknown>): (item: T) => Promise<void> {
   let queue: {item: T; resolve(): void; reject(e: unknown): void}[] = [];
   const flush = (): void => {
     const batch = queue;

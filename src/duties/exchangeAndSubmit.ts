@@ -4,7 +4,7 @@ import type {DutyRef, OwnShare, ShareExchange} from "./shareExchange.js";
 export interface ExchangeAndSubmitHandlers<T> {
   fail(validator: string, reason: DutyFailureReason, detail: string): void;
   /** Sends the validator's combined signature to the BN; a throw ends its duty as `bn_rejected`. */
-  submit(item: T, signature: Uint8Array): Promise<void>;
+  submit(item: T, signature: Uint8Array): Promise<unknown>;
   /** Reports the `submitted` outcome once the BN took it. */
   submitted(item: T): void;
 }

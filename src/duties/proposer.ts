@@ -16,8 +16,9 @@ export const RANDAO_DUTY_TYPE = 5;
 
 export interface ProposerBeaconNode {
   produceBlockV3(slot: number, randaoReveal: Uint8Array, opts?: {graffiti?: string}): Promise<ProducedBlock>;
-  publishBlock(contents: SignedBlockContents): Promise<void>;
-  publishBlindedBlock(block: SignedBlindedBeaconBlock): Promise<void>;
+  /** Resolve when the BN took the block (accepted, or it already had it: `SubmitResult`); throw on a refusal. */
+  publishBlock(contents: SignedBlockContents): Promise<unknown>;
+  publishBlindedBlock(block: SignedBlindedBeaconBlock): Promise<unknown>;
 }
 
 export interface ProposerDutyModules extends DutyModules {

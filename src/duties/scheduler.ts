@@ -82,8 +82,13 @@ export class DutyScheduler {
     return {attester: this.attester.get(epoch)?.duties ?? [], proposer: this.proposer.get(epoch)?.duties ?? []};
   }
 
-  /** Refetches what a re-org moved: attester duties of this and the next epoch, proposer duties of this one. */
+  /**
+   * Attests at once when the slot's block arrives (as validator clients do: at the block or at 1/3 of the
+   * slot, whichever comes first), then refetches what a re-org moved: attester duties of this and the next
+   * epoch, proposer duties of this one.
+   */
   async onHead(head: HeadEvent): Promise<void> {
+    if (head.slot === this.modules.slotClock.currentSlot()) this.fire("attester", head.slot);
     const epoch = this.modules.slotClock.epochOf(head.slot);
     const stale: Promise<void>[] = [];
     const att = this.attester.get(epoch);

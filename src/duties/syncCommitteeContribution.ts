@@ -49,7 +49,8 @@ export interface SyncContributionBeaconNode {
     subcommitteeIndex: number,
     beaconBlockRoot: Uint8Array,
   ): Promise<altair.SyncCommitteeContribution>;
-  publishContributionAndProofs(contributionAndProofs: altair.SignedContributionAndProof[]): Promise<void>;
+  /** Resolves when the BN took them (accepted, or it already had them: `SubmitResult`); throws on a refusal. */
+  publishContributionAndProofs(contributionAndProofs: altair.SignedContributionAndProof[]): Promise<unknown>;
 }
 
 export interface SyncContributionDutyModules extends SyncDutyModules {
@@ -178,7 +179,10 @@ export async function runSyncContributionDuty(
 ): Promise<void> {
   if (roles.length === 0) return;
   const triggerMs = m.slotClock.clock.now();
-  const deadlineMs = syncDeadlineMs(slot, m);
+  // A BN takes a contribution only during its slot (gossip's clock disparity is for skewed clocks, not for
+  // late senders: Lodestar checks it when it handles the request, and logs a late one as an error,
+  // SYNC_COMMITTEE_ERROR_NOT_CURRENT_SLOT). One combined after the slot's end is not submitted.
+  const deadlineMs = m.slotClock.timeInSlot(slot + 1);
   const fail = (role: SyncAggregatorRole, reason: DutyFailureReason, detail: string) =>
     m.onOutcome({
       status: "failed",
@@ -212,7 +216,8 @@ export async function runSyncContributionDuty(
         const rootResult = await settledOrAt(message.decided, proposeBy, clock);
         const root = rootResult?.root ?? (await m.beaconNode.getHeadBlockRoot());
         // Own messages still in their exchange may be missing from the BN's pool: wait for them briefly,
-        // and once more, until the slot's end, if the BN has nothing yet.
+        // and once more, until 5/6 of the slot (the rest of it is for signing, exchanging and submitting),
+        // if the BN has nothing yet.
         let messagesIn = false;
         const arrived = () => {
           messagesIn = true;
@@ -221,7 +226,7 @@ export async function runSyncContributionDuty(
         await settledOrAt(message.done, proposeBy, clock);
         let usable = await produceUsable(m, slot, root, subcommittees);
         if (usable.length === 0 && !messagesIn) {
-          await settledOrAt(message.done, m.slotClock.timeInSlot(slot + 1), clock);
+          await settledOrAt(message.done, m.slotClock.timeInSlot(slot, 5 / 6), clock);
           usable = await produceUsable(m, slot, root, subcommittees);
         }
         if (usable.length === 0) throw new Error(`the BN has no contribution for subcommittees ${subcommittees}`);

@@ -17,7 +17,8 @@ export type SyncDutyModules = Omit<DutyModules, "slashing">;
 export interface SyncMessageBeaconNode {
   /** `GET /eth/v1/beacon/blocks/head/root`. */
   getHeadBlockRoot(): Promise<Uint8Array>;
-  submitSyncCommitteeMessages(messages: altair.SyncCommitteeMessage[]): Promise<void>;
+  /** Resolves when the BN took them (accepted, or it already had them: `SubmitResult`); throws on a refusal. */
+  submitSyncCommitteeMessages(messages: altair.SyncCommitteeMessage[]): Promise<unknown>;
 }
 
 export interface SyncMessageDutyModules extends SyncDutyModules {

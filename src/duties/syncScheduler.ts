@@ -47,6 +47,8 @@ export class SyncDutyScheduler {
   private readonly byPeriod = new Map<number, SyncDuty[]>();
   private readonly fetching = new Set<number>();
   private readonly cancels = new Set<() => void>();
+  /** "type:slot" of the triggers fired (a message fires at the slot's block or at 1/3, once). */
+  private readonly fired = new Set<string>();
   private running = false;
 
   constructor(
@@ -80,8 +82,14 @@ export class SyncDutyScheduler {
   }
 
   private async refresh(): Promise<void> {
-    const period = syncPeriodOfEpoch(this.modules.slotClock.currentEpoch());
-    await Promise.all([period, period + 1].map((p) => this.fetch(p)));
+    const {slotClock} = this.modules;
+    const period = syncPeriodOfEpoch(slotClock.currentEpoch());
+    // A BN serves the next period's committee from a state of this period: asked right at the period's
+    // first slot, a BN whose clock is a few ms behind ours still sees the previous period and refuses (Lodestar
+    // logs EPOCH_CONTEXT_ERROR_NO_SYNC_COMMITTEE as an error). The next period is a whole period away: wait a slot.
+    const firstSlotOfPeriod = period * EPOCHS_PER_SYNC_COMMITTEE_PERIOD * slotClock.opts.slotsPerEpoch;
+    const atBoundary = period > 0 && slotClock.currentSlot() === firstSlotOfPeriod;
+    await Promise.all((atBoundary ? [period] : [period, period + 1]).map((p) => this.fetch(p)));
     for (const p of this.byPeriod.keys()) if (p < period - 1) this.byPeriod.delete(p);
   }
 
@@ -114,6 +122,14 @@ export class SyncDutyScheduler {
     }
   }
 
+  /**
+   * The slot's block arrived (a head event): its sync messages go at once, as validator clients sign
+   * them (at the block or at 1/3 of the slot, whichever comes first); the 1/3 timer then does nothing.
+   */
+  onHead(slot: number): void {
+    if (slot === this.modules.slotClock.currentSlot()) this.fire("syncMessage", slot);
+  }
+
   private scheduleSlot(slot: number): void {
     if (!this.running) return;
     const {slotClock} = this.modules;
@@ -132,8 +148,13 @@ export class SyncDutyScheduler {
 
   private fire(type: SyncDutyTrigger["type"], slot: number): void {
     if (!this.running) return;
+    const key = `${type}:${slot}`;
+    if (this.fired.has(key)) return;
     const duties = this.dutiesAt(slot);
     if (duties.length === 0) return;
+    this.fired.add(key);
+    // Only the latest slots' keys are needed to fire each trigger once.
+    for (const k of this.fired) if (Number(k.split(":")[1]) < slot - 2) this.fired.delete(k);
     try {
       this.modules.onDuty({type, slot, duties});
     } catch (e) {

@@ -2,8 +2,8 @@
  * Beacon Node client on @lodestar/api: the calls a DVC makes, typed, over one or more BNs (the fallback
  * rule is `BeaconNodePool`'s).
  */
-import {routes} from "@lodestar/api";
-import {type BeaconConfig, createChainForkConfig} from "@lodestar/config";
+import {type ApiClient, routes} from "@lodestar/api";
+import {type BeaconConfig, type ChainForkConfig, createChainForkConfig} from "@lodestar/config";
 import {mainnetChainConfig} from "@lodestar/config/networks";
 import type {
   Attestation,
@@ -15,21 +15,27 @@ import type {
   phase0,
   Root,
   SignedAggregateAndProof,
+  SignedBeaconBlock,
   SignedBlindedBeaconBlock,
   SignedBlockContents,
   SingleAttestation,
   Slot,
   ValidatorIndex,
 } from "@lodestar/types";
-import {toHex} from "../util/hex.js";
+import {isDenebSignedBlockContents} from "@lodestar/types";
+import {bytesEqual, toHex} from "../util/hex.js";
 import type {Logger} from "../util/logger.js";
+import {isAlreadyKnownRefusal} from "./alreadyKnown.js";
 import {
+  type ApiResult,
   type BeaconNodeHealth,
   BeaconNodePool,
   type BeaconNodePoolModules,
   type BeaconNodePoolOpts,
   type PooledNode,
 } from "./beaconNodePool.js";
+import {BeaconNodeError} from "./errors.js";
+import type {EthMetrics} from "./metrics.js";
 import {beaconConfig, customChainConfig} from "./network.js";
 
 export type BeaconNodeClientOpts = BeaconNodePoolOpts;
@@ -58,13 +64,23 @@ export type ProducedBlock =
       consensusBlockValue: bigint;
     };
 
+/**
+ * How a BN took a submission: `accepted`, or `already_known` (it refused it only because it already had
+ * it, e.g. from another node of the cluster or from gossip): both mean the duty is done.
+ */
+export type SubmitResult = "accepted" | "already_known";
+
 export class BeaconNodeClient {
   private readonly pool: BeaconNodePool;
   private readonly logger: Logger;
+  private readonly config: ChainForkConfig;
+  private readonly metrics: EthMetrics | undefined;
 
   constructor(opts: BeaconNodeClientOpts, modules: BeaconNodeClientModules) {
     this.pool = new BeaconNodePool(opts, modules);
     this.logger = modules.logger;
+    this.config = modules.config;
+    this.metrics = modules.metrics;
   }
 
   /** Asks every BN for its sync status (in parallel) and orders the fallbacks by it; never throws. */
@@ -234,62 +250,76 @@ export class BeaconNodeClient {
   }
 
   // --- submissions ---
+  // A BN's "already known" answer to a submission is its success (`SubmitResult`); every other refusal throws.
 
   /** Attestations in the fork's format: `Attestation` before Electra, `SingleAttestation` from Electra on (v2 route). */
-  submitAttestations(signedAttestations: SingleAttestation[]): Promise<void> {
-    return this.pool.call(
-      "submitPoolAttestationsV2",
-      (api, init) => api.beacon.submitPoolAttestationsV2({signedAttestations}, init),
-      () => undefined,
+  submitAttestations(signedAttestations: SingleAttestation[]): Promise<SubmitResult> {
+    return this.submit("submitPoolAttestationsV2", (api, init) =>
+      api.beacon.submitPoolAttestationsV2({signedAttestations}, init),
     );
   }
 
-  publishBlock(signedBlockContents: SignedBlockContents): Promise<void> {
-    return this.pool.call(
-      "publishBlockV2",
-      (api, init) => api.beacon.publishBlockV2({signedBlockContents}, init),
-      () => undefined,
+  /**
+   * Publishes a block. A refusal that is not plainly "already known" (a 5xx with another message, a
+   * timeout) is ambiguous: the BN may have imported it all the same, so the block's root is asked for, and
+   * a BN that has it counts as `already_known`.
+   */
+  publishBlock(signedBlockContents: SignedBlockContents): Promise<SubmitResult> {
+    const signedBlock = isDenebSignedBlockContents(signedBlockContents)
+      ? signedBlockContents.signedBlock
+      : (signedBlockContents as unknown as SignedBeaconBlock);
+    const slot = signedBlock.message.slot;
+    const root = this.config.getForkTypes(slot).BeaconBlock.hashTreeRoot(signedBlock.message);
+    return this.orKnownBlock("publishBlockV2", root, () =>
+      this.submit("publishBlockV2", (api, init) => api.beacon.publishBlockV2({signedBlockContents}, init)),
     );
   }
 
-  publishBlindedBlock(signedBlindedBlock: SignedBlindedBeaconBlock): Promise<void> {
-    return this.pool.call(
-      "publishBlindedBlockV2",
-      (api, init) => api.beacon.publishBlindedBlockV2({signedBlindedBlock}, init),
-      () => undefined,
+  /** As `publishBlock`; a blinded block's root is the full block's. */
+  publishBlindedBlock(signedBlindedBlock: SignedBlindedBeaconBlock): Promise<SubmitResult> {
+    const {message} = signedBlindedBlock;
+    const root = this.config.getPostBellatrixForkTypes(message.slot).BlindedBeaconBlock.hashTreeRoot(message);
+    return this.orKnownBlock("publishBlindedBlockV2", root, () =>
+      this.submit("publishBlindedBlockV2", (api, init) => api.beacon.publishBlindedBlockV2({signedBlindedBlock}, init)),
     );
   }
 
-  publishAggregateAndProofs(signedAggregateAndProofs: SignedAggregateAndProof[]): Promise<void> {
-    return this.pool.call(
-      "publishAggregateAndProofsV2",
-      (api, init) => api.validator.publishAggregateAndProofsV2({signedAggregateAndProofs}, init),
-      () => undefined,
+  publishAggregateAndProofs(signedAggregateAndProofs: SignedAggregateAndProof[]): Promise<SubmitResult> {
+    return this.submit("publishAggregateAndProofsV2", (api, init) =>
+      api.validator.publishAggregateAndProofsV2({signedAggregateAndProofs}, init),
     );
   }
 
-  submitSyncCommitteeMessages(signatures: altair.SyncCommitteeMessage[]): Promise<void> {
-    return this.pool.call(
-      "submitPoolSyncCommitteeSignatures",
-      (api, init) => api.beacon.submitPoolSyncCommitteeSignatures({signatures}, init),
-      () => undefined,
+  submitSyncCommitteeMessages(signatures: altair.SyncCommitteeMessage[]): Promise<SubmitResult> {
+    return this.submit("submitPoolSyncCommitteeSignatures", (api, init) =>
+      api.beacon.submitPoolSyncCommitteeSignatures({signatures}, init),
     );
   }
 
-  publishContributionAndProofs(contributionAndProofs: altair.SignedContributionAndProof[]): Promise<void> {
-    return this.pool.call(
-      "publishContributionAndProofs",
-      (api, init) => api.validator.publishContributionAndProofs({contributionAndProofs}, init),
-      () => undefined,
+  publishContributionAndProofs(contributionAndProofs: altair.SignedContributionAndProof[]): Promise<SubmitResult> {
+    return this.submit("publishContributionAndProofs", (api, init) =>
+      api.validator.publishContributionAndProofs({contributionAndProofs}, init),
     );
   }
 
-  submitVoluntaryExit(signedVoluntaryExit: phase0.SignedVoluntaryExit): Promise<void> {
-    return this.pool.call(
-      "submitPoolVoluntaryExit",
-      (api, init) => api.beacon.submitPoolVoluntaryExit({signedVoluntaryExit}, init),
-      () => undefined,
+  submitVoluntaryExit(signedVoluntaryExit: phase0.SignedVoluntaryExit): Promise<SubmitResult> {
+    return this.submit("submitPoolVoluntaryExit", (api, init) =>
+      api.beacon.submitPoolVoluntaryExit({signedVoluntaryExit}, init),
     );
+  }
+
+  /** Whether a BN has the block of this root (`GET /eth/v1/beacon/blocks/{root}/root`); false when none answers. */
+  async hasBlock(root: Uint8Array): Promise<boolean> {
+    try {
+      return await this.pool.call(
+        "getBlockRoot",
+        (api, init) => api.beacon.getBlockRoot({blockId: toHex(root)}, init),
+        (res) => bytesEqual(res.value().root, root),
+      );
+    } catch (e) {
+      if (e instanceof BeaconNodeError) return false;
+      throw e;
+    }
   }
 
   prepareBeaconCommitteeSubnets(subscriptions: routes.validator.BeaconCommitteeSubscription[]): Promise<void> {
@@ -306,6 +336,37 @@ export class BeaconNodeClient {
       (api, init) => api.validator.prepareSyncCommitteeSubnets({subscriptions}, init),
       () => undefined,
     );
+  }
+
+  private submit<R extends ApiResult>(
+    operationId: string,
+    request: (api: ApiClient, init: {timeoutMs: number}) => Promise<R>,
+  ): Promise<SubmitResult> {
+    return this.pool.call(
+      operationId,
+      request,
+      (): SubmitResult => "accepted",
+      (refusal): SubmitResult | undefined => (isAlreadyKnownRefusal(refusal) ? "already_known" : undefined),
+    );
+  }
+
+  private async orKnownBlock(
+    operationId: string,
+    root: Uint8Array,
+    publish: () => Promise<SubmitResult>,
+  ): Promise<SubmitResult> {
+    try {
+      return await publish();
+    } catch (e) {
+      if (!(e instanceof BeaconNodeError) || !(await this.hasBlock(root))) throw e;
+      this.logger.debug("Block publish refused, but the beacon node has the block", {
+        operationId,
+        root: toHex(root),
+        reason: e.message,
+      });
+      this.metrics?.bnAlreadyKnown.inc({operation: operationId, endpoint: "by_root"});
+      return "already_known";
+    }
   }
 
   // --- events ---

@@ -10,6 +10,7 @@
 import {type ApiClient, getClient} from "@lodestar/api";
 import type {ChainForkConfig} from "@lodestar/config";
 import type {Logger} from "../util/logger.js";
+import {type BeaconNodeRefusal, parseRefusal} from "./alreadyKnown.js";
 import {type BeaconNodeAttempt, BeaconNodeError} from "./errors.js";
 import type {EthMetrics} from "./metrics.js";
 
@@ -50,6 +51,8 @@ export interface ApiResult {
   ok: boolean;
   status: number;
   error(): Error | null;
+  /** The error body (already read by @lodestar/api when it returns a non-2xx answer). */
+  errorBody?(): Promise<string>;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -124,11 +127,16 @@ export class BeaconNodePool {
     return [...this.nodes].sort((a, b) => STATE_RANK[a.state] - STATE_RANK[b.state]);
   }
 
-  /** One call with fallback over the nodes; `read` decoding the answer (a throw there falls over too). */
+  /**
+   * One call with fallback over the nodes; `read` decoding the answer (a throw there falls over too).
+   * `settle`, for submissions, reads a non-2xx answer first: a value there (e.g. "the BN already has it")
+   * is the call's result, from that node, without falling over or counting the node as failing.
+   */
   async call<R extends ApiResult, T>(
     operationId: string,
     request: (api: ApiClient, init: {timeoutMs: number}) => Promise<R>,
     read: (res: R) => T,
+    settle?: (refusal: BeaconNodeRefusal) => T | undefined,
   ): Promise<T> {
     const attempts: BeaconNodeAttempt[] = [];
     for (const node of this.ordered()) {
@@ -152,6 +160,19 @@ export class BeaconNodePool {
         }
       }
       const reason = res.error()?.message ?? `status ${res.status}`;
+      if (settle) {
+        const settled = settle(parseRefusal(res.status, await errorBody(res), reason));
+        if (settled !== undefined) {
+          this.metrics?.bnAlreadyKnown.inc({operation: operationId, endpoint: node.endpoint});
+          this.logger.debug("Beacon node refused a submission it already has", {
+            endpoint: node.endpoint,
+            operationId,
+            status: res.status,
+            reason,
+          });
+          return settled;
+        }
+      }
       if (res.status >= 400 && res.status < 500) {
         this.metrics?.bnRequestErrors.inc({operation: operationId, endpoint: node.endpoint, status: res.status});
         throw new BeaconNodeError(
@@ -177,6 +198,14 @@ export class BeaconNodePool {
       reason,
     });
     return {endpoint: node.endpoint, status, reason};
+  }
+}
+
+async function errorBody(res: ApiResult): Promise<string | null> {
+  try {
+    return (await res.errorBody?.()) ?? null;
+  } catch {
+    return null;
   }
 }
 

@@ -11,6 +11,7 @@ export {
   type DutiesWithDependentRoot,
   fetchBeaconConfig,
   type ProducedBlock,
+  type SubmitResult,
 } from "./beaconNode.js";
 export {
   type BeaconNodeAttempt,

@@ -18,6 +18,12 @@ export function createEthMetrics(register: Registry) {
       labelNames: ["operation", "endpoint", "status"] as const,
       registers: [register],
     }),
+    bnAlreadyKnown: new Counter({
+      name: "cohort_bn_already_known_total",
+      help: "Submissions a BN refused only because it already had them (done, not failed), by operation and endpoint",
+      labelNames: ["operation", "endpoint"] as const,
+      registers: [register],
+    }),
     signerRequestSeconds: new Histogram({
       name: "cohort_remote_signer_request_seconds",
       help: "Time of one successful sign call to the remote signer (including the BLS verification), by type",

@@ -499,6 +499,7 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
     );
     this.closers.push(() => syncScheduler.stop());
     const unsubscribe = bn.subscribeHeadEvents((head) => {
+      syncScheduler.onHead(head.slot);
       void scheduler.onHead({
         slot: head.slot,
         previousDutyDependentRoot: head.previousDutyDependentRoot,

@@ -111,6 +111,8 @@ export class SimulatedChain {
   private readonly acceptedAggregates = new Map<string, string>();
   /** "slot:validator" → its latest beacon committee subscription. */
   private readonly subscriptions = new Map<string, CommitteeSubscription>();
+  /** Roots of the blocks this node produced (`produceBlockV3`), with their slot: a BN skips gossip checks for them. */
+  private readonly producedRoots = new Map<string, number>();
   private readonly headListeners = new Set<(e: HeadEvent) => void>();
   private proposedBlocks = 0;
   private fillerBlocks = 0;
@@ -557,6 +559,7 @@ export class SimulatedChain {
     for (const map of [this.acceptedAggregates, this.subscriptions]) {
       for (const k of map.keys()) if (Number(k.split(":")[0]) < minSlot) map.delete(k);
     }
+    for (const [root, producedAt] of this.producedRoots) if (producedAt < minSlot) this.producedRoots.delete(root);
   }
 
   // --- blocks --------------------------------------------------------------------------------------
@@ -593,6 +596,7 @@ export class SimulatedChain {
       graffiti: graffitiBytes(graffiti),
       blobKzgCommitments: blobs.map((b) => b.commitment),
     });
+    this.producedRoots.set(toHex(ssz.electra.BeaconBlock.hashTreeRoot(block)), slot);
     return {block, ...SimBlobs.contents(blobs, this.isPostFulu(slot))};
   }
 
@@ -616,9 +620,15 @@ export class SimulatedChain {
     if (recordable) this.book.submitted("proposer", slot, block.proposerIndex);
     try {
       this.checkBlobs(block, published);
-      const known = this.tree.get(toHex(ssz.electra.BeaconBlock.hashTreeRoot(block)));
-      // Already imported with this signature (each node of a cluster publishes it): nothing new to check.
+      const rootHex = toHex(ssz.electra.BeaconBlock.hashTreeRoot(block));
+      const known = this.tree.get(rootHex);
+      // Already imported with this signature (each node of a cluster publishes it). Lodestar (v1.22) skips
+      // gossip validation for a block it produced and its import then refuses the copy with 500
+      // BLOCK_ERROR_ALREADY_KNOWN; a block it did not produce fails gossip validation as known, answered 200.
       if (known !== undefined && !known.filler && toHex(known.signature) === toHex(signed.signature)) {
+        if (this.producedRoots.has(rootHex)) {
+          throw new SimChainError({code: "SIMCHAIN_BLOCK_ALREADY_KNOWN", root: rootHex}, "BLOCK_ERROR_ALREADY_KNOWN");
+        }
         return {canonical: this.isCanonical(known)};
       }
       const parent = checkBlock(signed, {
@@ -675,7 +685,8 @@ export class SimulatedChain {
       else this.logger.info("late or side block kept off the chain", {slot, root: sealed.rootHex});
       return {canonical: inTime};
     } catch (e) {
-      if (recordable && e instanceof SimChainError) {
+      // A copy of a block already imported is not a rejection of the duty.
+      if (recordable && e instanceof SimChainError && e.code !== "SIMCHAIN_BLOCK_ALREADY_KNOWN") {
         this.book.rejected("proposer", slot, block.proposerIndex, {code: e.code, reason: e.message, atMs: now});
       }
       throw e;

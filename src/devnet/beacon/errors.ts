@@ -1,6 +1,9 @@
 import {CohortError} from "../../util/errors.js";
 
-/** Why the simulated chain refused a request or a submission (each maps to a 4xx answer). */
+/**
+ * Why the simulated chain refused a request or a submission (each maps to a 4xx answer, except
+ * SIMCHAIN_BLOCK_ALREADY_KNOWN: 500, as Lodestar answers a second publish of a block it produced).
+ */
 export type SimChainErrorType =
   | {code: "SIMCHAIN_INVALID_OPTIONS"; field: string}
   | {code: "SIMCHAIN_UNKNOWN_VALIDATOR"; id: string}
@@ -17,6 +20,7 @@ export type SimChainErrorType =
   | {code: "SIMCHAIN_INVALID_BLOCK"; reason: string}
   | {code: "SIMCHAIN_INVALID_BLOBS"; slot: number; reason: string}
   | {code: "SIMCHAIN_SLASHABLE"; what: string}
+  | {code: "SIMCHAIN_BLOCK_ALREADY_KNOWN"; root: string}
   | {code: "SIMCHAIN_UNSUPPORTED"; what: string}
   | {code: "SIMCHAIN_INVALID_SYNC_MESSAGE"; reason: string}
   | {code: "SIMCHAIN_INVALID_CONTRIBUTION"; reason: string}

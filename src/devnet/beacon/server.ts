@@ -74,7 +74,9 @@ export class SimulatedBeaconNode {
     const server = createBeaconApiFastify();
     server.setErrorHandler((err: FastifyError, _req, res) => {
       const status = httpStatus(err);
-      if (status >= 500 && status !== 501) this.logger.error("request failed", {}, err);
+      if (err instanceof SimChainError && err.code === "SIMCHAIN_BLOCK_ALREADY_KNOWN") {
+        this.logger.debug("block already known", err.getMetadata());
+      } else if (status >= 500 && status !== 501) this.logger.error("request failed", {}, err);
       const failures = err instanceof IndexedApiError ? {failures: err.failures} : {};
       void res.status(status).send({code: status, message: err.message, ...failures});
     });
@@ -145,6 +147,8 @@ function httpStatus(err: FastifyError | Error): number {
         return 404;
       case "SIMCHAIN_UNSUPPORTED":
         return 501;
+      case "SIMCHAIN_BLOCK_ALREADY_KNOWN":
+        return 500;
       default:
         return 400;
     }

@@ -76,11 +76,11 @@ describe("devnet/liveView", () => {
 
     it("from the nodes' outcomes alone (external BN); outcomes without decideMs show '-'", () => {
       expect(outcomeSlotLine(3, outcomes, {received: 2, combined: 1, invalid: 0})).to.equal(
-        "slot    3  attester 3/4 node outcomes submitted (round 1,2, decide 120 ms, median 400 ms trigger→submitted) failures: node 3: bn_rejected" +
+        "slot    3  attester 1/1 done (3/4 node outcomes submitted) (round 1,2, decide 120 ms, median 400 ms trigger→submitted) failures: node 3: bn_rejected" +
           " | shares 2 rcvd/1 combined/0 invalid",
       );
       expect(outcomeSlotLine(3, [submitted(0, 300)])).to.equal(
-        "slot    3  attester 1/1 node outcomes submitted (round 1, decide -, median 300 ms trigger→submitted)",
+        "slot    3  attester 1/1 done (1/1 node outcomes submitted) (round 1, decide -, median 300 ms trigger→submitted)",
       );
     });
   });

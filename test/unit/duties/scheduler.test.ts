@@ -140,6 +140,22 @@ describe("duties/scheduler", () => {
     expect(triggers[1].trigger.duties.map((d) => d.validatorIndex)).to.deep.equal([1, 2]);
   });
 
+  it("attests at once when the slot's block arrives (head event), before 1/3, and only once", async () => {
+    setup(genesisTimeSec * 1000);
+    await scheduler.start();
+    const slotStart = (genesisTimeSec + 2 * SECONDS_PER_SLOT) * 1000;
+    // A head event of an earlier slot (a late block) does not attest for the current one.
+    clock.advance(slotStart + 300 - clock.now());
+    await scheduler.onHead({slot: 1, previousDutyDependentRoot: "0xaa", currentDutyDependentRoot: "0xbb"});
+    expect(triggers.filter((t) => t.trigger.type === "attester")).to.deep.equal([]);
+    clock.advance(200);
+    await scheduler.onHead({slot: 2, previousDutyDependentRoot: "0xaa", currentDutyDependentRoot: "0xbb"});
+    clock.advance(SECONDS_PER_SLOT * 1000);
+    expect(triggers.filter((t) => t.trigger.type === "attester").map((t) => [t.trigger.slot, t.atMs])).to.deep.equal([
+      [2, slotStart + 500],
+    ]);
+  });
+
   it("refetches duties whose dependent root changed (re-org) and fires the moved duty", async () => {
     setup(genesisTimeSec * 1000);
     await scheduler.start();

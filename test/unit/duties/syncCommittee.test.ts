@@ -438,6 +438,37 @@ describe("duties/syncCommittee", () => {
       }
     });
 
+    it("ends at the slot's end (a BN refuses a past slot's contribution): consensus, exchange and combine", async () => {
+      const deadlines: number[] = [];
+      const {modules} = harness({
+        decide: async (_s, _t, o) => {
+          deadlines.push(o.deadlineMs);
+          return {value: await o.propose(), round: 0};
+        },
+      });
+      const shares = modules.shares;
+      await runSyncContributionDuty(slot, roles(), decidedRoot(headRoot), {
+        ...modules,
+        shares: {
+          publish: (ref: DutyRef, list: OwnShare[], expiresAtMs: number) => {
+            deadlines.push(expiresAtMs);
+            shares.publish(ref, list, expiresAtMs);
+          },
+          awaitCombined: (ref: DutyRef, validator: string, deadlineMs: number) => {
+            deadlines.push(deadlineMs);
+            return shares.awaitCombined(ref, validator, deadlineMs);
+          },
+        } as unknown as ShareExchange,
+        beaconNode: {
+          getHeadBlockRoot: async () => headRoot,
+          produceSyncCommitteeContribution: async (_s, sub) => contribution(sub),
+          publishContributionAndProofs: async () => {},
+        },
+      });
+      expect(deadlines.length).to.be.greaterThan(3);
+      expect(new Set(deadlines)).to.deep.equal(new Set([modules.slotClock.timeInSlot(slot + 1)]));
+    });
+
     it("as leader with an empty BN pool, asks again once its own messages are in", async () => {
       const {outcomes, modules} = harness({});
       const clock = modules.slotClock.clock as ManualClock;

@@ -109,6 +109,32 @@ describe("duties/syncScheduler", () => {
     ]);
   });
 
+  it("asks the next period a slot after a period begins, not at its first slot (a BN a few ms behind refuses it)", async () => {
+    const {asked, started} = start(PERIOD_SLOTS - 1, async () => [duty(1)]);
+    await started;
+    const E = EPOCHS_PER_SYNC_COMMITTEE_PERIOD;
+    expect(asked).to.deep.equal([E - 1, E]);
+    clock.advance(SLOT_MS); // the first slot of period 1: nothing new asked
+    await new Promise((r) => setImmediate(r));
+    expect(asked).to.deep.equal([E - 1, E]);
+    clock.advance(SLOT_MS);
+    await new Promise((r) => setImmediate(r));
+    expect(asked).to.deep.equal([E - 1, E, 2 * E]);
+  });
+
+  it("fires the slot's messages when its block arrives (head event), before 1/3, and only once", async () => {
+    const {triggers, started} = start(1, async () => [duty(1)]);
+    await started;
+    clock.advance(100);
+    scheduler?.onHead(0); // a late block of the slot before: nothing
+    scheduler?.onHead(1);
+    clock.advance(2 * SLOT_MS);
+    expect(triggers.filter((t) => t.type === "syncMessage").map((t) => [t.slot, t.atMs])).to.deep.equal([
+      [1, SLOT_MS + 100],
+      [2, 2 * SLOT_MS + SLOT_MS / 3],
+    ]);
+  });
+
   it("retries a failed fetch at the next slot and fires nothing for a slot without duties", async () => {
     let fail = true;
     const {triggers, asked, started} = start(0, async () => {

@@ -407,14 +407,18 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     } else if (!("slashable" in summary)) {
       out("");
-      out(`summary (slots ${firstSlot}..${reported}), node outcomes (submitted = the BN answered 200):`);
+      out(
+        `summary (slots ${firstSlot}..${reported}), per validator duty (done = the BN took it from at least one node):`,
+      );
       for (const [type, d] of Object.entries(summary.duties)) {
         const median = summary.latencyMs[type as keyof typeof summary.latencyMs].median;
-        if (d.submitted + d.failed > 0) {
-          out(`  ${type}: ${d.submitted} submitted, ${d.failed} failed, median ${median ?? "-"} ms trigger→submitted`);
+        if (d.duties > 0) {
+          out(
+            `  ${type}: ${d.done}/${d.duties} done, ${d.failed} failed (node outcomes ${d.nodeSubmitted} submitted, ${d.nodeFailed} failed), median ${median ?? "-"} ms trigger→submitted`,
+          );
         }
       }
-      out(`failures by reason: ${formatReasons(summary)}`);
+      out(`node failures by reason: ${formatReasons(summary)}`);
       out(`invalid shares seen by the nodes: ${summary.invalidShares ?? "-"}`);
       out(`verdict: ${summary.verdict}`);
     } else {

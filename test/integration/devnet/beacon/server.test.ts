@@ -174,6 +174,17 @@ describe("devnet/beacon: SimulatedBeaconNode over HTTP with @lodestar/api getCli
       {requestWireFormat: "ssz"},
     );
     expect(published.status, published.ok ? "" : published.error()?.message).to.equal(200);
+    // A second publish of the block it produced: what Lodestar v1.22 answers (every node of a cluster
+    // sharing this BN publishes it).
+    const again = await api.beacon.publishBlockV2({
+      signedBlockContents: {
+        signedBlock: {message: block, signature: signer.block(proposer, block)},
+        kzgProofs: [],
+        blobs: [],
+      },
+    });
+    expect(again.status).to.equal(500);
+    expect(again.error()?.message).to.match(/: BLOCK_ERROR_ALREADY_KNOWN$/);
     const root = (await api.beacon.getBlockRoot({blockId: "head"})).value().root;
     expect(toHex(root)).to.equal(toHex(ssz.electra.BeaconBlock.hashTreeRoot(block)));
     const header = (await api.beacon.getBlockHeader({blockId: "head"})).value();

@@ -192,9 +192,11 @@ describe("devnet/beacon: SimulatedChain", () => {
     expect(chain.head().filler).to.equal(false);
     const r = chain.book.find("proposer", 3, proposer)!;
     expect(r.inclusionSlot).to.equal(3);
-    // identical re-publish: fine, nothing new
-    expect(chain.publishBlock({message: block, signature}, NO_BLOBS)).to.deep.equal({canonical: true});
+    // identical re-publish of a block this node produced: refused as known, like Lodestar (500), nothing new
+    expectCode(() => chain.publishBlock({message: block, signature}, NO_BLOBS), "SIMCHAIN_BLOCK_ALREADY_KNOWN");
     expect(chain.stats().blocks.proposed).to.equal(1);
+    expect(chain.book.find("proposer", 3, proposer)!.inclusionSlot).to.equal(3);
+    expect(chain.book.find("proposer", 3, proposer)!.rejections).to.deep.equal([]);
     toSlot(5);
     expect(toHex(chain.getBlock(4).message.parentRoot)).to.equal(toHex(chain.getBlock(3).root));
     expect(chain.getBlock(4).message.body.executionPayload.blockNumber).to.equal(
