@@ -159,7 +159,8 @@ export function verifyDepositData(json: unknown, opts: VerifyDepositOpts): Depos
   const seen = new Set<string>();
   return json.map((value, i) => {
     const f = (name: string): string => `[${i}].${name}`;
-    if (typeof value !== "object" || value === null || Array.isArray(value)) throw invalid(`[${i}]`, "is not an object");
+    if (typeof value !== "object" || value === null || Array.isArray(value))
+      throw invalid(`[${i}]`, "is not an object");
     const e = value as Record<string, unknown>;
     const pubkey = hexField(e.pubkey, f("pubkey"), 48);
     const withdrawalCredentials = hexField(e.withdrawal_credentials, f("withdrawal_credentials"), 32);
@@ -176,7 +177,10 @@ export function verifyDepositData(json: unknown, opts: VerifyDepositOpts): Depos
       throw invalid(f("amount"), `must be an integer number of gwei between ${MIN_DEPOSIT_GWEI} and ${max}`);
     }
     if (!bytesEqual(forkVersion, opts.genesisForkVersion)) {
-      throw invalid(f("fork_version"), `is not the network's genesis fork version ${plainHex(opts.genesisForkVersion)}`);
+      throw invalid(
+        f("fork_version"),
+        `is not the network's genesis fork version ${plainHex(opts.genesisForkVersion)}`,
+      );
     }
     if (opts.networkName !== undefined && e.network_name !== opts.networkName) {
       throw invalid(f("network_name"), `is ${JSON.stringify(e.network_name)}, not ${opts.networkName}`);

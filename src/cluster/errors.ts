@@ -3,6 +3,8 @@ import {CohortError} from "../util/errors.js";
 export type ClusterErrorType =
   | {code: "CLUSTER_INVALID_SECRET_KEY"}
   | {code: "CLUSTER_INVALID_THRESHOLD"; threshold: number; n: number}
+  /** t < ceil(2n/3) without --unsafe-threshold. */
+  | {code: "CLUSTER_UNSAFE_THRESHOLD"; threshold: number; n: number; safe: number}
   | {code: "CLUSTER_NOT_ENOUGH_SHARES"; have: number; threshold: number}
   | {code: "CLUSTER_UNKNOWN_NETWORK"; network: string}
   /** A lock field is missing, malformed or inconsistent; `field` is its JSON path, e.g. validators[2].public_key_shares[1]. */

@@ -6,6 +6,7 @@ import {chainConfig as defaultChainConfig} from "@lodestar/config/default";
 import {Registry} from "prom-client";
 import {type ClusterLock, publicKeySharesOf, validatorKeysFromLock} from "../cluster/index.js";
 import {Combiner, createCombineMetrics, initHerumi, VerifyPool} from "../combine/index.js";
+import {defaultThreshold, unsafeThresholdWarning} from "../combine/threshold.js";
 import {identityAuth} from "../consensus/auth.js";
 import {createConsensusMetrics} from "../consensus/metrics.js";
 import {ConsensusService} from "../consensus/service.js";
@@ -225,6 +226,13 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
       );
     }
     const log = this.logger;
+    if (lock.threshold < defaultThreshold(lock.operators.length)) {
+      // Not refused: the lock was made on purpose with --unsafe-threshold; but nobody should miss it.
+      log.warn(`UNSAFE CLUSTER THRESHOLD: ${unsafeThresholdWarning(lock.threshold, lock.operators.length)}`, {
+        threshold: lock.threshold,
+        operators: lock.operators.length,
+      });
+    }
     // Monitoring first: /livez answers (and /readyz says "starting") while the BN, RS and peers are checked.
     let readiness = async (): Promise<Readiness> => ({ready: false, checks: {node: "starting"}});
     if (this.opts.monitoring) {

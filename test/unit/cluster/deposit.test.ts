@@ -43,7 +43,9 @@ describe("cluster/deposit", () => {
     }
 
     it("refuses the hoodi file checked as mainnet (fork version), and a signature moved to another network", () => {
-      expect(depositError(() => verifyDepositData(load("hoodi-0x01.json"), {genesisForkVersion: mainnet})).type).to.deep.include({
+      expect(
+        depositError(() => verifyDepositData(load("hoodi-0x01.json"), {genesisForkVersion: mainnet})).type,
+      ).to.deep.include({
         code: "DEPOSIT_INVALID_FIELD",
         field: "[0].fork_version",
       });
@@ -68,11 +70,15 @@ describe("cluster/deposit", () => {
       for (const [key, value, field] of cases) {
         const data = load("hoodi-0x01.json");
         data[0][key] = value;
-        expect(depositError(() => verifyDepositData(data, {genesisForkVersion: hoodi})).type, key).to.deep.include({field});
+        expect(depositError(() => verifyDepositData(data, {genesisForkVersion: hoodi})).type, key).to.deep.include({
+          field,
+        });
       }
       const twice = load("hoodi-0x01.json");
       twice[1] = twice[0];
-      expect(depositError(() => verifyDepositData(twice, {genesisForkVersion: hoodi})).type.field).to.equal("[1].pubkey");
+      expect(depositError(() => verifyDepositData(twice, {genesisForkVersion: hoodi})).type).to.deep.include({
+        field: "[1].pubkey",
+      });
       expect(depositError(() => verifyDepositData([], {genesisForkVersion: hoodi})).type.code).to.equal(
         "DEPOSIT_INVALID_FIELD",
       );
@@ -98,7 +104,9 @@ describe("cluster/deposit", () => {
       "0xabcdefabcdef0123456789abcdef0123456789ab",
     );
     for (const bad of ["", "0x1234", "abcdefabcdef0123456789abcdef0123456789abcd", `0x${"g".repeat(40)}`]) {
-      expect(depositError(() => parseExecutionAddress(bad, "--fee-recipient")).code).to.equal("DEPOSIT_INVALID_ADDRESS");
+      expect(depositError(() => parseExecutionAddress(bad, "--fee-recipient")).code).to.equal(
+        "DEPOSIT_INVALID_ADDRESS",
+      );
     }
     const a = `0x${"11".repeat(20)}`;
     const b = `0x${"22".repeat(20)}`;
