@@ -219,6 +219,13 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
 
   private async startInner(): Promise<void> {
     const {lock, operatorIndex} = this.opts;
+    if (lock.threshold < defaultThreshold(lock.operators.length)) {
+      // Not refused: the lock was made on purpose with --unsafe-threshold; but nobody should miss it.
+      this.logger.warn(`UNSAFE CLUSTER THRESHOLD: ${unsafeThresholdWarning(lock.threshold, lock.operators.length)}`, {
+        threshold: lock.threshold,
+        operators: lock.operators.length,
+      });
+    }
     if (this.opts.beaconNodeUrls.length === 0 && this.modules.beaconApi === undefined) {
       throw new NodeError(
         {code: "NODE_NO_BEACON_NODE"},
@@ -226,13 +233,6 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
       );
     }
     const log = this.logger;
-    if (lock.threshold < defaultThreshold(lock.operators.length)) {
-      // Not refused: the lock was made on purpose with --unsafe-threshold; but nobody should miss it.
-      log.warn(`UNSAFE CLUSTER THRESHOLD: ${unsafeThresholdWarning(lock.threshold, lock.operators.length)}`, {
-        threshold: lock.threshold,
-        operators: lock.operators.length,
-      });
-    }
     // Monitoring first: /livez answers (and /readyz says "starting") while the BN, RS and peers are checked.
     let readiness = async (): Promise<Readiness> => ({ready: false, checks: {node: "starting"}});
     if (this.opts.monitoring) {
