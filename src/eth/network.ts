@@ -132,6 +132,16 @@ export function customChainConfig(spec: Record<string, unknown>): ChainConfig {
       `the chain uses preset ${preset} but cohort runs ${ACTIVE_PRESET}; set LODESTAR_PRESET=${preset}`,
     );
   }
+  // Checked before chainConfigFromJson, whose own errors do not name the field.
+  for (const [key, value] of Object.entries(spec)) {
+    if (value === undefined) continue;
+    if (key.endsWith("_FORK_VERSION") && !(typeof value === "string" && /^0x[0-9a-fA-F]{8}$/.test(value))) {
+      throw invalidSpec(`${key} must be 4 bytes`);
+    }
+    if (key.endsWith("_FORK_EPOCH") && !(typeof value === "string" && /^\d+$/.test(value))) {
+      throw invalidSpec(`${key} must be an epoch`);
+    }
+  }
   let parsed: Partial<ChainConfig>;
   try {
     parsed = chainConfigFromJson(spec);
