@@ -1,7 +1,11 @@
 import {readFileSync} from "node:fs";
 import path from "node:path";
 import {fileURLToPath} from "node:url";
+import {PublicKey, Signature, verify} from "@chainsafe/blst";
 import {networksChainConfig} from "@lodestar/config/networks";
+import {DOMAIN_DEPOSIT} from "@lodestar/params";
+import {computeDomain, computeSigningRoot} from "@lodestar/state-transition";
+import {ssz} from "@lodestar/types";
 import {expect} from "chai";
 import {
   buildDepositData,
@@ -97,6 +101,24 @@ describe("cluster/deposit", () => {
     expect(entry.fork_version).to.equal("10000910");
     expect(verifyDepositData([entry], {genesisForkVersion: hoodi, networkName: "hoodi"})).to.have.length(1);
     expect(() => verifyDepositData([entry], {genesisForkVersion: mainnet})).to.throw(DepositError);
+
+    // And by Lodestar's own state-transition code, as the chain's process_deposit checks it.
+    const bytes = (h: string) => Uint8Array.from(Buffer.from(h, "hex"));
+    const message = {
+      pubkey: bytes(entry.pubkey),
+      withdrawalCredentials: bytes(entry.withdrawal_credentials),
+      amount: entry.amount,
+    };
+    const root = computeSigningRoot(
+      ssz.phase0.DepositMessage,
+      message,
+      computeDomain(DOMAIN_DEPOSIT, hoodi, new Uint8Array(32)),
+    );
+    expect(verify(root, PublicKey.fromBytes(message.pubkey), Signature.fromBytes(bytes(entry.signature)))).to.equal(
+      true,
+    );
+    const dataRoot = ssz.phase0.DepositData.hashTreeRoot({...message, signature: bytes(entry.signature)});
+    expect(Buffer.from(dataRoot).toString("hex")).to.equal(entry.deposit_data_root);
   });
 
   it("parses addresses case-insensitively and refuses malformed ones", () => {
