@@ -1,11 +1,17 @@
 import {mkdir, readdir, rename, rm, writeFile} from "node:fs/promises";
 import path from "node:path";
 import {SecretKey} from "@chainsafe/blst";
-import {resolveThreshold} from "../combine/threshold.js";
+import {defaultThreshold, resolveThreshold, unsafeThresholdWarning} from "../combine/threshold.js";
 import {IdentityKey} from "../p2p/identity.js";
-import {toHex} from "../util/hex.js";
+import {fromHex, toHex} from "../util/hex.js";
 import {type Logger, nullLogger} from "../util/logger.js";
-import {ClusterError} from "./errors.js";
+import {
+  buildDepositData,
+  type DepositDataJson,
+  depositDataFileName,
+  executionWithdrawalCredentials,
+} from "./deposit.js";
+import {ClusterError, DepositError} from "./errors.js";
 import {encryptKeystore, type KdfOption, validateKdf} from "./keystores.js";
 import {
   CLUSTER_LOCK_FILE,
@@ -38,7 +44,38 @@ export interface CreateClusterOpts {
   /** One list of multiaddrs per operator. */
   multiaddrs?: string[][];
   kdf: KdfOption;
+  /** Allow t < ceil(2n/3), which lets fewer operators than a consensus quorum sign alone. */
+  unsafeThreshold?: boolean;
+  /** Withdrawal, deposit and fee-recipient settings; without them no deposit data is written. */
+  deposit?: ClusterDepositOpts;
 }
+
+export interface ClusterDepositOpts {
+  /** One execution address per validator (lowercase 0x + 40 hex): 0x01/0x02 credentials and deposit data. */
+  withdrawalAddresses?: string[];
+  /** One fee recipient per validator; defaults to the withdrawal address. */
+  feeRecipients?: string[];
+  /** Gwei per deposit (default 32 ETH). */
+  amountGwei?: number;
+  /** 0x02 (compounding) credentials instead of 0x01. */
+  compounding?: boolean;
+}
+
+/** Per-validator settings written next to the lock (validators.json): the lock format does not hold them. */
+export interface ValidatorSettingsFile {
+  lock_hash: string;
+  network: string;
+  validators: {
+    public_key: string;
+    fee_recipient: string | null;
+    withdrawal_address: string | null;
+    withdrawal_credentials: string | null;
+    deposit_amount_gwei: number | null;
+  }[];
+}
+
+export const VALIDATORS_FILE = "validators.json";
+export const DEFAULT_DEPOSIT_GWEI = 32_000_000_000;
 
 export interface Progress {
   stage: "split" | "keystores";
@@ -51,6 +88,8 @@ export interface CreateClusterModules {
   random: RandomBytes;
   logger?: Logger;
   onProgress?: (p: Progress) => void;
+  /** Clock of the deposit data file name (ms); Date.now by default. */
+  now?: () => number;
 }
 
 /**
@@ -68,6 +107,10 @@ export interface ClusterPlan {
   passwords: string[];
   /** shares[v][i]: operator i's 32-byte key share of validator v. */
   shares: Uint8Array[][];
+  /** Deposit data of every validator, when withdrawal addresses were given. */
+  deposits?: DepositDataJson[];
+  /** Per-validator fee recipient and withdrawal settings, when any were given. */
+  settings?: ValidatorSettingsFile;
 }
 
 /**
@@ -90,6 +133,12 @@ export function planCluster(
       `threshold must be in 1..${n}, got ${opts.threshold}`,
     );
   }
+  if (threshold < defaultThreshold(n) && !opts.unsafeThreshold) {
+    throw new ClusterError(
+      {code: "CLUSTER_UNSAFE_THRESHOLD", threshold, n, safe: defaultThreshold(n)},
+      `${unsafeThresholdWarning(threshold, n)}; pass --unsafe-threshold to create it anyway`,
+    );
+  }
   const basePort = opts.basePort ?? DEFAULT_BASE_PORT;
   if (opts.multiaddrs !== undefined && opts.multiaddrs.length !== n) {
     throw new RangeError(`${opts.multiaddrs.length} operator addresses given for ${n} nodes`);
@@ -101,6 +150,18 @@ export function planCluster(
     opts.existingSecrets ?? Array.from({length: opts.validators ?? 0}, () => scalarToBytes(randomScalar(random)));
   if (secrets.length === 0) throw new RangeError("no validators: give a positive validator count or keys to split");
 
+  const dep = opts.deposit;
+  for (const [field, list] of [
+    ["--withdrawal-address", dep?.withdrawalAddresses],
+    ["--fee-recipient", dep?.feeRecipients],
+  ] as const) {
+    if (list !== undefined && list.length !== secrets.length) {
+      throw new DepositError(
+        {code: "DEPOSIT_COUNT_MISMATCH", field, given: list.length, expected: secrets.length},
+        `${field}: ${list.length} addresses for ${secrets.length} validators`,
+      );
+    }
+  }
   const identities = Array.from({length: n}, () => IdentityKey.generate(random));
   const passwords = identities.map(() => Buffer.from(random(16)).toString("hex"));
   const shares = secrets.map((secret, v) => {
@@ -122,7 +183,29 @@ export function planCluster(
       publicKeyShares: shares[v].map((share) => toHex(SecretKey.fromBytes(share).toPublicKey().toBytes())),
     })),
   });
-  return {lock, identities, passwords, shares};
+  const plan: ClusterPlan = {lock, identities, passwords, shares};
+  const withdrawal = dep?.withdrawalAddresses;
+  const amountGwei = dep?.amountGwei ?? DEFAULT_DEPOSIT_GWEI;
+  const credentials = withdrawal?.map((address) => executionWithdrawalCredentials(address, dep?.compounding ?? false));
+  if (credentials !== undefined) {
+    const network = {name: opts.network.name, genesisForkVersion: fromHex(opts.network.genesisForkVersion, 4)};
+    plan.deposits = secrets.map((secret, v) => buildDepositData(secret, credentials[v], amountGwei, network));
+  }
+  const fee = dep?.feeRecipients ?? withdrawal;
+  if (fee !== undefined) {
+    plan.settings = {
+      lock_hash: lock.lockHash,
+      network: opts.network.name,
+      validators: lock.validators.map((v, i) => ({
+        public_key: v.publicKey,
+        fee_recipient: fee[i],
+        withdrawal_address: withdrawal?.[i] ?? null,
+        withdrawal_credentials: credentials !== undefined ? toHex(credentials[i]) : null,
+        deposit_amount_gwei: credentials !== undefined ? amountGwei : null,
+      })),
+    };
+  }
+  return plan;
 }
 
 /**
@@ -136,13 +219,19 @@ export async function createCluster(opts: CreateClusterOpts, modules: CreateClus
   const kdf = validateKdf(opts.kdf);
   const outDir = path.resolve(opts.outDir);
   await assertEmptyOrAbsent(outDir);
-  const {lock, identities, passwords, shares} = planCluster(opts, modules);
+  const {lock, identities, passwords, shares, deposits, settings} = planCluster(opts, modules);
+  const settingsText = settings !== undefined ? `${JSON.stringify(settings, null, 2)}\n` : undefined;
   const n = lock.operators.length;
   const lockText = serializeClusterLock(lock);
   const staging = `${outDir}.partial-${process.pid}-${Date.now()}`;
   try {
     await mkdir(staging, {recursive: true, mode: 0o700});
     await writeFile(path.join(staging, CLUSTER_LOCK_FILE), lockText, {mode: 0o644});
+    if (deposits !== undefined) {
+      const name = depositDataFileName((modules.now ?? Date.now)());
+      await writeFile(path.join(staging, name), `${JSON.stringify(deposits, null, 2)}\n`, {mode: 0o644});
+    }
+    if (settingsText !== undefined) await writeFile(path.join(staging, VALIDATORS_FILE), settingsText, {mode: 0o644});
     const total = n * shares.length;
     let done = 0;
     for (let i = 0; i < n; i++) {
@@ -151,6 +240,7 @@ export async function createCluster(opts: CreateClusterOpts, modules: CreateClus
       await mkdir(keysDir, {recursive: true, mode: 0o700});
       await writeSecretFile(path.join(nodeDir, IDENTITY_KEY_FILE), `${toHex(identities[i].exportSecret())}\n`);
       await writeFile(path.join(nodeDir, CLUSTER_LOCK_FILE), lockText, {mode: 0o644});
+      if (settingsText !== undefined) await writeFile(path.join(nodeDir, VALIDATORS_FILE), settingsText, {mode: 0o644});
       await writeSecretFile(path.join(keysDir, PASSWORD_FILE), `${passwords[i]}\n`);
       for (const [v, validatorShares] of shares.entries()) {
         const description = `cohort key share ${i + 1} of ${n} (threshold ${lock.threshold}) of validator ${lock.validators[v].publicKey}`;

@@ -3,6 +3,8 @@ import {CohortError} from "../util/errors.js";
 export type ClusterErrorType =
   | {code: "CLUSTER_INVALID_SECRET_KEY"}
   | {code: "CLUSTER_INVALID_THRESHOLD"; threshold: number; n: number}
+  /** t < ceil(2n/3) without --unsafe-threshold. */
+  | {code: "CLUSTER_UNSAFE_THRESHOLD"; threshold: number; n: number; safe: number}
   | {code: "CLUSTER_NOT_ENOUGH_SHARES"; have: number; threshold: number}
   | {code: "CLUSTER_UNKNOWN_NETWORK"; network: string}
   /** A lock field is missing, malformed or inconsistent; `field` is its JSON path, e.g. validators[2].public_key_shares[1]. */
@@ -15,3 +17,15 @@ export type ClusterErrorType =
 
 /** A cluster-lock, key-split or node-directory failure; lock errors name the offending field. */
 export class ClusterError extends CohortError<ClusterErrorType> {}
+
+export type DepositErrorType =
+  | {code: "DEPOSIT_INVALID_ADDRESS"; field: string; value: string}
+  | {code: "DEPOSIT_COUNT_MISMATCH"; field: string; given: number; expected: number}
+  | {code: "DEPOSIT_INVALID_AMOUNT"; value: string}
+  /** Compounding (0x02) credentials asked for on a network with no Electra fork scheduled. */
+  | {code: "DEPOSIT_COMPOUNDING_UNSUPPORTED"; network: string}
+  /** A deposit data entry is malformed or does not check; `field` is its JSON path, e.g. [1].signature. */
+  | {code: "DEPOSIT_INVALID_FIELD"; field: string; reason: string};
+
+/** Deposit data, withdrawal credentials and fee recipients: bad input or a deposit that does not check. */
+export class DepositError extends CohortError<DepositErrorType> {}

@@ -1,14 +1,29 @@
 export {
+  type ClusterDepositOpts,
   type ClusterPlan,
   type CreateClusterModules,
   type CreateClusterOpts,
   createCluster,
   DEFAULT_BASE_PORT,
+  DEFAULT_DEPOSIT_GWEI,
   type Progress,
   planCluster,
+  VALIDATORS_FILE,
+  type ValidatorSettingsFile,
 } from "./create.js";
+export {
+  buildDepositData,
+  type DepositDataJson,
+  depositDataFileName,
+  executionWithdrawalCredentials,
+  parseAddressList,
+  parseDepositAmount,
+  parseExecutionAddress,
+  type VerifyDepositOpts,
+  verifyDepositData,
+} from "./deposit.js";
 export {type CombineKeysModules, type CombineKeysOpts, combineClusterKeys} from "./dissolve.js";
-export {ClusterError, type ClusterErrorType} from "./errors.js";
+export {ClusterError, type ClusterErrorType, DepositError, type DepositErrorType} from "./errors.js";
 export {
   DEFAULT_KDF,
   type DecryptedKey,

@@ -4,6 +4,7 @@ import {
   type NetworkName,
   namedChainConfig,
   namedGenesisValidatorsRoot,
+  UNNAMED_NETWORKS,
 } from "../eth/network.js";
 import {isHex, toHex} from "../util/hex.js";
 import {ClusterError} from "./errors.js";
@@ -59,7 +60,7 @@ export function resolveNetwork(
   if (!isHex(custom.genesisForkVersion, 4) || !isHex(custom.genesisValidatorsRoot, 32)) {
     throw new ClusterError(
       {code: "CLUSTER_UNKNOWN_NETWORK", network: name},
-      `custom network ${name} needs its genesis fork version (0x + 4 bytes) and genesis validators root (0x + 32 bytes)`,
+      `${UNNAMED_NETWORKS[name] !== undefined ? `${UNNAMED_NETWORKS[name]}; ` : ""}custom network ${name} needs its genesis fork version (0x + 4 bytes) and genesis validators root (0x + 32 bytes)`,
     );
   }
   return {

@@ -10,7 +10,7 @@ export {blamedShareIndex, CombineError, type CombineErrorType} from "./errors.js
 export {initHerumi} from "./herumi.js";
 export {type CombineMetrics, createCombineMetrics} from "./metrics.js";
 export {type ParsedShare, recoverSignature, recoverVerified} from "./recover.js";
-export {defaultThreshold, resolveThreshold} from "./threshold.js";
+export {defaultThreshold, resolveThreshold, unsafeThresholdWarning} from "./threshold.js";
 export {
   isValidShare,
   parseShareSignature,

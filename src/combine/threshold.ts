@@ -17,3 +17,13 @@ export function resolveThreshold(n: number, threshold?: number): number {
   }
   return threshold;
 }
+
+/** What a threshold below ceil(2n/3) gives up, in one sentence (create-cluster refuses it; run and combine warn). */
+export function unsafeThresholdWarning(t: number, n: number): string {
+  const safe = defaultThreshold(n);
+  return (
+    `threshold ${t} of ${n} is below ceil(2n/3) = ${safe}: any ${t} colluding or compromised operators can sign ` +
+    `anything with the validator keys (a slashable double vote included) or recombine the keys, where ${safe} ` +
+    `are needed at the safe threshold, and it buys no liveness, since consensus still needs ${safe} of ${n} online`
+  );
+}

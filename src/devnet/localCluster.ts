@@ -198,7 +198,14 @@ export async function prepareDevnet(opts: LocalClusterOpts, logger: Logger): Pro
   });
   // The genesis validators root depends on the validator keys: plan once to learn them, then create.
   const planned = planCluster(
-    {nodes: opts.nodes, threshold: opts.threshold, validators: opts.validators, network: network(new Uint8Array(32))},
+    {
+      nodes: opts.nodes,
+      threshold: opts.threshold,
+      // A devnet may try any threshold (fault experiments); its nodes warn when it is below ceil(2n/3).
+      unsafeThreshold: true,
+      validators: opts.validators,
+      network: network(new Uint8Array(32)),
+    },
     {random: seededRandom(opts.seed)},
   );
   const validatorKeys = planned.lock.validators.map((v) => new Uint8Array(Buffer.from(v.publicKey.slice(2), "hex")));
@@ -209,6 +216,7 @@ export async function prepareDevnet(opts: LocalClusterOpts, logger: Logger): Pro
     {
       nodes: opts.nodes,
       threshold: opts.threshold,
+      unsafeThreshold: true,
       validators: opts.validators,
       network: network(gvr),
       outDir: clusterDir,
@@ -256,6 +264,7 @@ export async function prepareExternalDevnet(
     {
       nodes: opts.nodes,
       threshold: opts.threshold,
+      unsafeThreshold: true,
       existingSecrets: interopSecretKeys(external.interop),
       network: {
         name: "devnet",

@@ -25,8 +25,11 @@ export {
 export {LocalShareSigner, type LocalShareSignerModules, type LocalShareSignerOpts} from "./localSigner.js";
 export {createEthMetrics, type EthMetrics} from "./metrics.js";
 export {
+  assertPresetMatches,
   beaconConfig,
+  chainConfigFromYaml,
   customChainConfig,
+  electraScheduled,
   isNetworkName,
   NETWORK_NAMES,
   NetworkError,
@@ -34,6 +37,8 @@ export {
   type NetworkName,
   namedChainConfig,
   namedGenesisValidatorsRoot,
+  specFromConfigYaml,
+  UNNAMED_NETWORKS,
 } from "./network.js";
 export {
   SignerServer,

@@ -6,6 +6,7 @@ import {chainConfig as defaultChainConfig} from "@lodestar/config/default";
 import {Registry} from "prom-client";
 import {type ClusterLock, publicKeySharesOf, validatorKeysFromLock} from "../cluster/index.js";
 import {Combiner, createCombineMetrics, initHerumi, VerifyPool} from "../combine/index.js";
+import {defaultThreshold, unsafeThresholdWarning} from "../combine/threshold.js";
 import {identityAuth} from "../consensus/auth.js";
 import {createConsensusMetrics} from "../consensus/metrics.js";
 import {ConsensusService} from "../consensus/service.js";
@@ -218,6 +219,13 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
 
   private async startInner(): Promise<void> {
     const {lock, operatorIndex} = this.opts;
+    if (lock.threshold < defaultThreshold(lock.operators.length)) {
+      // Not refused: the lock was made on purpose with --unsafe-threshold; but nobody should miss it.
+      this.logger.warn(`UNSAFE CLUSTER THRESHOLD: ${unsafeThresholdWarning(lock.threshold, lock.operators.length)}`, {
+        threshold: lock.threshold,
+        operators: lock.operators.length,
+      });
+    }
     if (this.opts.beaconNodeUrls.length === 0 && this.modules.beaconApi === undefined) {
       throw new NodeError(
         {code: "NODE_NO_BEACON_NODE"},

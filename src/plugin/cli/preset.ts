@@ -1,4 +1,8 @@
 import {readFileSync} from "node:fs";
+import {parse as parseYaml} from "yaml";
+
+/** The preset of each named network whose preset is not mainnet (checked against @lodestar/config by a test). */
+export const NETWORK_PRESETS: Record<string, string> = {gnosis: "gnosis", chiado: "gnosis"};
 
 /**
  * `@lodestar/params` fixes the preset (mainnet, minimal, …) when it is first imported, from
@@ -8,6 +12,11 @@ import {readFileSync} from "node:fs";
  */
 export async function selectPresetFromBeaconNode(argv: string[]): Promise<void> {
   if (process.env.LODESTAR_PRESET) return;
+  const fromNetwork = presetOfNetworkArgs(argv);
+  if (fromNetwork !== undefined) {
+    process.env.LODESTAR_PRESET = fromNetwork;
+    return;
+  }
   if (argv[0] === "devnet") {
     // Against an external BN (`--beacon-node URL`), its preset; the devnet's own chain uses the minimal
     // preset: 8-slot epochs show a whole epoch in seconds.
@@ -18,6 +27,26 @@ export async function selectPresetFromBeaconNode(argv: string[]): Promise<void> 
   }
   if (argv[0] !== "run") return;
   await selectPresetOf(beaconNodeUrls(argv));
+}
+
+/**
+ * The preset a command's `--network NAME` or `--network-config config.yaml` implies, if any (a bad file
+ * is left for the command to report, with the file and field).
+ */
+export function presetOfNetworkArgs(argv: string[]): string | undefined {
+  const file = flagValue(argv, "--network-config");
+  if (file !== undefined) {
+    try {
+      const preset = (parseYaml(readFileSync(file, "utf8"), {schema: "failsafe"}) as {PRESET_BASE?: unknown} | null)
+        ?.PRESET_BASE;
+      if (typeof preset === "string" && /^[a-z]+$/.test(preset)) return preset;
+    } catch {
+      // Reported by the command.
+    }
+    return undefined;
+  }
+  const name = flagValue(argv, "--network");
+  return name !== undefined ? NETWORK_PRESETS[name] : undefined;
 }
 
 /** Sets LODESTAR_PRESET to the PRESET_BASE of the first of `urls` that answers. */

@@ -52,6 +52,13 @@ describe("cli: cohort slashing-protection", () => {
     );
     expect(selected.code).to.equal(0);
     expect(JSON.parse(readFileSync(output, "utf8")).data).to.deep.equal([]);
+
+    // --network NAME stands for its genesis validators root: hoodi's is not the file's (zero) root.
+    const imp2 = () => ["slashing-protection", "import", "--file", input, "--data-dir", path.join(tmp.path, "d2")];
+    const hoodi = await cli(...imp2(), "--network", "hoodi");
+    expect(hoodi.code).to.not.equal(0);
+    expect(hoodi.err).to.include("0x212f13fc4df078b6cb7db228f1c8307566dcecf900867401a92023d7ba99cb5f");
+    expect((await cli(...imp2())).code).to.equal(2);
   });
 
   it("records a signer's export, keyed by key shares, under the cluster's validator keys (--cluster-lock)", async () => {

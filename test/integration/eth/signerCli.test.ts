@@ -97,6 +97,35 @@ describe("cohort signer", function () {
     const missing = await cli(...base, "--network", "hoodi");
     expect(missing.code).to.equal(1);
     expect(missing.err).to.match(/cannot read keystore directory/);
+
+    // A custom chain from a config.yaml: a bad one is refused naming file and field; a good one is taken.
+    const hoodiYaml = path.join(root, "fixtures/network-config/hoodi-config.yaml");
+    const hoodiRoot = "0x212f13fc4df078b6cb7db228f1c8307566dcecf900867401a92023d7ba99cb5f";
+    const badYaml = path.join(tmp.path, "bad.yaml");
+    writeFileSync(badYaml, "GENESIS_FORK_VERSION: 0x10000910\nDENEB_FORK_EPOCH: later\n");
+    const bad = await cli(...base, "--network-config", badYaml, "--genesis-validators-root", hoodiRoot);
+    expect(bad.code).to.equal(2);
+    expect(bad.err).to.include(`${badYaml}: DENEB_FORK_EPOCH must be an epoch`);
+    expect((await cli(...base, "--network-config", hoodiYaml)).code).to.equal(2);
+    const good = await cli(...base, "--network-config", hoodiYaml, "--genesis-validators-root", hoodiRoot);
+    expect(good.code, good.err).to.equal(1);
+    expect(good.err).to.match(/cannot read keystore directory/);
+    // gnosis needs the gnosis preset: refused in this (mainnet-preset) process, set by the CLI entry from --network.
+    const gnosis = await cli(...base, "--network", "gnosis");
+    expect(gnosis.code).to.equal(2);
+    expect(gnosis.err).to.include("LODESTAR_PRESET=gnosis");
+    const {LODESTAR_PRESET: _, ...env} = process.env;
+    const child = spawn(process.execPath, [path.join(root, "bin/cohort.js"), ...base, "--network", "gnosis"], {
+      cwd: root,
+      env,
+    });
+    let err = "";
+    child.stderr.on("data", (d) => {
+      err += String(d);
+    });
+    const code = await new Promise((resolve) => child.on("exit", resolve));
+    expect(code, err).to.equal(1);
+    expect(err).to.match(/cannot read keystore directory/);
   });
 
   it("serves the keystores over HTTP as a process: every type at two forks signs and verifies; 412 on a double vote", async () => {

@@ -209,7 +209,7 @@ describe("cluster/lock", () => {
     });
     for (const threshold of [1, 4]) {
       const p = planCluster(
-        {nodes: 4, threshold, validators: 1, network},
+        {nodes: 4, threshold, unsafeThreshold: true, validators: 1, network},
         {random: seededRandom(`custom${threshold}`)},
       );
       expect(await parseClusterLock(JSON.parse(serializeClusterLock(p.lock)))).to.deep.equal(p.lock);

@@ -1,6 +1,7 @@
-import {ClusterError} from "../../../cluster/errors.js";
+import {ClusterError, DepositError} from "../../../cluster/errors.js";
 import {DEFAULT_KDF, type KdfOption, KeystoreError, validateKdf} from "../../../cluster/keystores.js";
 import {CombineError} from "../../../combine/errors.js";
+import {NetworkError} from "../../../eth/network.js";
 import {CliError} from "../errors.js";
 
 /** Options shared by the commands that write EIP-2335 keystores. */
@@ -52,6 +53,7 @@ export function stderrProgress(): (p: {stage: string; done: number; total: numbe
 
 const USAGE_CODES = new Set([
   "CLUSTER_INVALID_THRESHOLD",
+  "CLUSTER_UNSAFE_THRESHOLD",
   "CLUSTER_UNKNOWN_NETWORK",
   "CLUSTER_OUTPUT_EXISTS",
   "COMBINE_INVALID_THRESHOLD",
@@ -63,6 +65,10 @@ export function toCliError(e: unknown): CliError {
   if (e instanceof RangeError) return new CliError({code: "CLI_INVALID_ARGUMENT", argument: ""}, e.message);
   if (e instanceof KeystoreError && e.type.code === "KEYSTORE_DUPLICATE_KEY") {
     return new CliError({code: "CLI_INVALID_ARGUMENT", argument: "split-keystores"}, e.message);
+  }
+  // Bad addresses, amounts, counts and config.yaml files are all the user's input.
+  if (e instanceof DepositError || e instanceof NetworkError) {
+    return new CliError({code: "CLI_INVALID_ARGUMENT", argument: e.code}, e.message);
   }
   if (e instanceof ClusterError || e instanceof CombineError) {
     return USAGE_CODES.has(e.code)

@@ -2,6 +2,7 @@ import type {CommandModule} from "yargs";
 import {combineClusterKeys} from "../../../cluster/dissolve.js";
 import {readPasswordFile} from "../../../cluster/keystores.js";
 import {secureRandom} from "../../../cluster/random.js";
+import {defaultThreshold, unsafeThresholdWarning} from "../../../combine/threshold.js";
 import {kdfFromArgs, kdfOptions, stderrProgress, toCliError} from "./clusterShared.js";
 
 interface CombineArgs {
@@ -50,6 +51,12 @@ export const combineCommand: CommandModule<object, CombineArgs> = {
             }),
         },
       );
+      if (lock.threshold < defaultThreshold(lock.operators.length)) {
+        // The keys are recovered as asked; the operator should know they may have been recovered before.
+        process.stderr.write(
+          `WARNING: ${unsafeThresholdWarning(lock.threshold, lock.operators.length)}; treat these keys as possibly known to any ${lock.threshold} operators\n`,
+        );
+      }
       process.stdout.write(
         `Recovered ${lock.validators.length} validator keys from nodes ${nodesUsed.join(", ")} into ${args.out} (password in ${args.out}/password.txt)\n`,
       );

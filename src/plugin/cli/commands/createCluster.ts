@@ -1,17 +1,29 @@
+import path from "node:path";
+import type {ChainConfig} from "@lodestar/config";
 import type {CommandModule} from "yargs";
-import {createCluster, DEFAULT_BASE_PORT} from "../../../cluster/create.js";
+import {type ClusterDepositOpts, createCluster, DEFAULT_BASE_PORT, VALIDATORS_FILE} from "../../../cluster/create.js";
+import {depositDataFileName, parseAddressList, parseDepositAmount} from "../../../cluster/deposit.js";
+import {DepositError} from "../../../cluster/errors.js";
 import {decryptKeystoreDir, readPasswordFile} from "../../../cluster/keystores.js";
 import {resolveNetwork} from "../../../cluster/networks.js";
 import {type RandomBytes, secureRandom, seededRandom} from "../../../cluster/random.js";
-import {NETWORK_NAMES} from "../../../eth/network.js";
+import {electraScheduled, isNetworkName, NETWORK_NAMES, namedChainConfig} from "../../../eth/network.js";
+import {toHex} from "../../../util/hex.js";
 import {CliError} from "../errors.js";
 import {kdfFromArgs, kdfOptions, stderrProgress, toCliError} from "./clusterShared.js";
+import {networkConfigOption, readNetworkConfig} from "./networkArgs.js";
 
 interface CreateClusterArgs {
   nodes: number;
   threshold?: number;
   validators?: number;
-  network: string;
+  network?: string;
+  "network-config"?: string;
+  "unsafe-threshold"?: boolean;
+  "fee-recipient"?: string;
+  "withdrawal-address"?: string;
+  "deposit-amount"?: string;
+  compounding?: boolean;
   "genesis-fork-version"?: string;
   "genesis-validators-root"?: string;
   out: string;
@@ -31,13 +43,40 @@ export const createClusterCommand: CommandModule<object, CreateClusterArgs> = {
   builder: (yargs) =>
     yargs
       .option("nodes", {type: "number", demandOption: true, describe: "Number of operators n"})
-      .option("threshold", {type: "number", describe: "Signature shares needed, 1..n (default ceil(2n/3))"})
+      .option("threshold", {
+        type: "number",
+        describe: "Signature shares needed, ceil(2n/3)..n (default ceil(2n/3); lower needs --unsafe-threshold)",
+      })
+      .option("unsafe-threshold", {
+        type: "boolean",
+        describe: "Allow a threshold below ceil(2n/3): fewer operators than a consensus quorum could sign alone",
+      })
       .option("validators", {type: "number", describe: "Number of new validator keys to generate"})
       .option("network", {
         type: "string",
-        demandOption: true,
-        describe: `${NETWORK_NAMES.join(", ")}, or a custom network name with --genesis-fork-version and --genesis-validators-root`,
+        describe: `${NETWORK_NAMES.join(", ")}, or a custom network name with --genesis-fork-version and --genesis-validators-root (or --network-config)`,
       })
+      .option("network-config", networkConfigOption)
+      .option("withdrawal-address", {
+        type: "string",
+        describe:
+          "Execution address(es) for 0x01 withdrawal credentials: one for all validators or one per validator, comma-separated; writes deposit-data-<time>.json",
+      })
+      .option("fee-recipient", {
+        type: "string",
+        describe:
+          "Fee recipient(s): one for all or one per validator, comma-separated (default: the withdrawal address)",
+      })
+      .option("deposit-amount", {
+        type: "string",
+        describe:
+          "Per deposit: ETH (32, 32eth, 1.5) or gwei (32000000000gwei); 1..32 ETH, up to 2048 with --compounding (default 32)",
+      })
+      .option("compounding", {
+        type: "boolean",
+        describe: "0x02 (compounding) withdrawal credentials instead of 0x01; networks with Electra only",
+      })
+      .conflicts("network-config", "genesis-fork-version")
       .option("genesis-fork-version", {type: "string", describe: "Custom network: 0x + 4 bytes"})
       .option("genesis-validators-root", {type: "string", describe: "Custom network: 0x + 32 bytes"})
       .option("out", {type: "string", demandOption: true, describe: "Directory to create (must not exist or be empty)"})
@@ -102,8 +141,24 @@ export const createClusterCommand: CommandModule<object, CreateClusterArgs> = {
           "--split-keystores needs --password-file",
         );
       }
-      const network = resolveNetwork(args.network, {
-        genesisForkVersion: args["genesis-fork-version"],
+      let chainConfig: ChainConfig | undefined;
+      let name = args.network;
+      let genesisForkVersion = args["genesis-fork-version"];
+      if (args["network-config"] !== undefined) {
+        chainConfig = readNetworkConfig(args["network-config"]);
+        genesisForkVersion = toHex(chainConfig.GENESIS_FORK_VERSION);
+        name ??= chainConfig.CONFIG_NAME;
+      } else if (name !== undefined && isNetworkName(name)) {
+        chainConfig = namedChainConfig(name);
+      }
+      if (name === undefined) {
+        throw new CliError(
+          {code: "CLI_INVALID_ARGUMENT", argument: "network"},
+          "give --network NAME or --network-config config.yaml",
+        );
+      }
+      const network = resolveNetwork(name, {
+        genesisForkVersion,
         genesisValidatorsRoot: args["genesis-validators-root"],
       });
       const kdf = kdfFromArgs(args);
@@ -129,6 +184,9 @@ export const createClusterCommand: CommandModule<object, CreateClusterArgs> = {
         }
         existingSecrets = interopSecretKeys(range);
       }
+      const count = existingSecrets?.length ?? args.validators ?? 0;
+      const createdAt = Date.now();
+      const deposit = depositOptions(args, count, chainConfig, network.name);
       const lock = await createCluster(
         {
           nodes: args.nodes,
@@ -140,9 +198,12 @@ export const createClusterCommand: CommandModule<object, CreateClusterArgs> = {
           basePort: args["base-port"],
           multiaddrs: args["operator-addresses"]?.map((a) => [a]),
           kdf,
+          unsafeThreshold: args["unsafe-threshold"],
+          deposit,
         },
         {
           random,
+          now: () => createdAt,
           onProgress: (p) =>
             progress({
               stage: p.stage === "split" ? "splitting keys" : "writing keystores",
@@ -154,10 +215,51 @@ export const createClusterCommand: CommandModule<object, CreateClusterArgs> = {
       process.stdout.write(
         `Created a ${lock.threshold}-of-${lock.operators.length} cluster of ${lock.validators.length} validators on ${lock.network.name} in ${args.out}\n` +
           `lock hash ${lock.lockHash}\n` +
-          lock.operators.map((o, i) => `node${i}: ${o.peerId} ${o.multiaddrs.join(" ")}\n`).join(""),
+          lock.operators.map((o, i) => `node${i}: ${o.peerId} ${o.multiaddrs.join(" ")}\n`).join("") +
+          (deposit?.withdrawalAddresses !== undefined
+            ? `deposit data: ${path.join(args.out, depositDataFileName(createdAt))} (${deposit.compounding ? "0x02" : "0x01"} credentials)\n`
+            : "") +
+          (deposit !== undefined
+            ? `fee recipients and withdrawal settings: ${path.join(args.out, VALIDATORS_FILE)}${deposit.feeRecipients === undefined ? " (fee recipient = withdrawal address)" : ""}\n`
+            : ""),
       );
     } catch (e) {
       throw toCliError(e);
     }
   },
 };
+
+/** The deposit and fee-recipient flags, checked; undefined when none is given. */
+function depositOptions(
+  args: CreateClusterArgs,
+  count: number,
+  chainConfig: ChainConfig | undefined,
+  networkName: string,
+): ClusterDepositOpts | undefined {
+  const withdrawal = args["withdrawal-address"];
+  const fee = args["fee-recipient"];
+  const compounding = args.compounding ?? false;
+  if (withdrawal === undefined && (args["deposit-amount"] !== undefined || compounding)) {
+    throw new CliError(
+      {code: "CLI_INVALID_ARGUMENT", argument: "withdrawal-address"},
+      `--${args.compounding ? "compounding" : "deposit-amount"} needs --withdrawal-address (deposit data is made for withdrawal credentials)`,
+    );
+  }
+  if (compounding && (chainConfig === undefined || !electraScheduled(chainConfig))) {
+    throw new DepositError(
+      {code: "DEPOSIT_COMPOUNDING_UNSUPPORTED", network: networkName},
+      chainConfig === undefined
+        ? `--compounding: cohort does not know whether ${networkName} has Electra; give its config.yaml with --network-config`
+        : `--compounding: ${networkName} has no Electra fork scheduled, so 0x02 credentials do not exist there`,
+    );
+  }
+  if (withdrawal === undefined && fee === undefined) return undefined;
+  return {
+    withdrawalAddresses:
+      withdrawal !== undefined ? parseAddressList(withdrawal, count, "--withdrawal-address") : undefined,
+    feeRecipients: fee !== undefined ? parseAddressList(fee, count, "--fee-recipient") : undefined,
+    amountGwei:
+      args["deposit-amount"] !== undefined ? parseDepositAmount(args["deposit-amount"], compounding) : undefined,
+    compounding,
+  };
+}

@@ -1,6 +1,7 @@
 import type {Argv} from "yargs";
 import {combineCommand} from "./combine.js";
 import {createClusterCommand} from "./createCluster.js";
+import {depositDataCommand} from "./depositData.js";
 import {devnetCommand} from "./devnet.js";
 import {devnetBeaconCommand} from "./devnetBeacon.js";
 import {runCommand} from "./run.js";
@@ -12,6 +13,7 @@ export function registerCommands(cli: Argv): Argv {
   return cli
     .command(devnetCommand)
     .command(createClusterCommand)
+    .command(depositDataCommand)
     .command(combineCommand)
     .command(runCommand)
     .command(signerCommand)

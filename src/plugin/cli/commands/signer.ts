@@ -3,6 +3,7 @@ import type {ChainConfig} from "@lodestar/config";
 import type {CommandModule} from "yargs";
 import {KeystoreError} from "../../../cluster/keystores.js";
 import {
+  assertPresetMatches,
   customChainConfig,
   NETWORK_NAMES,
   NetworkError,
@@ -14,6 +15,7 @@ import {SlashingProtectionError} from "../../../slashing/index.js";
 import {fromHex, isHex} from "../../../util/hex.js";
 import {createLogger, type LogLevel} from "../../../util/logger.js";
 import {CliError} from "../errors.js";
+import {networkConfigOption, readNetworkConfig} from "./networkArgs.js";
 
 interface SignerArgs {
   keystores: string;
@@ -23,6 +25,7 @@ interface SignerArgs {
   "data-dir": string;
   network?: string;
   "chain-config"?: string;
+  "network-config"?: string;
   "genesis-validators-root"?: string;
   "log-level": string;
 }
@@ -53,9 +56,10 @@ export const signerCommand: CommandModule<object, SignerArgs> = {
         type: "string",
         describe: "Devnet chain config: JSON of a BN's /eth/v1/config/spec (instead of --network)",
       })
+      .option("network-config", networkConfigOption)
       .option("genesis-validators-root", {
         type: "string",
-        describe: "0x + 64 hex; required with --chain-config, known for named networks",
+        describe: "0x + 64 hex; required with --chain-config or --network-config, known for named networks",
       })
       .option("log-level", {
         type: "string",
@@ -63,7 +67,8 @@ export const signerCommand: CommandModule<object, SignerArgs> = {
         choices: LOG_LEVELS,
         describe: "Log level (debug: one line per signing)",
       })
-      .conflicts("network", "chain-config")
+      .conflicts("network", ["chain-config", "network-config"])
+      .conflicts("chain-config", "network-config")
       .example(
         "$0 signer --keystores ./keys --password-file ./pass.txt --data-dir ./signer-data --network hoodi",
         "Serve the keystores in ./keys on http://127.0.0.1:9000",
@@ -121,21 +126,27 @@ function resolveChain(args: SignerArgs): {chainConfig: ChainConfig; genesisValid
     );
   }
   try {
-    if (args["chain-config"] !== undefined) {
+    const custom = args["chain-config"] ?? args["network-config"];
+    if (custom !== undefined) {
       if (gvrArg === undefined) {
         throw new CliError(
           {code: "CLI_INVALID_ARGUMENT", argument: "genesis-validators-root"},
-          "--chain-config needs --genesis-validators-root",
+          `--${args["chain-config"] !== undefined ? "chain" : "network"}-config needs --genesis-validators-root`,
         );
       }
       return {
-        chainConfig: customChainConfig(readSpec(args["chain-config"])),
+        chainConfig:
+          args["chain-config"] !== undefined
+            ? customChainConfig(readSpec(args["chain-config"]))
+            : readNetworkConfig(custom),
         genesisValidatorsRoot: fromHex(gvrArg, 32),
       };
     }
     const network = args.network ?? "mainnet";
+    const chainConfig = namedChainConfig(network);
+    assertPresetMatches(chainConfig);
     return {
-      chainConfig: namedChainConfig(network),
+      chainConfig,
       genesisValidatorsRoot: gvrArg !== undefined ? fromHex(gvrArg, 32) : namedGenesisValidatorsRoot(network),
     };
   } catch (e) {

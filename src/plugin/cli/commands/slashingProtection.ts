@@ -2,6 +2,7 @@ import {existsSync, readFileSync, writeFileSync} from "node:fs";
 import path from "node:path";
 import type {Argv, CommandModule} from "yargs";
 import {type ClusterLock, loadClusterLock} from "../../../cluster/index.js";
+import {NETWORK_NAMES, namedGenesisValidatorsRoot} from "../../../eth/network.js";
 import {
   InterchangeError,
   SLASHING_DB_FILE,
@@ -9,13 +10,14 @@ import {
   SlashingProtectionError,
 } from "../../../slashing/index.js";
 import {mapShareKeysToValidators} from "../../../slashing/shareKeys.js";
-import {fromHex, isHex} from "../../../util/hex.js";
+import {fromHex, isHex, toHex} from "../../../util/hex.js";
 import {CliError} from "../errors.js";
 
 interface ImportArgs {
   file: string;
   "data-dir": string;
-  "genesis-validators-root": string;
+  "genesis-validators-root"?: string;
+  network?: string;
   "cluster-lock"?: string;
 }
 
@@ -34,9 +36,14 @@ const importCommand: CommandModule<object, ImportArgs> = {
       .option("data-dir", {type: "string", demandOption: true, describe: "Data directory holding the DB"})
       .option("genesis-validators-root", {
         type: "string",
-        demandOption: true,
         describe: "Genesis validators root of the chain (0x + 64 hex); must match the file and the DB",
       })
+      .option("network", {
+        type: "string",
+        choices: [...NETWORK_NAMES],
+        describe: "Named network, instead of --genesis-validators-root",
+      })
+      .conflicts("network", "genesis-validators-root")
       .option("cluster-lock", {
         type: "string",
         describe:
@@ -51,10 +58,12 @@ const importCommand: CommandModule<object, ImportArgs> = {
         "initialise a node's DB from its signer's history",
       ),
   handler: async (args) => {
-    if (!isHex(args["genesis-validators-root"], 32)) {
+    const gvr =
+      args.network !== undefined ? toHex(namedGenesisValidatorsRoot(args.network)) : args["genesis-validators-root"];
+    if (!isHex(gvr, 32)) {
       throw new CliError(
         {code: "CLI_INVALID_ARGUMENT", argument: "genesis-validators-root"},
-        "--genesis-validators-root must be 0x followed by 64 hex characters",
+        "give --network NAME or --genesis-validators-root (0x followed by 64 hex characters)",
       );
     }
     let doc = readJson(args.file);
@@ -76,7 +85,7 @@ const importCommand: CommandModule<object, ImportArgs> = {
         throw asCliError(e, `nothing was imported from ${args.file}`);
       }
     }
-    const db = openDb(args["data-dir"], fromHex(args["genesis-validators-root"], 32));
+    const db = openDb(args["data-dir"], fromHex(gvr, 32));
     try {
       const s = db.importInterchange(doc);
       process.stdout.write(
