@@ -14,8 +14,18 @@ import {type LogErrors, scanLodestarLog} from "./logScan.js";
 import {interopEnv, lodestarDevArgs, ProcessGroup, waitForHttp} from "./processes.js";
 
 export const CLUSTER_VALIDATORS = [4, 5, 6, 7];
-export const SECONDS_PER_SLOT = 2;
+/** The issue's setup is 2 s slots; `INTEROP_SECONDS_PER_SLOT` lengthens them to tell timing from logic. */
+export const SECONDS_PER_SLOT = secondsPerSlotFromEnv(process.env.INTEROP_SECONDS_PER_SLOT);
 export const EPOCHS = 8;
+
+function secondsPerSlotFromEnv(value: string | undefined): number {
+  if (value === undefined || value === "") return 2;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 12) {
+    throw new Error(`INTEROP_SECONDS_PER_SLOT must be a whole number of seconds from 1 to 12, got ${value}`);
+  }
+  return seconds;
+}
 
 export interface InteropContext {
   dir: string;

@@ -61,6 +61,9 @@ describe("interop (b): real lodestar validator --distributed through cohort's va
         ctx.procs.spawn(`cohort-run${i}`, run.command, run.args, {cwd: REPO, logDir: dir, env: ctx.env});
       }
       await Promise.all(vapiPorts.map((p) => waitForHttp(`http://127.0.0.1:${p}/eth/v1/node/version`, 180_000)));
+      // As an operator starts a validator client: once its node is ready (BN synced, a quorum of peers
+      // connected); before that the client's first duties time out on a cluster that cannot combine yet.
+      await Promise.all(monitoringPorts.map((p) => waitForHttp(`http://127.0.0.1:${p}/readyz`, 180_000)));
 
       const vcs = vapiPorts.map((port, i) => {
         const keys = path.join(clusterDir, `node${i}`, "validator_keys");
