@@ -43,13 +43,16 @@ export class SimOperations {
     this.registrations.set(index, signed);
   }
 
-  /** `pool/voluntary_exits`: keeps the exit if the validator signed it; SimChainError otherwise. */
-  submitVoluntaryExit(signed: phase0.SignedVoluntaryExit): void {
+  /**
+   * `pool/voluntary_exits`: keeps the exit if the validator signed it; SimChainError otherwise. `stateSlot`
+   * is the chain's current slot: `process_voluntary_exit` picks the domain on today's state.
+   */
+  submitVoluntaryExit(signed: phase0.SignedVoluntaryExit, stateSlot: number): void {
     const index = signed.message.validatorIndex;
     if (index >= this.validators.size) throw new SimChainError({code: "SIMCHAIN_UNKNOWN_VALIDATOR", id: String(index)});
-    // EIP-7044: from Deneb an exit is signed with Capella's fork version, whatever its epoch.
+    // EIP-7044: on a chain past Deneb an exit is signed with Capella's fork version, whatever its epoch.
     const exitSlot = signed.message.epoch * SLOTS_PER_EPOCH;
-    const domain = this.config.getDomainForVoluntaryExit(exitSlot, exitSlot);
+    const domain = this.config.getDomainForVoluntaryExit(stateSlot, exitSlot);
     const objectRoot = ssz.phase0.VoluntaryExit.hashTreeRoot(signed.message);
     this.checkSignature(
       index,

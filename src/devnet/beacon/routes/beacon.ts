@@ -158,7 +158,7 @@ export function beaconMethods(chain: SimulatedChain): ApplicationMethods<Endpoin
       if (failures.length > 0) throw new IndexedApiError("error processing attestations", failures);
     },
     async submitPoolVoluntaryExit({signedVoluntaryExit}) {
-      chain.operations.submitVoluntaryExit(signedVoluntaryExit);
+      chain.operations.submitVoluntaryExit(signedVoluntaryExit, chain.currentSlot());
     },
     async submitPoolSyncCommitteeSignatures({signatures}) {
       const failures: {index: number; message: string}[] = [];
