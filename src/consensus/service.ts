@@ -7,7 +7,7 @@ import {CodecError, decodeMessage, encodeMessage, MAX_OPERATORS, signingBytes, s
 import {ConsensusError} from "./errors.js";
 import type {ConsensusMetrics} from "./metrics.js";
 import {createInstance, type Decision, type Input, type InstanceState, type Output, step} from "./qbft.js";
-import {type ConsensusMessage, DutyType, instanceKey, MsgType, type SignedMsg} from "./types.js";
+import {type ConsensusMessage, DutyType, instanceKey, leaderOf, MsgType, type SignedMsg} from "./types.js";
 
 // Time source and timers (absolute ms): the pipeline's injected clock.
 export {type Clock, systemClock} from "../duties/clock.js";
@@ -53,6 +53,12 @@ export interface DecideOpts {
   startMs?: number;
   /** Absolute ms after which the instance gives up. */
   deadlineMs: number;
+  /**
+   * The proposal is costly for the BN (a block: built and executed): only round 1's leader asks for it
+   * at once; any other node asks when round 1 times out, as it may lead a later round. n nodes sharing
+   * one BN then build one block, not n at once, which delayed the leader's (seen on a real Lodestar).
+   */
+  proposeLazily?: boolean;
 }
 
 export interface DecideResult {
@@ -177,14 +183,22 @@ export class ConsensusService implements Consensus {
       this.metrics?.instances.set(this.instances.size);
       this.apply(key, running, {kind: "start", now});
       for (const b of this.takeBuffered(key)) this.deliver(key, running, b.from, b.msg);
-      opts.propose().then(
-        (value) => {
-          if (this.instances.get(key) === running) {
-            this.apply(key, running, {kind: "proposal", value, now: this.modules.clock.now()});
-          }
-        },
-        (e: unknown) => this.logger.warn("no local proposal", {slot, dutyType, error: (e as Error)?.message}),
-      );
+      const proposeNow = () =>
+        opts.propose().then(
+          (value) => {
+            if (this.instances.get(key) === running) {
+              this.apply(key, running, {kind: "proposal", value, now: this.modules.clock.now()});
+            }
+          },
+          (e: unknown) => this.logger.warn("no local proposal", {slot, dutyType, error: (e as Error)?.message}),
+        );
+      if (opts.proposeLazily && leaderOf(slot, dutyType, 1, this.opts.n) !== this.opts.self) {
+        this.modules.clock.setTimer(startMs + this.roundDurationMs, () => {
+          if (this.instances.get(key) === running && running.state.decision === null) void proposeNow();
+        });
+      } else {
+        void proposeNow();
+      }
     });
   }
 

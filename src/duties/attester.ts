@@ -21,7 +21,14 @@ export interface Decider {
   decide(
     slot: number,
     dutyType: number,
-    opts: {propose(): Promise<Uint8Array>; isValid(v: Uint8Array): boolean; startMs?: number; deadlineMs: number},
+    opts: {
+      propose(): Promise<Uint8Array>;
+      isValid(v: Uint8Array): boolean;
+      startMs?: number;
+      deadlineMs: number;
+      /** Only the first round's leader asks its BN at once (a costly value: a block). */
+      proposeLazily?: boolean;
+    },
   ): Promise<{value: Uint8Array; round: number}>;
 }
 

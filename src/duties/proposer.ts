@@ -77,6 +77,7 @@ export async function runProposerDuty(slot: number, duty: ProposerDuty, m: Propo
         return encodeProposerValue(m.config, slot, normalise(m.config, slot, proposed));
       },
       isValid: (value) => isValidBlockValue(value, slot, duty, reveal, m),
+      proposeLazily: true,
     });
   } catch (e) {
     return fail(failureReason(e, "consensus_timeout"), (e as Error).message);

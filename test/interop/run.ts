@@ -17,6 +17,8 @@ export const CLUSTER_VALIDATORS = [4, 5, 6, 7];
 /** The issue's setup is 2 s slots; `INTEROP_SECONDS_PER_SLOT` lengthens them to tell timing from logic. */
 export const SECONDS_PER_SLOT = secondsPerSlotFromEnv(process.env.INTEROP_SECONDS_PER_SLOT);
 export const EPOCHS = 8;
+/** `INTEROP_DEBUG=1` logs cohort and the validator clients at debug level, for timelines of a slot. */
+export const DEBUG_LOGS = process.env.INTEROP_DEBUG === "1";
 
 function secondsPerSlotFromEnv(value: string | undefined): number {
   if (value === undefined || value === "") return 2;

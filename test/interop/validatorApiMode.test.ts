@@ -9,7 +9,7 @@ import path from "node:path";
 import {freePorts} from "../../src/devnet/localCluster.js";
 import {expectChainVerdict, lodestarCliOrSkip} from "./expectations.js";
 import {cohortCommand, forkParams, REPO, waitForHttp} from "./processes.js";
-import {EPOCHS, formatReport, runInterop, SECONDS_PER_SLOT} from "./run.js";
+import {DEBUG_LOGS, EPOCHS, formatReport, runInterop, SECONDS_PER_SLOT} from "./run.js";
 import {interopRunRoot} from "./scratch.js";
 
 const NODES = 4;
@@ -56,7 +56,7 @@ describe("interop (b): real lodestar validator --distributed through cohort's va
           ],
           ...["--beacon-nodes", ctx.bnUrl, "--validator-api", `127.0.0.1:${vapiPorts[i]}`],
           ...["--data-dir", path.join(dir, `cohort${i}-data`), "--monitoring-port", String(monitoringPorts[i])],
-          ...["--log-level", "info"],
+          ...["--log-level", DEBUG_LOGS ? "debug" : "info"],
         ]);
         ctx.procs.spawn(`cohort-run${i}`, run.command, run.args, {cwd: REPO, logDir: dir, env: ctx.env});
       }
@@ -76,6 +76,7 @@ describe("interop (b): real lodestar validator --distributed through cohort's va
             ...["--dataDir", path.join(dir, `vc${i}`), "--beaconNodes", `http://127.0.0.1:${port}`, "--distributed"],
             ...["--importKeystores", keys, "--importKeystoresPassword", path.join(keys, "password.txt")],
             ...["--suggestedFeeRecipient", `0x${"aa".repeat(20)}`],
+            ...(DEBUG_LOGS ? ["--logLevel", "debug"] : []),
           ],
           {cwd: dir, logDir: dir, env: ctx.env},
         );

@@ -300,6 +300,47 @@ describe("consensus/service (real signatures, in-memory network)", () => {
     expect(await Promise.all(pending)).to.deep.equal(Array(N).fill("CONSENSUS_STOPPED"));
   });
 
+  describe("proposeLazily (a block: costly for the BN)", () => {
+    function decideLazily(cl: Cluster, slot: number, who: number[], calls: number[]) {
+      return who.map((i) =>
+        cl.services[i].decide(slot, DutyType.proposer, {
+          propose: async () => {
+            calls.push(i);
+            return value(i);
+          },
+          isValid: () => true,
+          startMs: 0,
+          deadlineMs: 6 * DELTA,
+          proposeLazily: true,
+        }),
+      );
+    }
+
+    it("only round 1's leader asks for its value; when round 1 decides, no other node ever does", async () => {
+      c = cluster();
+      const calls: number[] = [];
+      // Leader of round 1 for (33, proposer=0) is (33 + 0 + 1) mod 4 = 2.
+      const results = await Promise.all(decideLazily(c, 33, [0, 1, 2, 3], calls));
+      for (const r of results) expect(r).to.deep.equal({value: value(2), round: 1});
+      await c.vt.advanceTo(6 * DELTA, settle);
+      expect(calls).to.deep.equal([2]);
+    });
+
+    it("round 1's leader down: the others ask at round 1's timeout, and round 2's leader's value is decided", async () => {
+      c = cluster();
+      c.offline.add(2);
+      const calls: number[] = [];
+      const pending = decideLazily(c, 33, [0, 1, 3], calls);
+      await c.vt.advanceTo(DELTA - 1, settle);
+      expect(calls).to.deep.equal([]);
+      await c.vt.advanceTo(DELTA, settle);
+      expect([...calls].sort()).to.deep.equal([0, 1, 3]);
+      await c.vt.advanceTo(3 * DELTA, settle);
+      // Round 2's leader is (33 + 0 + 2) mod 4 = 3.
+      for (const r of await Promise.all(pending)) expect(r).to.deep.equal({value: value(3), round: 2});
+    });
+  });
+
   it("runs on the system clock: round 1's leader is down, the others decide in a later round", async () => {
     const hub = new MemoryHub({size: N, schedule: (_from, _to, deliver) => queueMicrotask(deliver)});
     const services = [1, 2, 3].map(
