@@ -54,9 +54,10 @@ export interface DecideOpts {
   /** Absolute ms after which the instance gives up. */
   deadlineMs: number;
   /**
-   * The proposal is costly for the BN (a block: built and executed): only round 1's leader asks for it
-   * at once; any other node asks when round 1 times out, as it may lead a later round. n nodes sharing
-   * one BN then build one block, not n at once, which delayed the leader's (seen on a real Lodestar).
+   * The proposal is costly for the BN (a block: built and executed): only the leaders of rounds 1 and 2
+   * ask for it at once (round 2's, so that a faulty round-1 leader costs no BN time); any other node asks
+   * when round 1 times out, as it may lead a later round. n nodes sharing one BN then build two blocks,
+   * not n at once, which delayed the leader's (seen on a real Lodestar).
    */
   proposeLazily?: boolean;
 }
@@ -192,7 +193,8 @@ export class ConsensusService implements Consensus {
           },
           (e: unknown) => this.logger.warn("no local proposal", {slot, dutyType, error: (e as Error)?.message}),
         );
-      if (opts.proposeLazily && leaderOf(slot, dutyType, 1, this.opts.n) !== this.opts.self) {
+      const leadsEarly = [1, 2].some((round) => leaderOf(slot, dutyType, round, this.opts.n) === this.opts.self);
+      if (opts.proposeLazily && !leadsEarly) {
         this.modules.clock.setTimer(startMs + this.roundDurationMs, () => {
           if (this.instances.get(key) === running && running.state.decision === null) void proposeNow();
         });

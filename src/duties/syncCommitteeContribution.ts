@@ -247,81 +247,81 @@ export async function runSyncContributionDuty(
   const decideMs = m.slotClock.clock.now() - triggerMs;
   const contributions = decodeSyncContributionValue(decided.value) as altair.SyncCommitteeContribution[];
 
-  const signed = await Promise.all(
-    roles.map(async (role) => {
-      const contribution = contributions.find((c) => c.subcommitteeIndex === role.subcommitteeIndex);
-      if (!contribution) {
-        fail(role, "no_data", `no contribution decided for subcommittee ${role.subcommitteeIndex}`);
-        return null;
-      }
-      const shareKey = m.shareKeys.get(role.validator);
-      if (!shareKey) {
-        fail(role, "signer_refused", "no key share of this validator in the cluster lock");
-        return null;
-      }
-      const message: altair.ContributionAndProof = {
-        aggregatorIndex: role.duty.validatorIndex,
-        contribution,
-        selectionProof: role.selectionProof,
-      };
-      const msg: SignableMessage = {type: "SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF", data: message};
-      try {
-        const signature = await m.signer.sign(shareKey, msg);
-        return {
-          role,
-          message,
-          share: {validator: role.validator, signingRoot: signingRootOnNetwork(m.config, msg), signature},
-        };
-      } catch (e) {
-        fail(role, failureReason(e, "signer_refused"), (e as Error).message);
-        return null;
-      }
-    }),
-  );
-  const own = signed.filter((s) => s !== null);
-  const refOf = (rank: number) => ({slot, dutyType: syncShareDutyType(SYNC_CONTRIBUTION_DUTY_TYPE, rank)});
-  const published = new Set<number>();
-  // One message per rank with every aggregator's share: the peers verify them in one batch.
-  for (const rank of new Set(own.map((s) => s.role.rank))) {
-    const ofRank = own.filter((s) => s.role.rank === rank);
-    try {
-      m.shares.publish(
-        refOf(rank),
-        ofRank.map((s) => s.share),
-        deadlineMs,
-      );
-      published.add(rank);
-    } catch (e) {
-      for (const s of ofRank) fail(s.role, failureReason(e, "combine_expired"), (e as Error).message);
+  const signRole = async (role: SyncAggregatorRole) => {
+    const contribution = contributions.find((c) => c.subcommitteeIndex === role.subcommitteeIndex);
+    if (!contribution) {
+      fail(role, "no_data", `no contribution decided for subcommittee ${role.subcommitteeIndex}`);
+      return null;
     }
-  }
+    const shareKey = m.shareKeys.get(role.validator);
+    if (!shareKey) {
+      fail(role, "signer_refused", "no key share of this validator in the cluster lock");
+      return null;
+    }
+    const message: altair.ContributionAndProof = {
+      aggregatorIndex: role.duty.validatorIndex,
+      contribution,
+      selectionProof: role.selectionProof,
+    };
+    const msg: SignableMessage = {type: "SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF", data: message};
+    try {
+      const signature = await m.signer.sign(shareKey, msg);
+      return {
+        role,
+        message,
+        share: {validator: role.validator, signingRoot: signingRootOnNetwork(m.config, msg), signature},
+      };
+    } catch (e) {
+      fail(role, failureReason(e, "signer_refused"), (e as Error).message);
+      return null;
+    }
+  };
 
+  const refOf = (rank: number) => ({slot, dutyType: syncShareDutyType(SYNC_CONTRIBUTION_DUTY_TYPE, rank)});
+  // Each rank goes on as soon as its own shares are signed: a validator client signs its subcommittees
+  // one request after the other, and the first need not wait for the last (the slot's end is near).
+  // One message per rank with every aggregator's share: the peers verify them in one batch.
+  const ranks = [...new Set(roles.map((r) => r.rank))];
   await Promise.all(
-    own
-      .filter((s) => published.has(s.role.rank))
-      .map(async ({role, message}) => {
-        let signature: Uint8Array;
-        try {
-          signature = await m.shares.awaitCombined(refOf(role.rank), role.validator, deadlineMs);
-        } catch (e) {
-          return fail(role, failureReason(e, "combine_expired"), (e as Error).message);
-        }
-        try {
-          await m.beaconNode.publishContributionAndProofs([{message, signature}]);
-          m.onOutcome({
-            status: "submitted",
-            type: "syncContribution",
-            slot,
-            validator: role.validator,
-            subcommitteeIndex: role.subcommitteeIndex,
-            latencyMs: m.slotClock.clock.now() - triggerMs,
-            consensusRound: decided.round,
-            decideMs,
-          });
-        } catch (e) {
-          fail(role, "bn_rejected", (e as Error).message);
-        }
-      }),
+    ranks.map(async (rank) => {
+      const ofRank = (await Promise.all(roles.filter((r) => r.rank === rank).map(signRole))).filter((s) => s !== null);
+      if (ofRank.length === 0) return;
+      try {
+        m.shares.publish(
+          refOf(rank),
+          ofRank.map((s) => s.share),
+          deadlineMs,
+        );
+      } catch (e) {
+        for (const s of ofRank) fail(s.role, failureReason(e, "combine_expired"), (e as Error).message);
+        return;
+      }
+      await Promise.all(
+        ofRank.map(async ({role, message}) => {
+          let signature: Uint8Array;
+          try {
+            signature = await m.shares.awaitCombined(refOf(role.rank), role.validator, deadlineMs);
+          } catch (e) {
+            return fail(role, failureReason(e, "combine_expired"), (e as Error).message);
+          }
+          try {
+            await m.beaconNode.publishContributionAndProofs([{message, signature}]);
+            m.onOutcome({
+              status: "submitted",
+              type: "syncContribution",
+              slot,
+              validator: role.validator,
+              subcommitteeIndex: role.subcommitteeIndex,
+              latencyMs: m.slotClock.clock.now() - triggerMs,
+              consensusRound: decided.round,
+              decideMs,
+            });
+          } catch (e) {
+            fail(role, "bn_rejected", (e as Error).message);
+          }
+        }),
+      );
+    }),
   );
 }
 

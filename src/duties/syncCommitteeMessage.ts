@@ -126,13 +126,10 @@ export function isValidSyncMessageValue(value: Uint8Array): boolean {
 }
 
 /**
- * Deadline of every sync committee step of a slot: the slot's end. The message or contribution only
- * counts for the next slot's block, whose proposer starts building it then; a BN refuses it once its
- * clock is past the slot by the gossip disparity (MAXIMUM_GOSSIP_CLOCK_DISPARITY, 500 ms), and Lodestar
- * checks that when it HANDLES the request, which at an epoch's end (its epoch transition) can be
- * hundreds of ms after it arrived. Sent after the slot's end, it is worthless and risks an error line in
- * the BN's log (seen on a real Lodestar: SYNC_COMMITTEE_ERROR_NOT_CURRENT_SLOT).
+ * Deadline of every sync committee step of a slot: a BN takes a message or contribution only during its
+ * slot, give or take the gossip clock disparity (MAXIMUM_GOSSIP_CLOCK_DISPARITY, 500 ms): later, it
+ * is worthless (it only counts for the next slot's block).
  */
-export function syncDeadlineMs(slot: number, m: Pick<SyncDutyModules, "slotClock">): number {
-  return m.slotClock.timeInSlot(slot + 1);
+export function syncDeadlineMs(slot: number, m: Pick<SyncDutyModules, "slotClock" | "config">): number {
+  return m.slotClock.timeInSlot(slot + 1) + m.config.MAXIMUM_GOSSIP_CLOCK_DISPARITY;
 }

@@ -301,11 +301,12 @@ describe("consensus/service (real signatures, in-memory network)", () => {
   });
 
   describe("proposeLazily (a block: costly for the BN)", () => {
-    function decideLazily(cl: Cluster, slot: number, who: number[], calls: number[]) {
+    function decideLazily(cl: Cluster, slot: number, who: number[], calls: number[], failing: number[] = []) {
       return who.map((i) =>
         cl.services[i].decide(slot, DutyType.proposer, {
           propose: async () => {
             calls.push(i);
+            if (failing.includes(i)) throw new Error("the BN failed to produce the block");
             return value(i);
           },
           isValid: () => true,
@@ -316,28 +317,41 @@ describe("consensus/service (real signatures, in-memory network)", () => {
       );
     }
 
-    it("only round 1's leader asks for its value; when round 1 decides, no other node ever does", async () => {
+    it("only the leaders of rounds 1 and 2 ask for a value; when round 1 decides, no other node ever does", async () => {
       c = cluster();
       const calls: number[] = [];
-      // Leader of round 1 for (33, proposer=0) is (33 + 0 + 1) mod 4 = 2.
+      // Leader of round r for (33, proposer=0) is (33 + 0 + r) mod 4: 2, then 3.
       const results = await Promise.all(decideLazily(c, 33, [0, 1, 2, 3], calls));
       for (const r of results) expect(r).to.deep.equal({value: value(2), round: 1});
       await c.vt.advanceTo(6 * DELTA, settle);
-      expect(calls).to.deep.equal([2]);
+      expect([...calls].sort()).to.deep.equal([2, 3]);
     });
 
-    it("round 1's leader down: the others ask at round 1's timeout, and round 2's leader's value is decided", async () => {
+    it("round 1's leader down: round 2's leader has its value at once, and its value is decided in round 2", async () => {
       c = cluster();
       c.offline.add(2);
       const calls: number[] = [];
       const pending = decideLazily(c, 33, [0, 1, 3], calls);
       await c.vt.advanceTo(DELTA - 1, settle);
-      expect(calls).to.deep.equal([]);
-      await c.vt.advanceTo(DELTA, settle);
-      expect([...calls].sort()).to.deep.equal([0, 1, 3]);
+      expect(calls).to.deep.equal([3]);
       await c.vt.advanceTo(3 * DELTA, settle);
+      // Nodes 0 and 1 asked at round 1's timeout unless round 2 had decided in that same instant.
+      expect(calls[0]).to.equal(3);
+      expect(calls.every((i) => [0, 1, 3].includes(i))).to.equal(true);
       // Round 2's leader is (33 + 0 + 2) mod 4 = 3.
       for (const r of await Promise.all(pending)) expect(r).to.deep.equal({value: value(3), round: 2});
+    });
+    it("rounds 1 and 2 without a value (leader down, BN failing): round 3's leader asked at round 1's timeout", async () => {
+      c = cluster();
+      c.offline.add(2);
+      const calls: number[] = [];
+      const pending = decideLazily(c, 33, [0, 1, 3], calls, [3]);
+      await c.vt.advanceTo(DELTA - 1, settle);
+      expect(calls).to.deep.equal([3]);
+      await c.vt.advanceTo(5 * DELTA, settle);
+      expect([...calls].sort()).to.deep.equal([0, 1, 3]);
+      // Round 3's leader is (33 + 0 + 3) mod 4 = 0.
+      for (const r of await Promise.all(pending)) expect(r).to.deep.equal({value: value(0), round: 3});
     });
   });
 

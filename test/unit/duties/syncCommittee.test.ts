@@ -290,6 +290,42 @@ describe("duties/syncCommittee", () => {
       expect(outcomes.filter((o) => o.status === "submitted")).to.have.length(3);
     });
 
+    it("a rank goes on once its own shares are signed: it does not wait for a later rank's signature", async () => {
+      // The validator client signs subcommittee 2 (rank 1) only after rank 0's contributions are out.
+      let rank0Submitted: () => void = () => {};
+      const rank0Out = new Promise<void>((r) => {
+        rank0Submitted = r;
+      });
+      const base = harness({});
+      const {outcomes, modules} = harness({
+        signer: {
+          sign: async (share, msg) => {
+            if (msg.type === "SYNC_COMMITTEE_CONTRIBUTION_AND_PROOF" && msg.data.contribution.subcommitteeIndex === 2) {
+              await rank0Out;
+            }
+            return base.modules.signer.sign(share, msg);
+          },
+        },
+      });
+      const submitted: number[] = [];
+      const done = runSyncContributionDuty(slot, roles(), decidedRoot(headRoot), {
+        ...modules,
+        beaconNode: {
+          getHeadBlockRoot: async () => headRoot,
+          produceSyncCommitteeContribution: async (_s, sub) => contribution(sub),
+          publishContributionAndProofs: async (list) => {
+            for (const c of list) submitted.push(c.message.contribution.subcommitteeIndex);
+            if (submitted.includes(0) && submitted.includes(1)) rank0Submitted();
+          },
+        },
+      });
+      // Waiting for every signature first, the duty would never end: rank 1's waits on rank 0's publication.
+      await Promise.race([done, flush().then(flush)]);
+      expect(submitted).to.have.length(3);
+      expect(submitted[2]).to.equal(2);
+      expect(outcomes.filter((o) => o.status === "submitted")).to.have.length(3);
+    });
+
     it("a subcommittee the BN has no contribution for ends its role as no_data; the others go on", async () => {
       const {outcomes, modules} = harness({});
       await runSyncContributionDuty(slot, roles(), decidedRoot(headRoot), {
