@@ -6,6 +6,7 @@
 import {readFile, writeFile} from "node:fs/promises";
 import path from "node:path";
 import {SecretKey} from "@chainsafe/blst";
+import {executionWithdrawalCredentials} from "../../src/cluster/deposit.js";
 import {
   CLUSTER_LOCK_VERSION,
   type ClusterLockV1,
@@ -17,7 +18,6 @@ import {
   serializeClusterLock,
   signBuilderRegistration,
 } from "../../src/cluster/index.js";
-import {executionWithdrawalCredentials} from "../../src/cluster/deposit.js";
 import {interopSecretKeys} from "../../src/devnet/interop.js";
 import {IdentityKey} from "../../src/p2p/identity.js";
 import {toHex} from "../../src/util/hex.js";
