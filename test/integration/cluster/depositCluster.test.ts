@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import {networksChainConfig} from "@lodestar/config/networks";
 import {expect} from "chai";
-import {type DepositDataJson, loadClusterLock, verifyDepositData} from "../../../src/cluster/index.js";
+import {type DepositDataJson, devnetAddress, loadClusterLock, verifyDepositData} from "../../../src/cluster/index.js";
 import {runCliCaptured as cli} from "../../utils/cli.js";
 
 const A = "0x0F51bB10119727a7e5eA3538074fb341F56B09Ad";
@@ -229,6 +229,22 @@ describe("create-cluster: deposit data, fee recipients, threshold and networks (
     expect(await readdir(tmp)).to.not.include("bad");
   });
 
+  it("test keys without a withdrawal address: deterministic per-validator placeholder addresses, no deposit data", async () => {
+    const out = path.join(tmp, "seeded");
+    const r = await cli([
+      ...["create-cluster", "--nodes", "4", "--validators", "2", "--network", "hoodi", "--out", out, ...KDF],
+      ...["--insecure-seed", "placeholder", "--gas-limit", "45000000"],
+    ]);
+    expect(r.code, r.err).to.equal(0);
+    const lock = await loadClusterLock(path.join(out, "cluster-lock.json"));
+    expect(lock.validators.map((v) => v.feeRecipient)).to.deep.equal(
+      lock.validators.map((v) => devnetAddress(v.publicKey)),
+    );
+    expect(new Set(lock.validators.map((v) => v.feeRecipient)).size).to.equal(2);
+    expect(lock.validators[0].builderRegistration.message.gasLimit).to.equal(45e6);
+    expect((await readdir(out)).filter((f) => f.startsWith("deposit-data-"))).to.deep.equal([]);
+  });
+
   it("bad deposit flags exit 2 and leave nothing behind", async () => {
     for (const args of [
       ["--withdrawal-address", "0x1234"],
@@ -239,6 +255,8 @@ describe("create-cluster: deposit data, fee recipients, threshold and networks (
       ["--withdrawal-address", A, "--deposit-amount", "0.5eth"],
       ["--deposit-amount", "32"],
       ["--compounding"],
+      ["--withdrawal-address", A, "--gas-limit", "0"],
+      ["--withdrawal-address", A, "--gas-limit", "1.5"],
       [
         "--network",
         "mydevnet",
