@@ -1,3 +1,4 @@
+import {createHash} from "node:crypto";
 import {mkdir, readdir, rename, rm, writeFile} from "node:fs/promises";
 import path from "node:path";
 import {SecretKey} from "@chainsafe/blst";
@@ -24,6 +25,7 @@ import type {ClusterNetwork} from "./networks.js";
 import {IDENTITY_KEY_FILE, keystoreFileName, nodeDirName, PASSWORD_FILE, VALIDATOR_KEYS_DIR} from "./node.js";
 import {peerIdOfIdentityKey} from "./peerId.js";
 import type {RandomBytes} from "./random.js";
+import {DEFAULT_GAS_LIMIT, signBuilderRegistration} from "./registration.js";
 import {randomScalar, scalarToBytes, splitSecretKey} from "./shamir.js";
 
 export const DEFAULT_BASE_PORT = 9000;
@@ -46,12 +48,16 @@ export interface CreateClusterOpts {
   kdf: KdfOption;
   /** Allow t < ceil(2n/3), which lets fewer operators than a consensus quorum sign alone. */
   unsafeThreshold?: boolean;
-  /** Withdrawal, deposit and fee-recipient settings; without them no deposit data is written. */
+  /** Withdrawal, deposit, fee-recipient and registration settings (defaults: see ClusterDepositOpts). */
   deposit?: ClusterDepositOpts;
 }
 
 export interface ClusterDepositOpts {
-  /** One execution address per validator (lowercase 0x + 40 hex): 0x01/0x02 credentials and deposit data. */
+  /**
+   * One execution address per validator (lowercase 0x + 40 hex): its 0x01/0x02 withdrawal credentials,
+   * and deposit data is written. Without it every validator gets `devnetAddress(pubkey)` and no
+   * deposit data: for devnets and tests only (the CLI requires the flag on a real network).
+   */
   withdrawalAddresses?: string[];
   /** One fee recipient per validator; defaults to the withdrawal address. */
   feeRecipients?: string[];
@@ -59,23 +65,22 @@ export interface ClusterDepositOpts {
   amountGwei?: number;
   /** 0x02 (compounding) credentials instead of 0x01. */
   compounding?: boolean;
+  /** Gas limit of the builder registrations (default DEFAULT_GAS_LIMIT, 60M). */
+  gasLimit?: number;
 }
 
-/** Per-validator settings written next to the lock (validators.json): the lock format does not hold them. */
-export interface ValidatorSettingsFile {
-  lock_hash: string;
-  network: string;
-  validators: {
-    public_key: string;
-    fee_recipient: string | null;
-    withdrawal_address: string | null;
-    withdrawal_credentials: string | null;
-    deposit_amount_gwei: number | null;
-  }[];
-}
-
-export const VALIDATORS_FILE = "validators.json";
 export const DEFAULT_DEPOSIT_GWEI = 32_000_000_000;
+
+/**
+ * The deterministic address a validator gets when no withdrawal address or fee recipient is given
+ * (devnets, tests): the first 20 bytes of SHA-256("cohort/devnet/address" ‖ validator pubkey). Not
+ * zero and different per validator, so a test can tell whose fee recipient a block pays; nobody holds
+ * its key.
+ */
+export function devnetAddress(publicKey: string): string {
+  const digest = createHash("sha256").update("cohort/devnet/address").update(fromHex(publicKey, 48)).digest();
+  return toHex(digest.subarray(0, 20));
+}
 
 export interface Progress {
   stage: "split" | "keystores";
@@ -88,7 +93,7 @@ export interface CreateClusterModules {
   random: RandomBytes;
   logger?: Logger;
   onProgress?: (p: Progress) => void;
-  /** Clock of the deposit data file name (ms); Date.now by default. */
+  /** Clock (ms) of the builder registrations' timestamp and the deposit data file name; Date.now by default. */
   now?: () => number;
 }
 
@@ -109,8 +114,6 @@ export interface ClusterPlan {
   shares: Uint8Array[][];
   /** Deposit data of every validator, when withdrawal addresses were given. */
   deposits?: DepositDataJson[];
-  /** Per-validator fee recipient and withdrawal settings, when any were given. */
-  settings?: ValidatorSettingsFile;
 }
 
 /**
@@ -119,7 +122,7 @@ export interface ClusterPlan {
  */
 export function planCluster(
   opts: Omit<CreateClusterOpts, "outDir" | "kdf">,
-  modules: Pick<CreateClusterModules, "random" | "onProgress">,
+  modules: Pick<CreateClusterModules, "random" | "onProgress" | "now">,
 ): ClusterPlan {
   const {random} = modules;
   const n = opts.nodes;
@@ -169,41 +172,45 @@ export function planCluster(
     modules.onProgress?.({stage: "split", done: v + 1, total: secrets.length});
     return split;
   });
-  const lock = sealClusterLock({
-    version: CLUSTER_LOCK_VERSION,
-    network: opts.network,
-    threshold,
-    operators: identities.map((id, i) => ({
-      identityPublicKey: toHex(id.publicKey),
-      peerId: peerIdOfIdentityKey(id.publicKey),
-      multiaddrs: opts.multiaddrs?.[i] ?? [`/ip4/127.0.0.1/tcp/${basePort + i}`],
-    })),
-    validators: secrets.map((secret, v) => ({
-      publicKey: toHex(SecretKey.fromBytes(secret).toPublicKey().toBytes()),
-      publicKeyShares: shares[v].map((share) => toHex(SecretKey.fromBytes(share).toPublicKey().toBytes())),
-    })),
-  });
-  const plan: ClusterPlan = {lock, identities, passwords, shares};
-  const withdrawal = dep?.withdrawalAddresses;
+  const publicKeys = secrets.map((secret) => toHex(SecretKey.fromBytes(secret).toPublicKey().toBytes()));
+  const withdrawal = dep?.withdrawalAddresses ?? publicKeys.map(devnetAddress);
+  const fee = dep?.feeRecipients ?? withdrawal;
   const amountGwei = dep?.amountGwei ?? DEFAULT_DEPOSIT_GWEI;
-  const credentials = withdrawal?.map((address) => executionWithdrawalCredentials(address, dep?.compounding ?? false));
-  if (credentials !== undefined) {
+  const gasLimit = dep?.gasLimit ?? DEFAULT_GAS_LIMIT;
+  if (!Number.isSafeInteger(gasLimit) || gasLimit < 1)
+    throw new RangeError(`gas limit must be a positive integer, got ${gasLimit}`);
+  const compounding = dep?.compounding ?? false;
+  const credentials = withdrawal.map((address) => executionWithdrawalCredentials(address, compounding));
+  const timestamp = Math.floor((modules.now ?? Date.now)() / 1000);
+  const lock = sealClusterLock(
+    {
+      version: CLUSTER_LOCK_VERSION,
+      network: opts.network,
+      threshold,
+      operators: identities.map((id, i) => ({
+        identityPublicKey: toHex(id.publicKey),
+        peerId: peerIdOfIdentityKey(id.publicKey),
+        multiaddrs: opts.multiaddrs?.[i] ?? [`/ip4/127.0.0.1/tcp/${basePort + i}`],
+      })),
+      validators: secrets.map((secret, v) => ({
+        publicKey: publicKeys[v],
+        publicKeyShares: shares[v].map((share) => toHex(SecretKey.fromBytes(share).toPublicKey().toBytes())),
+        feeRecipient: fee[v],
+        withdrawalCredentials: toHex(credentials[v]),
+        depositAmountGwei: amountGwei,
+        builderRegistration: signBuilderRegistration(
+          secret,
+          {feeRecipient: fee[v], gasLimit, timestamp},
+          opts.network.genesisForkVersion,
+        ),
+      })),
+    },
+    identities,
+  );
+  const plan: ClusterPlan = {lock, identities, passwords, shares};
+  if (dep?.withdrawalAddresses !== undefined) {
     const network = {name: opts.network.name, genesisForkVersion: fromHex(opts.network.genesisForkVersion, 4)};
     plan.deposits = secrets.map((secret, v) => buildDepositData(secret, credentials[v], amountGwei, network));
-  }
-  const fee = dep?.feeRecipients ?? withdrawal;
-  if (fee !== undefined) {
-    plan.settings = {
-      lock_hash: lock.lockHash,
-      network: opts.network.name,
-      validators: lock.validators.map((v, i) => ({
-        public_key: v.publicKey,
-        fee_recipient: fee[i],
-        withdrawal_address: withdrawal?.[i] ?? null,
-        withdrawal_credentials: credentials !== undefined ? toHex(credentials[i]) : null,
-        deposit_amount_gwei: credentials !== undefined ? amountGwei : null,
-      })),
-    };
   }
   return plan;
 }
@@ -219,8 +226,7 @@ export async function createCluster(opts: CreateClusterOpts, modules: CreateClus
   const kdf = validateKdf(opts.kdf);
   const outDir = path.resolve(opts.outDir);
   await assertEmptyOrAbsent(outDir);
-  const {lock, identities, passwords, shares, deposits, settings} = planCluster(opts, modules);
-  const settingsText = settings !== undefined ? `${JSON.stringify(settings, null, 2)}\n` : undefined;
+  const {lock, identities, passwords, shares, deposits} = planCluster(opts, modules);
   const n = lock.operators.length;
   const lockText = serializeClusterLock(lock);
   const staging = `${outDir}.partial-${process.pid}-${Date.now()}`;
@@ -231,7 +237,6 @@ export async function createCluster(opts: CreateClusterOpts, modules: CreateClus
       const name = depositDataFileName((modules.now ?? Date.now)());
       await writeFile(path.join(staging, name), `${JSON.stringify(deposits, null, 2)}\n`, {mode: 0o644});
     }
-    if (settingsText !== undefined) await writeFile(path.join(staging, VALIDATORS_FILE), settingsText, {mode: 0o644});
     const total = n * shares.length;
     let done = 0;
     for (let i = 0; i < n; i++) {
@@ -240,7 +245,6 @@ export async function createCluster(opts: CreateClusterOpts, modules: CreateClus
       await mkdir(keysDir, {recursive: true, mode: 0o700});
       await writeSecretFile(path.join(nodeDir, IDENTITY_KEY_FILE), `${toHex(identities[i].exportSecret())}\n`);
       await writeFile(path.join(nodeDir, CLUSTER_LOCK_FILE), lockText, {mode: 0o644});
-      if (settingsText !== undefined) await writeFile(path.join(nodeDir, VALIDATORS_FILE), settingsText, {mode: 0o644});
       await writeSecretFile(path.join(keysDir, PASSWORD_FILE), `${passwords[i]}\n`);
       for (const [v, validatorShares] of shares.entries()) {
         const description = `cohort key share ${i + 1} of ${n} (threshold ${lock.threshold}) of validator ${lock.validators[v].publicKey}`;

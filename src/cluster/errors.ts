@@ -8,8 +8,12 @@ export type ClusterErrorType =
   | {code: "CLUSTER_NOT_ENOUGH_SHARES"; have: number; threshold: number}
   | {code: "CLUSTER_UNKNOWN_NETWORK"; network: string}
   /** A lock field is missing, malformed or inconsistent; `field` is its JSON path, e.g. validators[2].public_key_shares[1]. */
-  | {code: "CLUSTER_LOCK_INVALID_FIELD"; field: string; reason: string}
-  | {code: "CLUSTER_LOCK_HASH_MISMATCH"; expected: string; actual: string}
+  | {code: "CLUSTER_LOCK_INVALID_FIELD"; file: string; field: string; reason: string}
+  | {code: "CLUSTER_LOCK_HASH_MISMATCH"; file: string; expected: string; actual: string}
+  /** An operator's signature of the lock hash is missing or does not verify (operatorIndex is 0-based). */
+  | {code: "CLUSTER_LOCK_OPERATOR_SIGNATURE"; file: string; operatorIndex: number; reason: string}
+  /** A lock of a version this release does not load (a v1 lock: upgrade it). */
+  | {code: "CLUSTER_LOCK_VERSION"; file: string; version: string}
   | {code: "CLUSTER_FILE_UNREADABLE"; path: string; reason: string}
   /** A file of a node directory (identity key, keystore, password) is missing or malformed. */
   | {code: "CLUSTER_NODE_FILE_INVALID"; path: string; reason: string}

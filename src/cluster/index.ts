@@ -6,10 +6,9 @@ export {
   createCluster,
   DEFAULT_BASE_PORT,
   DEFAULT_DEPOSIT_GWEI,
+  devnetAddress,
   type Progress,
   planCluster,
-  VALIDATORS_FILE,
-  type ValidatorSettingsFile,
 } from "./create.js";
 export {
   buildDepositData,
@@ -39,6 +38,7 @@ export {
 export {
   CLUSTER_LOCK_FILE,
   CLUSTER_LOCK_VERSION,
+  CLUSTER_LOCK_VERSION_V1,
   type ClusterLock,
   type ClusterLockBody,
   type ClusterOperator,
@@ -51,6 +51,7 @@ export {
   serializeClusterLock,
   validatorKeysFromLock,
 } from "./lock.js";
+export {LockSsz, MAX_LOCK_OPERATORS, MAX_LOCK_VALIDATORS} from "./lockHash.js";
 export {type ClusterNetwork, knownNetwork, resolveNetwork} from "./networks.js";
 export {
   IDENTITY_KEY_FILE,
@@ -65,6 +66,14 @@ export {
   PASSWORD_FILE,
   VALIDATOR_KEYS_DIR,
 } from "./node.js";
+export {OPERATOR_SIGNATURE_DOMAIN, signLockHash, verifyLockHashSignature} from "./operatorSignature.js";
 export {libp2pPrivateKeyOf, peerIdOfIdentityKey} from "./peerId.js";
 export {type RandomBytes, secureRandom, seededRandom} from "./random.js";
+export {
+  type ClusterBuilderRegistration,
+  DEFAULT_GAS_LIMIT,
+  signBuilderRegistration,
+  toSignedValidatorRegistration,
+  verifyBuilderRegistration,
+} from "./registration.js";
 export {BLS_CURVE_ORDER, lagrangeAtZero, recoverSecretKey, splitSecretKey} from "./shamir.js";

@@ -1,16 +1,30 @@
-import {createHash} from "node:crypto";
 import {readFile} from "node:fs/promises";
 import {PublicKey} from "@chainsafe/blst";
 import type {ValidatorKeys} from "../combine/combine.js";
 import {isNetworkName} from "../eth/network.js";
-import {isValidIdentityPublicKey} from "../p2p/identity.js";
-import {fromHex, isHex} from "../util/hex.js";
+import {type IdentityKey, isValidIdentityPublicKey} from "../p2p/identity.js";
+import {fromHex, isHex, toHex} from "../util/hex.js";
 import {firstInconsistentWindow} from "./consistency.js";
+import {MAX_COMPOUNDING_DEPOSIT_GWEI, MAX_DEPOSIT_GWEI, MIN_DEPOSIT_GWEI} from "./deposit.js";
 import {ClusterError} from "./errors.js";
+import {
+  computeLockHash,
+  MAX_LOCK_OPERATORS,
+  MAX_LOCK_STRING_BYTES,
+  MAX_LOCK_VALIDATORS,
+  MAX_OPERATOR_MULTIADDRS,
+} from "./lockHash.js";
 import {type ClusterNetwork, knownNetwork} from "./networks.js";
+import {signLockHash, verifyLockHashSignature} from "./operatorSignature.js";
 import {peerIdOfIdentityKey} from "./peerId.js";
+import {type ClusterBuilderRegistration, verifyBuilderRegistration} from "./registration.js";
 
-export const CLUSTER_LOCK_VERSION = "cohort/lock/v1";
+export {computeLockHash} from "./lockHash.js";
+export type {ClusterBuilderRegistration} from "./registration.js";
+
+export const CLUSTER_LOCK_VERSION = "cohort/lock/v2";
+/** The version before fee recipients, withdrawal credentials, registrations and operator signatures. */
+export const CLUSTER_LOCK_VERSION_V1 = "cohort/lock/v1";
 export const CLUSTER_LOCK_FILE = "cluster-lock.json";
 
 export interface ClusterOperator {
@@ -27,6 +41,14 @@ export interface ClusterValidator {
   publicKey: string;
   /** n public key shares: share i (1-based, held by operator i − 1) at position i − 1. */
   publicKeyShares: string[];
+  /** 0x + 20 bytes: the execution address its proposals pay. */
+  feeRecipient: string;
+  /** 0x + 32 bytes: 0x01 ‖ 11 zero bytes ‖ address (execution) or 0x02 ‖ … (compounding). */
+  withdrawalCredentials: string;
+  /** Gwei of its deposit, e.g. 32000000000. */
+  depositAmountGwei: number;
+  /** Signed by the validator key at creation; message.feeRecipient === feeRecipient, message.pubkey === publicKey. */
+  builderRegistration: ClusterBuilderRegistration;
 }
 
 /** The public description of a cluster that every node loads (docs/cluster-lock.md). */
@@ -36,57 +58,95 @@ export interface ClusterLock {
   threshold: number;
   operators: ClusterOperator[];
   validators: ClusterValidator[];
-  /** 0x-prefixed SHA-256 of the canonical JSON of every other field. */
+  /** 0x-prefixed SSZ hash_tree_root of every other field but the operator signatures (lockHash.ts). */
   lockHash: string;
+  /** One per operator, in order: its identity key's signature of the lock hash (operatorSignature.ts). */
+  operatorSignatures: string[];
 }
 
-export type ClusterLockBody = Omit<ClusterLock, "lockHash">;
+export type ClusterLockBody = Omit<ClusterLock, "lockHash" | "operatorSignatures">;
 
-/** The lock as written to JSON (snake_case, fixed field order). */
+/** The lock as written to JSON (snake_case, fixed field order; uint64 as decimal strings). */
 interface ClusterLockJson {
   version: string;
   network: {name: string; genesis_fork_version: string; genesis_validators_root: string};
   threshold: number;
   operators: {identity_public_key: string; peer_id: string; multiaddrs: string[]}[];
-  validators: {public_key: string; public_key_shares: string[]}[];
-  lock_hash?: string;
+  validators: {
+    public_key: string;
+    public_key_shares: string[];
+    fee_recipient: string;
+    withdrawal_credentials: string;
+    deposit_amount_gwei: string;
+    builder_registration: {
+      message: {fee_recipient: string; gas_limit: string; timestamp: string; pubkey: string};
+      signature: string;
+    };
+  }[];
+  lock_hash: string;
+  operator_signatures: string[];
 }
 
-function bodyToJson(body: ClusterLockBody): ClusterLockJson {
+function lockToJson(lock: ClusterLock): ClusterLockJson {
   return {
-    version: body.version,
+    version: lock.version,
     network: {
-      name: body.network.name,
-      genesis_fork_version: body.network.genesisForkVersion,
-      genesis_validators_root: body.network.genesisValidatorsRoot,
+      name: lock.network.name,
+      genesis_fork_version: lock.network.genesisForkVersion,
+      genesis_validators_root: lock.network.genesisValidatorsRoot,
     },
-    threshold: body.threshold,
-    operators: body.operators.map((o) => ({
+    threshold: lock.threshold,
+    operators: lock.operators.map((o) => ({
       identity_public_key: o.identityPublicKey,
       peer_id: o.peerId,
       multiaddrs: [...o.multiaddrs],
     })),
-    validators: body.validators.map((v) => ({public_key: v.publicKey, public_key_shares: [...v.publicKeyShares]})),
+    validators: lock.validators.map((v) => ({
+      public_key: v.publicKey,
+      public_key_shares: [...v.publicKeyShares],
+      fee_recipient: v.feeRecipient,
+      withdrawal_credentials: v.withdrawalCredentials,
+      deposit_amount_gwei: String(v.depositAmountGwei),
+      builder_registration: {
+        message: {
+          fee_recipient: v.builderRegistration.message.feeRecipient,
+          gas_limit: String(v.builderRegistration.message.gasLimit),
+          timestamp: String(v.builderRegistration.message.timestamp),
+          pubkey: v.builderRegistration.message.pubkey,
+        },
+        signature: v.builderRegistration.signature,
+      },
+    })),
+    lock_hash: lock.lockHash,
+    operator_signatures: [...lock.operatorSignatures],
   };
 }
 
-/** SHA-256 over the canonical JSON (fixed field order, no whitespace) of everything but the hash. */
-export function computeLockHash(body: ClusterLockBody): string {
-  const canonical = JSON.stringify(bodyToJson(body));
-  return `0x${createHash("sha256").update(canonical).digest("hex")}`;
-}
-
-/** Seals a lock body with its hash. */
-export function sealClusterLock(body: ClusterLockBody): ClusterLock {
+/**
+ * Seals a lock body: its hash, and every operator's signature of it. `identities[i]` must be operator
+ * i's identity key (a trusted dealer holds them all).
+ */
+export function sealClusterLock(body: ClusterLockBody, identities: IdentityKey[]): ClusterLock {
+  if (identities.length !== body.operators.length) {
+    throw new RangeError(
+      `${identities.length} identity keys given to sign a lock of ${body.operators.length} operators`,
+    );
+  }
+  identities.forEach((id, i) => {
+    if (toHex(id.publicKey) !== body.operators[i].identityPublicKey)
+      throw new RangeError(`identity key ${i} is not operator ${i}'s`);
+  });
   const {version, network, threshold, operators, validators} = body;
-  return {version, network, threshold, operators, validators, lockHash: computeLockHash(body)};
+  const lockHash = computeLockHash(body);
+  const operatorSignatures = identities.map((id) => signLockHash(id, lockHash));
+  return {version, network, threshold, operators, validators, lockHash, operatorSignatures};
 }
 
 export function serializeClusterLock(lock: ClusterLock): string {
-  return `${JSON.stringify({...bodyToJson(lock), lock_hash: lock.lockHash}, null, 2)}\n`;
+  return `${JSON.stringify(lockToJson(lock), null, 2)}\n`;
 }
 
-/** Reads, parses and fully validates a cluster lock file (see `parseClusterLock`). */
+/** Reads, parses and fully validates a cluster lock file (see `parseClusterLock`); errors name the file. */
 export async function loadClusterLock(path: string): Promise<ClusterLock> {
   let text: string;
   try {
@@ -108,11 +168,21 @@ export async function loadClusterLock(path: string): Promise<ClusterLock> {
       `cannot read the cluster lock ${path}: ${reason}`,
     );
   }
-  return parseClusterLock(json);
+  return parseClusterLock(json, path);
 }
 
-function invalid(field: string, reason: string): ClusterError {
-  return new ClusterError({code: "CLUSTER_LOCK_INVALID_FIELD", field, reason}, `cluster lock: ${field} ${reason}`);
+/** A field-level problem found while parsing; parseClusterLock turns it into a ClusterError naming the file. */
+class FieldError extends Error {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field} ${reason}`);
+  }
+}
+
+function invalid(field: string, reason: string): FieldError {
+  return new FieldError(field, reason);
 }
 
 function record(value: unknown, field: string, keys: string[]): Record<string, unknown> {
@@ -124,8 +194,9 @@ function record(value: unknown, field: string, keys: string[]): Record<string, u
   return obj;
 }
 
-function array(value: unknown, field: string): unknown[] {
+function array(value: unknown, field: string, max: number): unknown[] {
   if (!Array.isArray(value)) throw invalid(field, "must be an array");
+  if (value.length > max) throw invalid(field, `must hold at most ${max} entries`);
   return value;
 }
 
@@ -137,7 +208,16 @@ function hex(value: unknown, field: string, bytes: number): string {
 
 function string(value: unknown, field: string): string {
   if (typeof value !== "string" || value.length === 0) throw invalid(field, "must be a non-empty string");
+  if (Buffer.byteLength(value, "utf8") > MAX_LOCK_STRING_BYTES)
+    throw invalid(field, `must be at most ${MAX_LOCK_STRING_BYTES} bytes`);
   return value;
+}
+
+/** A uint64 as the Beacon API writes it: a decimal string (here also within JS's safe integers). */
+function uint64(value: unknown, field: string): number {
+  if (typeof value !== "string" || !/^(0|[1-9]\d*)$/.test(value) || !Number.isSafeInteger(Number(value)))
+    throw invalid(field, "must be a decimal string of an unsigned integer (at most 2^53 − 1)");
+  return Number(value);
 }
 
 const MULTIADDR = /^\/(ip4\/\d{1,3}(\.\d{1,3}){3}|ip6\/[0-9a-fA-F:.]+|dns[46]?\/[A-Za-z0-9.-]+)\/tcp\/\d{1,5}$/;
@@ -151,15 +231,52 @@ function blsPublicKey(value: unknown, field: string): {hex: string; key: PublicK
   }
 }
 
+/** 0x01 or 0x02, then 11 zero bytes, then the 20-byte execution address. */
+function withdrawalCredentials(value: unknown, field: string): string {
+  const h = hex(value, field, 32);
+  const prefix = h.slice(2, 4);
+  if ((prefix !== "01" && prefix !== "02") || h.slice(4, 26) !== "00".repeat(11))
+    throw invalid(field, "must be 0x01 or 0x02, 11 zero bytes, then a 20-byte execution address");
+  return h;
+}
+
 /**
  * Validates a parsed JSON cluster lock: every field present and well-formed (unknown fields refused),
- * the hash, 1 ≤ threshold ≤ n, known networks' genesis values, identity keys valid and their peer ids
- * derived from them, no duplicate operators or validators, n public key shares per validator each a
- * valid G1 point, and all n shares lying on one polynomial of degree t − 1 whose value at 0 is the
- * validator public key. Errors name the field (JSON path).
+ * the hash, the operator signatures, 1 ≤ threshold ≤ n, known networks' genesis values, identity keys
+ * valid and their peer ids derived from them, no duplicate operators or validators, n public key shares
+ * per validator each a valid G1 point, all n shares lying on one polynomial of degree t − 1 whose value
+ * at 0 is the validator public key, withdrawal credentials and deposit amounts sane, and each builder
+ * registration signed by its validator for its fee recipient. Errors name `file` and the field (JSON path).
  */
-export async function parseClusterLock(json: unknown): Promise<ClusterLock> {
-  const root = record(json, "", ["version", "network", "threshold", "operators", "validators", "lock_hash"]);
+export async function parseClusterLock(json: unknown, file = "cluster lock"): Promise<ClusterLock> {
+  try {
+    return parseLock(json, file);
+  } catch (e) {
+    if (!(e instanceof FieldError)) throw e;
+    throw new ClusterError(
+      {code: "CLUSTER_LOCK_INVALID_FIELD", file, field: e.field, reason: e.reason},
+      `${file}: ${e.field} ${e.reason}`,
+    );
+  }
+}
+
+function parseLock(json: unknown, file: string): ClusterLock {
+  const version = (json as {version?: unknown} | null)?.version;
+  if (version === CLUSTER_LOCK_VERSION_V1) {
+    throw new ClusterError(
+      {code: "CLUSTER_LOCK_VERSION", file, version},
+      `${file}: is a ${CLUSTER_LOCK_VERSION_V1} lock, which has no fee recipients, withdrawal credentials, builder registrations or operator signatures; upgrade it with \`cohort upgrade-lock --cluster DIR --withdrawal-address 0x…\` on the dealer's cluster directory (docs/cluster-lock.md)`,
+    );
+  }
+  const root = record(json, "", [
+    "version",
+    "network",
+    "threshold",
+    "operators",
+    "validators",
+    "lock_hash",
+    "operator_signatures",
+  ]);
   if (root.version !== CLUSTER_LOCK_VERSION) throw invalid("version", `must be "${CLUSTER_LOCK_VERSION}"`);
 
   const net = record(root.network, "network", ["name", "genesis_fork_version", "genesis_validators_root"]);
@@ -176,7 +293,7 @@ export async function parseClusterLock(json: unknown): Promise<ClusterLock> {
       throw invalid("network.genesis_validators_root", `is not ${network.name}'s (${known.genesisValidatorsRoot})`);
   }
 
-  const operatorsJson = array(root.operators, "operators");
+  const operatorsJson = array(root.operators, "operators", MAX_LOCK_OPERATORS);
   if (operatorsJson.length === 0) throw invalid("operators", "must not be empty");
   const n = operatorsJson.length;
   const threshold = root.threshold;
@@ -197,40 +314,113 @@ export async function parseClusterLock(json: unknown): Promise<ClusterLock> {
     seenIdentities.add(identityPublicKey);
     const peerId = string(o.peer_id, `${f}.peer_id`);
     if (peerId !== peerIdOfIdentityKey(raw)) throw invalid(`${f}.peer_id`, "is not the peer id of identity_public_key");
-    const multiaddrs = array(o.multiaddrs, `${f}.multiaddrs`).map((m, k) => {
+    const multiaddrs = array(o.multiaddrs, `${f}.multiaddrs`, MAX_OPERATOR_MULTIADDRS).map((m, k) => {
       if (typeof m !== "string" || !MULTIADDR.test(m) || Number(m.slice(m.lastIndexOf("/") + 1)) > 65535)
         throw invalid(`${f}.multiaddrs[${k}]`, "must be a TCP multiaddr like /ip4/127.0.0.1/tcp/9000");
-      return m;
+      return string(m, `${f}.multiaddrs[${k}]`);
     });
     return {identityPublicKey, peerId, multiaddrs};
   });
 
   const seenValidators = new Set<string>();
-  const validatorsJson = array(root.validators, "validators");
+  const validatorsJson = array(root.validators, "validators", MAX_LOCK_VALIDATORS);
   if (validatorsJson.length === 0) throw invalid("validators", "must not be empty");
   const validators: ClusterValidator[] = validatorsJson.map((value, v) => {
     const f = `validators[${v}]`;
-    const o = record(value, f, ["public_key", "public_key_shares"]);
+    const o = record(value, f, [
+      "public_key",
+      "public_key_shares",
+      "fee_recipient",
+      "withdrawal_credentials",
+      "deposit_amount_gwei",
+      "builder_registration",
+    ]);
     const publicKey = blsPublicKey(o.public_key, `${f}.public_key`);
     if (seenValidators.has(publicKey.hex)) throw invalid(`${f}.public_key`, "duplicates another validator's");
     seenValidators.add(publicKey.hex);
-    const sharesJson = array(o.public_key_shares, `${f}.public_key_shares`);
+    const sharesJson = array(o.public_key_shares, `${f}.public_key_shares`, MAX_LOCK_OPERATORS);
     if (sharesJson.length !== n)
       throw invalid(`${f}.public_key_shares`, `must hold ${n} shares (one per operator), has ${sharesJson.length}`);
     const shares = sharesJson.map((s, k) => blsPublicKey(s, `${f}.public_key_shares[${k}]`));
     checkInterpolation(publicKey, shares, threshold, f);
-    return {publicKey: publicKey.hex, publicKeyShares: shares.map((s) => s.hex)};
+
+    const feeRecipient = hex(o.fee_recipient, `${f}.fee_recipient`, 20);
+    const credentials = withdrawalCredentials(o.withdrawal_credentials, `${f}.withdrawal_credentials`);
+    const depositAmountGwei = uint64(o.deposit_amount_gwei, `${f}.deposit_amount_gwei`);
+    const compounding = credentials.startsWith("0x02");
+    const max = compounding ? MAX_COMPOUNDING_DEPOSIT_GWEI : MAX_DEPOSIT_GWEI;
+    if (depositAmountGwei < MIN_DEPOSIT_GWEI || depositAmountGwei > max) {
+      throw invalid(
+        `${f}.deposit_amount_gwei`,
+        `must be between ${MIN_DEPOSIT_GWEI} and ${max} gwei for ${compounding ? "0x02 (compounding)" : "0x01"} withdrawal credentials`,
+      );
+    }
+    const builderRegistration = registration(o.builder_registration, `${f}.builder_registration`);
+    const m = builderRegistration.message;
+    if (m.feeRecipient !== feeRecipient)
+      throw invalid(
+        `${f}.builder_registration.message.fee_recipient`,
+        `is not the validator's fee_recipient ${feeRecipient}`,
+      );
+    if (m.pubkey !== publicKey.hex)
+      throw invalid(`${f}.builder_registration.message.pubkey`, "is not the validator's public_key");
+    if (!verifyBuilderRegistration(builderRegistration, publicKey.key, network.genesisForkVersion)) {
+      throw invalid(
+        `${f}.builder_registration.signature`,
+        `is not the validator key's signature of the registration (DOMAIN_APPLICATION_BUILDER, genesis fork version ${network.genesisForkVersion})`,
+      );
+    }
+    return {
+      publicKey: publicKey.hex,
+      publicKeyShares: shares.map((s) => s.hex),
+      feeRecipient,
+      withdrawalCredentials: credentials,
+      depositAmountGwei,
+      builderRegistration,
+    };
   });
 
   const lockHash = hex(root.lock_hash, "lock_hash", 32);
-  const lock = sealClusterLock({version: CLUSTER_LOCK_VERSION, network, threshold, operators, validators});
-  if (lock.lockHash !== lockHash) {
+  const body: ClusterLockBody = {version: CLUSTER_LOCK_VERSION, network, threshold, operators, validators};
+  const actual = computeLockHash(body);
+  if (actual !== lockHash) {
     throw new ClusterError(
-      {code: "CLUSTER_LOCK_HASH_MISMATCH", expected: lockHash, actual: lock.lockHash},
-      `cluster lock: lock_hash ${lockHash} does not match the content (${lock.lockHash}): the file was altered`,
+      {code: "CLUSTER_LOCK_HASH_MISMATCH", file, expected: lockHash, actual},
+      `${file}: lock_hash ${lockHash} does not match the content (${actual}): the file was altered`,
     );
   }
-  return lock;
+  const signaturesJson = array(root.operator_signatures, "operator_signatures", MAX_LOCK_OPERATORS);
+  const operatorSignatures = operators.map((o, i) => {
+    const signature = signaturesJson[i];
+    const fail = (reason: string): ClusterError =>
+      new ClusterError(
+        {code: "CLUSTER_LOCK_OPERATOR_SIGNATURE", file, operatorIndex: i, reason},
+        `${file}: operator_signatures[${i}] of operator ${i} (${o.peerId}) ${reason}`,
+      );
+    if (signature === undefined) throw fail("is missing: every operator must sign the lock hash");
+    if (!isHex(signature, 64) || signature !== signature.toLowerCase())
+      throw fail("must be 0x-prefixed lowercase hex of 64 bytes");
+    if (!verifyLockHashSignature(o.identityPublicKey, lockHash, signature))
+      throw fail(`does not verify: not operator ${i}'s identity key's signature of lock_hash ${lockHash}`);
+    return signature;
+  });
+  if (signaturesJson.length > n)
+    throw invalid("operator_signatures", `holds ${signaturesJson.length} signatures for ${n} operators`);
+  return {...body, lockHash, operatorSignatures};
+}
+
+function registration(value: unknown, field: string): ClusterBuilderRegistration {
+  const r = record(value, field, ["message", "signature"]);
+  const m = record(r.message, `${field}.message`, ["fee_recipient", "gas_limit", "timestamp", "pubkey"]);
+  return {
+    message: {
+      feeRecipient: hex(m.fee_recipient, `${field}.message.fee_recipient`, 20),
+      gasLimit: uint64(m.gas_limit, `${field}.message.gas_limit`),
+      timestamp: uint64(m.timestamp, `${field}.message.timestamp`),
+      pubkey: hex(m.pubkey, `${field}.message.pubkey`, 48),
+    },
+    signature: hex(r.signature, `${field}.signature`, 96),
+  };
 }
 
 /** All n shares and the validator key lie on one polynomial of degree t − 1 (see consistency.ts). */

@@ -46,6 +46,8 @@ function recordingLogger(lines: string[]): Logger {
 }
 
 const cli = runCliCaptured;
+const CREATED_AT = Date.UTC(2026, 11, 7, 12);
+const WITHDRAWAL = ["--withdrawal-address", "0x0f51bb10119727a7e5ea3538074fb341f56b09ad"];
 
 describe("cluster/createCluster (files)", () => {
   let tmp: string;
@@ -62,13 +64,13 @@ describe("cluster/createCluster (files)", () => {
     const lines: string[] = [];
     const lock = await createCluster(
       {nodes: 4, validators: 3, network: hoodi, outDir: out, kdf: FAST_KDF},
-      {random: seededRandom("c1"), logger: recordingLogger(lines)},
+      {random: seededRandom("c1"), logger: recordingLogger(lines), now: () => CREATED_AT},
     );
     expect(await loadClusterLock(path.join(out, "cluster-lock.json"))).to.deep.equal(lock);
     // The same seed plans the same cluster: the written lock is reproducible.
-    expect(planCluster({nodes: 4, validators: 3, network: hoodi}, {random: seededRandom("c1")}).lock).to.deep.equal(
-      lock,
-    );
+    expect(
+      planCluster({nodes: 4, validators: 3, network: hoodi}, {random: seededRandom("c1"), now: () => CREATED_AT}).lock,
+    ).to.deep.equal(lock);
 
     const secrets: string[] = [];
     for (let i = 0; i < 4; i++) {
@@ -148,6 +150,7 @@ describe("cluster/createCluster (files)", () => {
       keysOut,
       "--password-file",
       path.join(keysOut, "password.txt"),
+      ...WITHDRAWAL,
       "--out",
       resplit,
       "--kdf-cost",
@@ -176,6 +179,7 @@ describe("cluster/createCluster (files)", () => {
       "1",
       "--network",
       "hoodi",
+      ...WITHDRAWAL,
       "--out",
       out,
     ]);
@@ -188,9 +192,23 @@ describe("cluster/createCluster (files)", () => {
       ["--nodes", "4", "--validators", "1", "--network", "hoodi", "--kdf", "scrypt", "--kdf-cost", "1000"],
       ["--nodes", "4", "--validators", "1", "--network", "hoodi", "--operator-addresses", "/ip4/1.2.3.4/tcp/1"],
     ]) {
-      const r = await cli(["create-cluster", ...args, "--out", path.join(tmp, "bad")]);
+      const r = await cli(["create-cluster", ...args, ...WITHDRAWAL, "--out", path.join(tmp, "bad")]);
       expect(r.code, `${args.join(" ")}: ${r.err}`).to.equal(2);
     }
+    // A real network needs a withdrawal address: the lock holds every validator's credentials.
+    const noAddress = await cli([
+      "create-cluster",
+      "--nodes",
+      "4",
+      "--validators",
+      "1",
+      "--network",
+      "hoodi",
+      "--out",
+      path.join(tmp, "bad"),
+    ]);
+    expect(noAddress.code).to.equal(2);
+    expect(noAddress.err).to.match(/--withdrawal-address is required on hoodi/);
     expect(await readdir(tmp)).to.not.include("bad");
     const help = await cli(["create-cluster", "--help"]);
     expect(help.code).to.equal(0);

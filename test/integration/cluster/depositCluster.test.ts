@@ -42,14 +42,21 @@ describe("create-cluster: deposit data, fee recipients, threshold and networks (
       expect(d.amount).to.equal(32e9);
       expect(d.fork_version).to.equal("10000910");
     }
-    const settings = JSON.parse(await readFile(path.join(out, "validators.json"), "utf8"));
-    expect(settings.lock_hash).to.equal(lock.lockHash);
-    expect(settings.validators.map((v: {fee_recipient: string}) => v.fee_recipient)).to.deep.equal([
+    // The lock holds the fee recipients, credentials, amounts and registrations (no validators.json).
+    expect(lock.validators.map((v) => v.feeRecipient)).to.deep.equal([A.toLowerCase(), B.toLowerCase()]);
+    expect(lock.validators.map((v) => v.builderRegistration.message.feeRecipient)).to.deep.equal([
       A.toLowerCase(),
       B.toLowerCase(),
     ]);
-    expect(await readFile(path.join(out, "node3", "validators.json"), "utf8")).to.equal(
-      await readFile(path.join(out, "validators.json"), "utf8"),
+    expect(
+      lock.validators.map((v) => `0x${deposits.find((d) => `0x${d.pubkey}` === v.publicKey)?.withdrawal_credentials}`),
+    ).to.deep.equal(lock.validators.map((v) => v.withdrawalCredentials));
+    expect(
+      lock.validators.every((v) => v.depositAmountGwei === 32e9 && v.builderRegistration.message.gasLimit === 60e6),
+    ).to.equal(true);
+    expect(await readdir(out)).to.not.include("validators.json");
+    expect(await readFile(path.join(out, "node3", "cluster-lock.json"), "utf8")).to.equal(
+      await readFile(path.join(out, "cluster-lock.json"), "utf8"),
     );
 
     const file = path.join(out, (await readdir(out)).find((f) => f.startsWith("deposit-data-"))!);
@@ -64,8 +71,12 @@ describe("create-cluster: deposit data, fee recipients, threshold and networks (
   it("--split-keystores with --compounding and 2048 ETH: 0x02 deposit data of the split keys", async () => {
     const first = path.join(tmp, "first");
     expect(
-      (await cli(["create-cluster", "--nodes", "3", "--validators", "2", "--network", "hoodi", "--out", first, ...KDF]))
-        .code,
+      (
+        await cli([
+          ...["create-cluster", "--nodes", "3", "--validators", "2", "--network", "hoodi", "--out", first, ...KDF],
+          ...["--withdrawal-address", A],
+        ])
+      ).code,
     ).to.equal(0);
     const keys = path.join(tmp, "keys");
     expect((await cli(["combine", "--cluster", first, "--out", keys, ...KDF])).code).to.equal(0);
@@ -83,8 +94,10 @@ describe("create-cluster: deposit data, fee recipients, threshold and networks (
     expect(deposits.map((d) => `0x${d.pubkey}`)).to.deep.equal(original.validators.map((v) => v.publicKey));
     expect(deposits.every((d) => d.withdrawal_credentials.startsWith("02") && d.amount === 2048e9)).to.equal(true);
     // Fee recipients default to the withdrawal address.
-    const settings = JSON.parse(await readFile(path.join(out, "validators.json"), "utf8"));
-    expect(settings.validators[1].fee_recipient).to.equal(B);
+    const split = await loadClusterLock(path.join(out, "cluster-lock.json"));
+    expect(split.validators[1].feeRecipient).to.equal(B);
+    expect(split.validators[1].withdrawalCredentials).to.equal(`0x02${"00".repeat(11)}${B.slice(2)}`);
+    expect(split.validators[1].depositAmountGwei).to.equal(2048e9);
   });
 
   it("refuses a threshold below ceil(2n/3) unless --unsafe-threshold, saying what is lost; combine warns", async () => {
@@ -100,6 +113,7 @@ describe("create-cluster: deposit data, fee recipients, threshold and networks (
       "hoodi",
       "--out",
       path.join(tmp, "t2"),
+      ...["--withdrawal-address", A],
       ...KDF,
     ]);
     expect(refused.code).to.equal(2);
@@ -120,6 +134,7 @@ describe("create-cluster: deposit data, fee recipients, threshold and networks (
       "hoodi",
       "--out",
       out,
+      ...["--withdrawal-address", A],
       ...KDF,
     ]);
     expect(ok.code, ok.err).to.equal(0);
@@ -138,6 +153,7 @@ describe("create-cluster: deposit data, fee recipients, threshold and networks (
       "hoodi",
       "--out",
       path.join(tmp, "t1"),
+      ...["--withdrawal-address", A],
       ...KDF,
     ]);
     expect(safe.code, safe.err).to.equal(0);
@@ -179,6 +195,7 @@ describe("create-cluster: deposit data, fee recipients, threshold and networks (
       HOODI_YAML,
       "--out",
       path.join(tmp, "h"),
+      ...["--withdrawal-address", A],
       ...KDF,
     ]);
     expect(h.code, h.err).to.equal(0);

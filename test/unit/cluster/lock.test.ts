@@ -3,6 +3,7 @@ import {planCluster} from "../../../src/cluster/create.js";
 import {ClusterError} from "../../../src/cluster/errors.js";
 import {
   type ClusterLock,
+  computeLockHash,
   parseClusterLock,
   publicKeySharesOf,
   sealClusterLock,
@@ -63,10 +64,32 @@ describe("cluster/lock", () => {
   const plan = planCluster({nodes: 4, validators: 2, network: hoodi}, {random: seededRandom("lock-test")});
   const lock = plan.lock;
   const json = JSON.parse(serializeClusterLock(lock)) as Json;
-  const resealed = (edit: (l: ClusterLock) => void): Json => {
+  const resealed = (edit: (l: ClusterLock) => void, identities = plan.identities): Json => {
     const copy = structuredClone(lock);
     edit(copy);
-    return JSON.parse(serializeClusterLock(sealClusterLock(copy))) as Json;
+    return JSON.parse(serializeClusterLock(sealClusterLock(copy, identities))) as Json;
+  };
+  /** The edit with its hash recomputed but the operator signatures left as they were (what a tamperer can do). */
+  const rehashed = (edit: (l: ClusterLock) => void): Json => {
+    const copy = structuredClone(lock);
+    edit(copy);
+    return JSON.parse(
+      serializeClusterLock({...copy, lockHash: computeLockHash(copy), operatorSignatures: lock.operatorSignatures}),
+    ) as Json;
+  };
+  const expectOperatorSignature = async (value: unknown, operatorIndex: number, reason: RegExp): Promise<void> => {
+    try {
+      await parseClusterLock(value, "x/cluster-lock.json");
+    } catch (e) {
+      expect(e).to.be.instanceOf(ClusterError);
+      const err = e as ClusterError;
+      expect(err.code, err.message).to.equal("CLUSTER_LOCK_OPERATOR_SIGNATURE");
+      expect((err.type as {operatorIndex: number}).operatorIndex).to.equal(operatorIndex);
+      expect(err.message).to.match(/^x\/cluster-lock\.json: operator_signatures\[\d+\] of operator \d+ /);
+      expect(err.message).to.match(reason);
+      return;
+    }
+    expect.fail("lock accepted; expected an operator signature error");
   };
 
   it("round-trips: serialized and parsed back, the lock is equal", async () => {
@@ -137,9 +160,12 @@ describe("cluster/lock", () => {
       "operators[2].peer_id",
     );
     await expectField(
-      resealed((l) => {
-        l.operators[3].identityPublicKey = l.operators[0].identityPublicKey;
-      }),
+      resealed(
+        (l) => {
+          l.operators[3].identityPublicKey = l.operators[0].identityPublicKey;
+        },
+        [...plan.identities.slice(0, 3), plan.identities[0]],
+      ),
       "operators[3].identity_public_key",
     );
     await expectField(
@@ -182,6 +208,130 @@ describe("cluster/lock", () => {
     const {lock_hash: _drop, ...noHash} = json as {[k: string]: Json};
     await expectField(noHash, "lock_hash");
     await expectField([], "");
+  });
+
+  it("v2 fields: fee recipient, withdrawal credentials, deposit amount and builder registration are checked, naming the field", async () => {
+    const v0 = lock.validators[0];
+    expect(v0.feeRecipient).to.match(/^0x[0-9a-f]{40}$/);
+    expect(v0.feeRecipient).to.not.equal(`0x${"00".repeat(20)}`);
+    expect(v0.feeRecipient).to.not.equal(lock.validators[1].feeRecipient);
+    expect(v0.withdrawalCredentials).to.equal(`0x01${"00".repeat(11)}${v0.feeRecipient.slice(2)}`);
+    expect(v0.depositAmountGwei).to.equal(32_000_000_000);
+    expect(v0.builderRegistration.message).to.deep.include({
+      feeRecipient: v0.feeRecipient,
+      gasLimit: 60_000_000,
+      pubkey: v0.publicKey,
+    });
+    const j = json as {
+      validators: {deposit_amount_gwei: unknown; builder_registration: {message: {gas_limit: unknown}}}[];
+    };
+    expect(j.validators[0].deposit_amount_gwei).to.equal("32000000000");
+    expect(j.validators[0].builder_registration.message.gas_limit).to.equal("60000000");
+
+    const other = `0x${"77".repeat(20)}`;
+    await expectField(
+      resealed((l) => {
+        l.validators[0].feeRecipient = other;
+      }),
+      "validators[0].builder_registration.message.fee_recipient",
+    );
+    await expectField(
+      resealed((l) => {
+        l.validators[1].builderRegistration.message.feeRecipient = other;
+        l.validators[1].feeRecipient = other;
+      }),
+      "validators[1].builder_registration.signature",
+    );
+    await expectField(
+      resealed((l) => {
+        l.validators[0].builderRegistration = l.validators[1].builderRegistration;
+        l.validators[0].feeRecipient = l.validators[1].feeRecipient;
+      }),
+      "validators[0].builder_registration.message.pubkey",
+    );
+    await expectField(
+      resealed((l) => {
+        l.validators[0].withdrawalCredentials = `0x00${"00".repeat(11)}${"aa".repeat(20)}`;
+      }),
+      "validators[0].withdrawal_credentials",
+    );
+    await expectField(
+      resealed((l) => {
+        l.validators[0].withdrawalCredentials = `0x01${"00".repeat(10)}01${"aa".repeat(20)}`;
+      }),
+      "validators[0].withdrawal_credentials",
+    );
+    await expectField(
+      resealed((l) => {
+        l.validators[1].depositAmountGwei = 33_000_000_000;
+      }),
+      "validators[1].deposit_amount_gwei",
+    );
+    await expectField(
+      resealed((l) => {
+        l.validators[1].depositAmountGwei = 999_999_999;
+      }),
+      "validators[1].deposit_amount_gwei",
+    );
+    // 2048 ETH is sane for 0x02 credentials (the registration does not cover credentials or amount).
+    const compounding = await parseClusterLock(
+      resealed((l) => {
+        l.validators[1].withdrawalCredentials = `0x02${l.validators[1].withdrawalCredentials.slice(4)}`;
+        l.validators[1].depositAmountGwei = 2_048_000_000_000;
+      }),
+    );
+    expect(compounding.validators[1].depositAmountGwei).to.equal(2_048_000_000_000);
+    const numeric = structuredClone(json) as {validators: {deposit_amount_gwei: unknown}[]};
+    numeric.validators[0].deposit_amount_gwei = 32_000_000_000;
+    await expectField(numeric, "validators[0].deposit_amount_gwei");
+    try {
+      await parseClusterLock({...(json as object), version: "cohort/lock/v1"}, "old/cluster-lock.json");
+      expect.fail("accepted");
+    } catch (e) {
+      expect((e as ClusterError).code).to.equal("CLUSTER_LOCK_VERSION");
+      expect((e as Error).message).to.match(/^old\/cluster-lock\.json: .*cohort upgrade-lock/);
+    }
+  });
+
+  it("the hash is an SSZ root: independent of JSON field order and formatting", async () => {
+    const reordered = Object.fromEntries(Object.entries(json as {[k: string]: Json}).reverse());
+    const parsed = await parseClusterLock(JSON.parse(JSON.stringify(reordered, null, 7)));
+    expect(parsed.lockHash).to.equal(lock.lockHash);
+    expect(computeLockHash(parsed)).to.equal(lock.lockHash);
+  });
+
+  it("an edit with a recomputed hash but no new operator signatures is refused, naming the operator", async () => {
+    await expectOperatorSignature(
+      rehashed((l) => {
+        l.operators[2].multiaddrs = ["/ip4/203.0.113.9/tcp/9002"];
+      }),
+      0,
+      /does not verify/,
+    );
+    await expectOperatorSignature(
+      rehashed((l) => {
+        l.threshold = 4;
+      }),
+      0,
+      /does not verify/,
+    );
+    // A whole validator of another cluster of the same shape: keys, shares and registration all consistent.
+    const foreign = planCluster({nodes: 4, validators: 1, network: hoodi}, {random: seededRandom("foreign")});
+    await expectOperatorSignature(
+      rehashed((l) => {
+        l.validators[1] = foreign.lock.validators[0];
+      }),
+      0,
+      /does not verify/,
+    );
+    const missing = structuredClone(json) as {operator_signatures: string[]};
+    missing.operator_signatures.pop();
+    await expectOperatorSignature(missing, 3, /is missing/);
+    const swapped = structuredClone(json) as {operator_signatures: string[]};
+    swapped.operator_signatures.reverse();
+    await expectOperatorSignature(swapped, 0, /does not verify/);
+    const {operator_signatures: _none, ...unsigned} = json as {[k: string]: Json};
+    await expectField(unsigned, "operator_signatures");
   });
 
   it("an edit that keeps every field valid is caught by the hash", async () => {

@@ -14,6 +14,8 @@ export const FIXTURE = {
   /** Signing root every share and expected signature signs (32 bytes of 0x42). */
   signingRoot: `0x${"42".repeat(32)}`,
   kdf: {function: "pbkdf2", cost: 16},
+  /** Creation time (ms): the timestamp of the lock's builder registrations. */
+  createdAtMs: Date.UTC(2026, 11, 7),
 } as const;
 
 export interface FixtureExpected {
@@ -36,7 +38,7 @@ export interface FixtureExpected {
 export function buildFixture(network: ClusterNetwork): {plan: ClusterPlan; expected: FixtureExpected} {
   const plan = planCluster(
     {nodes: FIXTURE.nodes, threshold: FIXTURE.threshold, validators: FIXTURE.validators, network},
-    {random: seededRandom(FIXTURE.seed)},
+    {random: seededRandom(FIXTURE.seed), now: () => FIXTURE.createdAtMs},
   );
   const root = Buffer.from(FIXTURE.signingRoot.slice(2), "hex");
   const validators = plan.shares.map((shares, v) => {

@@ -22,7 +22,7 @@ const lock = await createCluster(
     outDir: path.join(dir, "cluster"),
     kdf: FIXTURE.kdf,
   },
-  {random: seededRandom(FIXTURE.seed)},
+  {random: seededRandom(FIXTURE.seed), now: () => FIXTURE.createdAtMs},
 );
 if (lock.lockHash !== expected.lockHash) throw new Error("written lock differs from the planned one");
 await writeFile(path.join(dir, "expected.json"), `${JSON.stringify(expected, null, 2)}\n`);

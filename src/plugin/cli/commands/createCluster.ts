@@ -1,12 +1,13 @@
 import path from "node:path";
 import type {ChainConfig} from "@lodestar/config";
 import type {CommandModule} from "yargs";
-import {type ClusterDepositOpts, createCluster, DEFAULT_BASE_PORT, VALIDATORS_FILE} from "../../../cluster/create.js";
+import {type ClusterDepositOpts, createCluster, DEFAULT_BASE_PORT} from "../../../cluster/create.js";
 import {depositDataFileName, parseAddressList, parseDepositAmount} from "../../../cluster/deposit.js";
 import {DepositError} from "../../../cluster/errors.js";
 import {decryptKeystoreDir, readPasswordFile} from "../../../cluster/keystores.js";
 import {resolveNetwork} from "../../../cluster/networks.js";
 import {type RandomBytes, secureRandom, seededRandom} from "../../../cluster/random.js";
+import {DEFAULT_GAS_LIMIT} from "../../../cluster/registration.js";
 import {electraScheduled, isNetworkName, NETWORK_NAMES, namedChainConfig} from "../../../eth/network.js";
 import {toHex} from "../../../util/hex.js";
 import {CliError} from "../errors.js";
@@ -24,6 +25,7 @@ interface CreateClusterArgs {
   "withdrawal-address"?: string;
   "deposit-amount"?: string;
   compounding?: boolean;
+  "gas-limit": number;
   "genesis-fork-version"?: string;
   "genesis-validators-root"?: string;
   out: string;
@@ -60,12 +62,17 @@ export const createClusterCommand: CommandModule<object, CreateClusterArgs> = {
       .option("withdrawal-address", {
         type: "string",
         describe:
-          "Execution address(es) for 0x01 withdrawal credentials: one for all validators or one per validator, comma-separated; writes deposit-data-<time>.json",
+          "Execution address(es) for 0x01 withdrawal credentials: one for all validators or one per validator, comma-separated; kept in the lock, and writes deposit-data-<time>.json. Required, except with test keys (--insecure-seed, --interop-indexes) or a custom devnet",
       })
       .option("fee-recipient", {
         type: "string",
         describe:
-          "Fee recipient(s): one for all or one per validator, comma-separated (default: the withdrawal address)",
+          "Fee recipient(s): one for all or one per validator, comma-separated (default: the withdrawal address); kept in the lock and its builder registrations",
+      })
+      .option("gas-limit", {
+        type: "number",
+        default: DEFAULT_GAS_LIMIT,
+        describe: "Gas limit of the builder registrations signed into the lock (Lodestar's default)",
       })
       .option("deposit-amount", {
         type: "string",
@@ -186,7 +193,8 @@ export const createClusterCommand: CommandModule<object, CreateClusterArgs> = {
       }
       const count = existingSecrets?.length ?? args.validators ?? 0;
       const createdAt = Date.now();
-      const deposit = depositOptions(args, count, chainConfig, network.name);
+      const devKeys = args["insecure-seed"] !== undefined || args["interop-indexes"] !== undefined;
+      const deposit = depositOptions(args, count, chainConfig, network.name, devKeys || !isNetworkName(network.name));
       const lock = await createCluster(
         {
           nodes: args.nodes,
@@ -216,12 +224,10 @@ export const createClusterCommand: CommandModule<object, CreateClusterArgs> = {
         `Created a ${lock.threshold}-of-${lock.operators.length} cluster of ${lock.validators.length} validators on ${lock.network.name} in ${args.out}\n` +
           `lock hash ${lock.lockHash}\n` +
           lock.operators.map((o, i) => `node${i}: ${o.peerId} ${o.multiaddrs.join(" ")}\n`).join("") +
-          (deposit?.withdrawalAddresses !== undefined
+          (deposit.withdrawalAddresses !== undefined
             ? `deposit data: ${path.join(args.out, depositDataFileName(createdAt))} (${deposit.compounding ? "0x02" : "0x01"} credentials)\n`
-            : "") +
-          (deposit !== undefined
-            ? `fee recipients and withdrawal settings: ${path.join(args.out, VALIDATORS_FILE)}${deposit.feeRecipients === undefined ? " (fee recipient = withdrawal address)" : ""}\n`
-            : ""),
+            : "no deposit data: no --withdrawal-address (test/devnet placeholder addresses in the lock)\n") +
+          `fee recipients, withdrawal credentials and builder registrations: in the lock${deposit.feeRecipients === undefined ? " (fee recipient = withdrawal address)" : ""}\n`,
       );
     } catch (e) {
       throw toCliError(e);
@@ -229,13 +235,17 @@ export const createClusterCommand: CommandModule<object, CreateClusterArgs> = {
   },
 };
 
-/** The deposit and fee-recipient flags, checked; undefined when none is given. */
+/**
+ * The deposit, fee-recipient and gas-limit flags, checked. A withdrawal address is required unless
+ * `placeholdersAllowed` (test keys or a custom devnet), where planCluster's devnet addresses stand in.
+ */
 function depositOptions(
   args: CreateClusterArgs,
   count: number,
   chainConfig: ChainConfig | undefined,
   networkName: string,
-): ClusterDepositOpts | undefined {
+  placeholdersAllowed: boolean,
+): ClusterDepositOpts {
   const withdrawal = args["withdrawal-address"];
   const fee = args["fee-recipient"];
   const compounding = args.compounding ?? false;
@@ -253,8 +263,18 @@ function depositOptions(
         : `--compounding: ${networkName} has no Electra fork scheduled, so 0x02 credentials do not exist there`,
     );
   }
-  if (withdrawal === undefined && fee === undefined) return undefined;
+  if (withdrawal === undefined && !placeholdersAllowed) {
+    throw new CliError(
+      {code: "CLI_INVALID_ARGUMENT", argument: "withdrawal-address"},
+      `--withdrawal-address is required on ${networkName}: the cluster lock holds each validator's withdrawal credentials, and its fee recipient defaults to that address (only test keys, --insecure-seed or --interop-indexes, or a custom devnet may omit it)`,
+    );
+  }
+  const gasLimit = args["gas-limit"];
+  if (!Number.isSafeInteger(gasLimit) || gasLimit < 1) {
+    throw new CliError({code: "CLI_INVALID_ARGUMENT", argument: "gas-limit"}, "--gas-limit must be a positive integer");
+  }
   return {
+    gasLimit,
     withdrawalAddresses:
       withdrawal !== undefined ? parseAddressList(withdrawal, count, "--withdrawal-address") : undefined,
     feeRecipients: fee !== undefined ? parseAddressList(fee, count, "--fee-recipient") : undefined,
