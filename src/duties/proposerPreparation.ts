@@ -1,10 +1,11 @@
 import type {routes} from "@lodestar/api";
 import type {bellatrix} from "@lodestar/types";
 import {Counter, type Registry} from "prom-client";
+import {toSignedValidatorRegistration} from "../cluster/registration.js";
 import {fromHex} from "../util/hex.js";
 import type {Logger} from "../util/logger.js";
 import type {SlotClock} from "./clock.js";
-import type {SignedRegistration, ValidatorSettings} from "./interfaces.js";
+import type {ValidatorSettings} from "./interfaces.js";
 
 /** The BN calls proposer preparation makes (the Beacon API client implements them). */
 export interface PreparationBeaconNode {
@@ -41,19 +42,6 @@ export function createPreparationMetrics(register: Registry) {
       labelNames: ["call", "result"],
       registers: [register],
     }),
-  };
-}
-
-/** The lock's registration (0x-hex JSON form) as the Beacon API types it. */
-export function registrationToSsz(r: SignedRegistration): bellatrix.SignedValidatorRegistrationV1 {
-  return {
-    message: {
-      feeRecipient: fromHex(r.message.feeRecipient, 20),
-      gasLimit: r.message.gasLimit,
-      timestamp: r.message.timestamp,
-      pubkey: fromHex(r.message.pubkey, 48),
-    },
-    signature: fromHex(r.signature, 96),
   };
 }
 
@@ -127,7 +115,7 @@ export class ProposerPreparation {
       const index = this.indices.get(pubkey.toLowerCase()) as number;
       if (feeRecipient !== undefined) proposers.push({validatorIndex: index, feeRecipient});
       const registration = settings.registrationOf(pubkey);
-      if (registration !== undefined) registrations.push(registrationToSsz(registration));
+      if (registration !== undefined) registrations.push(toSignedValidatorRegistration(registration));
     }
     if (proposers.length > 0) {
       await this.call("prepare_beacon_proposer", epoch, proposers.length, () =>

@@ -1,7 +1,7 @@
 import type {routes} from "@lodestar/api";
 import type {ApplicationMethods} from "@lodestar/api/server";
 import type {bellatrix} from "@lodestar/types";
-import {registrationToSsz} from "../duties/proposerPreparation.js";
+import {toSignedValidatorRegistration} from "../cluster/registration.js";
 import {toHex} from "../util/hex.js";
 import type {InterceptContext} from "./context.js";
 import {VapiError} from "./errors.js";
@@ -99,7 +99,8 @@ export function registrationIntercepts(ctx: InterceptContext): RegistrationInter
         if (asked !== lock.message.feeRecipient.toLowerCase()) {
           warnOnce("builder registration", validator, asked, lock.message.feeRecipient);
         }
-        if (!fromLock.some((r) => toHex(r.message.pubkey) === validator)) fromLock.push(registrationToSsz(lock));
+        if (!fromLock.some((r) => toHex(r.message.pubkey) === validator))
+          fromLock.push(toSignedValidatorRegistration(lock));
       });
       if (fromLock.length === 0) return;
       try {
