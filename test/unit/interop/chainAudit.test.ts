@@ -27,6 +27,7 @@ function block(slot: number, proposerIndex: number, over: Partial<AuditBlock> = 
     syncCommitteeBits: syncCommittee.map(() => true),
     proposerSlashings: 0,
     attesterSlashings: 0,
+    feeRecipient: null,
     ...over,
   };
 }
@@ -76,6 +77,32 @@ describe("interop/chainAudit on canned chain data", () => {
     expect(audit.proposals).to.deep.equal({duties: 4, onChain: 2, missing: ["v4@slot 4", "v7@slot 7"]});
     expect(audit.slashings).to.deep.equal({proposer: 0, attester: 0});
     expect(onChainRatio(audit.attestations)).to.equal(0.75);
+  });
+
+  it("audits the fee recipient of the validators' blocks in range against the lock's (none without a lock)", () => {
+    const lockFee = `0x${"aa".repeat(20)}`;
+    const blocks = [
+      block(5, 5, {feeRecipient: lockFee}),
+      block(6, 6, {feeRecipient: `0x${"00".repeat(20)}`}), // the BN's default: not prepared
+      block(8, 0, {feeRecipient: `0x${"00".repeat(20)}`}), // not ours
+      block(12, 4, {feeRecipient: `0x${"00".repeat(20)}`}), // ours, after the audited epochs
+    ];
+    const input = {
+      validators: [4, 5, 6, 7],
+      slotsPerEpoch: SLOTS_PER_EPOCH,
+      epochs: {from: 1, to: 2},
+      committees,
+      proposers,
+      syncCommittees: new Map<number, number[]>(),
+      blocks,
+    };
+    const fees = new Map([4, 5, 6, 7].map((v) => [v, lockFee.toUpperCase().replace("0X", "0x")]));
+    expect(auditChain({...input, feeRecipients: fees}).feeRecipients).to.deep.equal({
+      duties: 2,
+      onChain: 1,
+      missing: [`v6@slot 6 paid 0x${"00".repeat(20)}`],
+    });
+    expect(auditChain(input).feeRecipients).to.deep.equal({duties: 0, onChain: 0, missing: []});
   });
 
   it("reports slashings in any block read and a ratio of 1 without duties", () => {
