@@ -41,11 +41,13 @@ export {
   CLUSTER_LOCK_VERSION_V1,
   type ClusterLock,
   type ClusterLockBody,
+  type ClusterLockV1,
   type ClusterOperator,
   type ClusterValidator,
   computeLockHash,
   loadClusterLock,
   parseClusterLock,
+  parseClusterLockV1,
   publicKeySharesOf,
   sealClusterLock,
   serializeClusterLock,
@@ -77,3 +79,9 @@ export {
   verifyBuilderRegistration,
 } from "./registration.js";
 export {BLS_CURVE_ORDER, lagrangeAtZero, recoverSecretKey, splitSecretKey} from "./shamir.js";
+export {
+  CLUSTER_LOCK_V1_BACKUP,
+  type UpgradeLockModules,
+  type UpgradeLockOpts,
+  upgradeClusterLock,
+} from "./upgrade.js";

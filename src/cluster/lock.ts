@@ -1,3 +1,4 @@
+import {createHash} from "node:crypto";
 import {readFile} from "node:fs/promises";
 import {PublicKey} from "@chainsafe/blst";
 import type {ValidatorKeys} from "../combine/combine.js";
@@ -278,50 +279,7 @@ function parseLock(json: unknown, file: string): ClusterLock {
     "operator_signatures",
   ]);
   if (root.version !== CLUSTER_LOCK_VERSION) throw invalid("version", `must be "${CLUSTER_LOCK_VERSION}"`);
-
-  const net = record(root.network, "network", ["name", "genesis_fork_version", "genesis_validators_root"]);
-  const network: ClusterNetwork = {
-    name: string(net.name, "network.name"),
-    genesisForkVersion: hex(net.genesis_fork_version, "network.genesis_fork_version", 4),
-    genesisValidatorsRoot: hex(net.genesis_validators_root, "network.genesis_validators_root", 32),
-  };
-  if (isNetworkName(network.name)) {
-    const known = knownNetwork(network.name);
-    if (network.genesisForkVersion !== known.genesisForkVersion)
-      throw invalid("network.genesis_fork_version", `is not ${network.name}'s (${known.genesisForkVersion})`);
-    if (network.genesisValidatorsRoot !== known.genesisValidatorsRoot)
-      throw invalid("network.genesis_validators_root", `is not ${network.name}'s (${known.genesisValidatorsRoot})`);
-  }
-
-  const operatorsJson = array(root.operators, "operators", MAX_LOCK_OPERATORS);
-  if (operatorsJson.length === 0) throw invalid("operators", "must not be empty");
-  const n = operatorsJson.length;
-  const threshold = root.threshold;
-  if (typeof threshold !== "number" || !Number.isInteger(threshold) || threshold < 1 || threshold > n) {
-    throw invalid("threshold", `must be an integer with 1 ≤ threshold ≤ ${n} (the number of operators)`);
-  }
-
-  const seenIdentities = new Set<string>();
-  const operators: ClusterOperator[] = operatorsJson.map((value, i) => {
-    const f = `operators[${i}]`;
-    const o = record(value, f, ["identity_public_key", "peer_id", "multiaddrs"]);
-    const identityPublicKey = hex(o.identity_public_key, `${f}.identity_public_key`, 33);
-    const raw = fromHex(identityPublicKey);
-    if (!isValidIdentityPublicKey(raw))
-      throw invalid(`${f}.identity_public_key`, "is not a valid compressed secp256k1 public key");
-    if (seenIdentities.has(identityPublicKey))
-      throw invalid(`${f}.identity_public_key`, "duplicates another operator's");
-    seenIdentities.add(identityPublicKey);
-    const peerId = string(o.peer_id, `${f}.peer_id`);
-    if (peerId !== peerIdOfIdentityKey(raw)) throw invalid(`${f}.peer_id`, "is not the peer id of identity_public_key");
-    const multiaddrs = array(o.multiaddrs, `${f}.multiaddrs`, MAX_OPERATOR_MULTIADDRS).map((m, k) => {
-      if (typeof m !== "string" || !MULTIADDR.test(m) || Number(m.slice(m.lastIndexOf("/") + 1)) > 65535)
-        throw invalid(`${f}.multiaddrs[${k}]`, "must be a TCP multiaddr like /ip4/127.0.0.1/tcp/9000");
-      return string(m, `${f}.multiaddrs[${k}]`);
-    });
-    return {identityPublicKey, peerId, multiaddrs};
-  });
-
+  const {network, threshold, operators} = parseHeader(root);
   const seenValidators = new Set<string>();
   const validatorsJson = array(root.validators, "validators", MAX_LOCK_VALIDATORS);
   if (validatorsJson.length === 0) throw invalid("validators", "must not be empty");
@@ -335,14 +293,7 @@ function parseLock(json: unknown, file: string): ClusterLock {
       "deposit_amount_gwei",
       "builder_registration",
     ]);
-    const publicKey = blsPublicKey(o.public_key, `${f}.public_key`);
-    if (seenValidators.has(publicKey.hex)) throw invalid(`${f}.public_key`, "duplicates another validator's");
-    seenValidators.add(publicKey.hex);
-    const sharesJson = array(o.public_key_shares, `${f}.public_key_shares`, MAX_LOCK_OPERATORS);
-    if (sharesJson.length !== n)
-      throw invalid(`${f}.public_key_shares`, `must hold ${n} shares (one per operator), has ${sharesJson.length}`);
-    const shares = sharesJson.map((s, k) => blsPublicKey(s, `${f}.public_key_shares[${k}]`));
-    checkInterpolation(publicKey, shares, threshold, f);
+    const {publicKey, shares} = parseValidatorKeys(o, f, operators.length, threshold, seenValidators);
 
     const feeRecipient = hex(o.fee_recipient, `${f}.fee_recipient`, 20);
     const credentials = withdrawalCredentials(o.withdrawal_credentials, `${f}.withdrawal_credentials`);
@@ -404,9 +355,146 @@ function parseLock(json: unknown, file: string): ClusterLock {
       throw fail(`does not verify: not operator ${i}'s identity key's signature of lock_hash ${lockHash}`);
     return signature;
   });
-  if (signaturesJson.length > n)
-    throw invalid("operator_signatures", `holds ${signaturesJson.length} signatures for ${n} operators`);
+  if (signaturesJson.length > operators.length)
+    throw invalid("operator_signatures", `holds ${signaturesJson.length} signatures for ${operators.length} operators`);
   return {...body, lockHash, operatorSignatures};
+}
+
+/** network, threshold and operators: the same in v1 and v2. */
+function parseHeader(root: Record<string, unknown>): {
+  network: ClusterNetwork;
+  threshold: number;
+  operators: ClusterOperator[];
+} {
+  const net = record(root.network, "network", ["name", "genesis_fork_version", "genesis_validators_root"]);
+  const network: ClusterNetwork = {
+    name: string(net.name, "network.name"),
+    genesisForkVersion: hex(net.genesis_fork_version, "network.genesis_fork_version", 4),
+    genesisValidatorsRoot: hex(net.genesis_validators_root, "network.genesis_validators_root", 32),
+  };
+  if (isNetworkName(network.name)) {
+    const known = knownNetwork(network.name);
+    if (network.genesisForkVersion !== known.genesisForkVersion)
+      throw invalid("network.genesis_fork_version", `is not ${network.name}'s (${known.genesisForkVersion})`);
+    if (network.genesisValidatorsRoot !== known.genesisValidatorsRoot)
+      throw invalid("network.genesis_validators_root", `is not ${network.name}'s (${known.genesisValidatorsRoot})`);
+  }
+
+  const operatorsJson = array(root.operators, "operators", MAX_LOCK_OPERATORS);
+  if (operatorsJson.length === 0) throw invalid("operators", "must not be empty");
+  const n = operatorsJson.length;
+  const threshold = root.threshold;
+  if (typeof threshold !== "number" || !Number.isInteger(threshold) || threshold < 1 || threshold > n) {
+    throw invalid("threshold", `must be an integer with 1 ≤ threshold ≤ ${n} (the number of operators)`);
+  }
+
+  const seenIdentities = new Set<string>();
+  const operators: ClusterOperator[] = operatorsJson.map((value, i) => {
+    const f = `operators[${i}]`;
+    const o = record(value, f, ["identity_public_key", "peer_id", "multiaddrs"]);
+    const identityPublicKey = hex(o.identity_public_key, `${f}.identity_public_key`, 33);
+    const raw = fromHex(identityPublicKey);
+    if (!isValidIdentityPublicKey(raw))
+      throw invalid(`${f}.identity_public_key`, "is not a valid compressed secp256k1 public key");
+    if (seenIdentities.has(identityPublicKey))
+      throw invalid(`${f}.identity_public_key`, "duplicates another operator's");
+    seenIdentities.add(identityPublicKey);
+    const peerId = string(o.peer_id, `${f}.peer_id`);
+    if (peerId !== peerIdOfIdentityKey(raw)) throw invalid(`${f}.peer_id`, "is not the peer id of identity_public_key");
+    const multiaddrs = array(o.multiaddrs, `${f}.multiaddrs`, MAX_OPERATOR_MULTIADDRS).map((m, k) => {
+      if (typeof m !== "string" || !MULTIADDR.test(m) || Number(m.slice(m.lastIndexOf("/") + 1)) > 65535)
+        throw invalid(`${f}.multiaddrs[${k}]`, "must be a TCP multiaddr like /ip4/127.0.0.1/tcp/9000");
+      return string(m, `${f}.multiaddrs[${k}]`);
+    });
+    return {identityPublicKey, peerId, multiaddrs};
+  });
+  return {network, threshold, operators};
+}
+
+/** A validator's key and its n shares, which must interpolate to it (v1 and v2). */
+function parseValidatorKeys(
+  o: Record<string, unknown>,
+  f: string,
+  n: number,
+  threshold: number,
+  seen: Set<string>,
+): {publicKey: {hex: string; key: PublicKey}; shares: {hex: string; key: PublicKey}[]} {
+  const publicKey = blsPublicKey(o.public_key, `${f}.public_key`);
+  if (seen.has(publicKey.hex)) throw invalid(`${f}.public_key`, "duplicates another validator's");
+  seen.add(publicKey.hex);
+  const sharesJson = array(o.public_key_shares, `${f}.public_key_shares`, MAX_LOCK_OPERATORS);
+  if (sharesJson.length !== n)
+    throw invalid(`${f}.public_key_shares`, `must hold ${n} shares (one per operator), has ${sharesJson.length}`);
+  const shares = sharesJson.map((s, k) => blsPublicKey(s, `${f}.public_key_shares[${k}]`));
+  checkInterpolation(publicKey, shares, threshold, f);
+  return {publicKey, shares};
+}
+
+/** A version 1 lock (`cohort/lock/v1`): what `cohort upgrade-lock` reads. */
+export interface ClusterLockV1 {
+  version: typeof CLUSTER_LOCK_VERSION_V1;
+  network: ClusterNetwork;
+  threshold: number;
+  operators: ClusterOperator[];
+  validators: {publicKey: string; publicKeyShares: string[]}[];
+  /** SHA-256 of the canonical JSON (v1's rule). */
+  lockHash: string;
+}
+
+/**
+ * Validates a v1 lock as v1 did (every field, interpolation, and its hash: SHA-256 of JSON.stringify of
+ * the lock without lock_hash, fields in the documented order, no whitespace). Errors name the file and field.
+ */
+export async function parseClusterLockV1(json: unknown, file = "cluster lock"): Promise<ClusterLockV1> {
+  try {
+    const root = record(json, "", ["version", "network", "threshold", "operators", "validators", "lock_hash"]);
+    if (root.version !== CLUSTER_LOCK_VERSION_V1) throw invalid("version", `must be "${CLUSTER_LOCK_VERSION_V1}"`);
+    const {network, threshold, operators} = parseHeader(root);
+    const seen = new Set<string>();
+    const validatorsJson = array(root.validators, "validators", MAX_LOCK_VALIDATORS);
+    if (validatorsJson.length === 0) throw invalid("validators", "must not be empty");
+    const validators = validatorsJson.map((value, v) => {
+      const f = `validators[${v}]`;
+      const {publicKey, shares} = parseValidatorKeys(
+        record(value, f, ["public_key", "public_key_shares"]),
+        f,
+        operators.length,
+        threshold,
+        seen,
+      );
+      return {publicKey: publicKey.hex, publicKeyShares: shares.map((s) => s.hex)};
+    });
+    const lockHash = hex(root.lock_hash, "lock_hash", 32);
+    const canonical = JSON.stringify({
+      version: CLUSTER_LOCK_VERSION_V1,
+      network: {
+        name: network.name,
+        genesis_fork_version: network.genesisForkVersion,
+        genesis_validators_root: network.genesisValidatorsRoot,
+      },
+      threshold,
+      operators: operators.map((o) => ({
+        identity_public_key: o.identityPublicKey,
+        peer_id: o.peerId,
+        multiaddrs: o.multiaddrs,
+      })),
+      validators: validators.map((v) => ({public_key: v.publicKey, public_key_shares: v.publicKeyShares})),
+    });
+    const actual = `0x${createHash("sha256").update(canonical).digest("hex")}`;
+    if (actual !== lockHash) {
+      throw new ClusterError(
+        {code: "CLUSTER_LOCK_HASH_MISMATCH", file, expected: lockHash, actual},
+        `${file}: lock_hash ${lockHash} does not match the content (${actual}): the file was altered`,
+      );
+    }
+    return {version: CLUSTER_LOCK_VERSION_V1, network, threshold, operators, validators, lockHash};
+  } catch (e) {
+    if (!(e instanceof FieldError)) throw e;
+    throw new ClusterError(
+      {code: "CLUSTER_LOCK_INVALID_FIELD", file, field: e.field, reason: e.reason},
+      `${file}: ${e.field} ${e.reason}`,
+    );
+  }
 }
 
 function registration(value: unknown, field: string): ClusterBuilderRegistration {
@@ -446,7 +534,9 @@ function checkInterpolation(
 }
 
 /** The cluster's validators keyed by public key, parsed once for the combine step. */
-export function validatorKeysFromLock(lock: ClusterLock): Map<string, ValidatorKeys> {
+export function validatorKeysFromLock(lock: {
+  validators: {publicKey: string; publicKeyShares: string[]}[];
+}): Map<string, ValidatorKeys> {
   return new Map(
     lock.validators.map((v) => [
       v.publicKey,

@@ -89,7 +89,7 @@ export interface NodeKeyShare {
  */
 export async function loadNodeKeyShares(
   nodeDir: string,
-  lock: ClusterLock,
+  lock: Pick<ClusterLock, "validators"> | {validators: {publicKey: string; publicKeyShares: string[]}[]},
   operatorIndex: number,
 ): Promise<NodeKeyShare[]> {
   const keysDir = path.join(nodeDir, VALIDATOR_KEYS_DIR);

@@ -21,7 +21,8 @@ export interface ClusterBuilderRegistration {
 
 const ZERO_ROOT = new Uint8Array(32);
 
-function registrationSigningRoot(
+/** compute_signing_root of the registration over the builder domain of the network. */
+export function registrationSigningRoot(
   message: ClusterBuilderRegistration["message"],
   genesisForkVersion: string,
 ): Uint8Array {

@@ -28,6 +28,8 @@ export interface P2pMetrics {
   catchUpSharesResent: Counter<"peer">;
   /** Time to verify and deliver one incoming message. */
   inboundProcessingSeconds: Histogram<"topic">;
+  /** Lock hash checks on connect (/cohort/lock/1), by result: ok, mismatch (peer refused), error (no answer). */
+  lockChecks: Counter<"peer" | "result">;
 }
 
 export function createP2pMetrics(register: Registry): P2pMetrics {
@@ -104,6 +106,12 @@ export function createP2pMetrics(register: Registry): P2pMetrics {
       help: "Time to authenticate and deliver one incoming message",
       labelNames: ["topic"],
       buckets: [0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05],
+      registers,
+    }),
+    lockChecks: new Counter({
+      name: "cohort_p2p_lock_checks_total",
+      help: "Cluster lock hash checks with a newly connected peer, by result (ok, mismatch: disconnected, error)",
+      labelNames: ["peer", "result"],
       registers,
     }),
   };

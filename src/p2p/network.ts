@@ -1,5 +1,6 @@
 import type {Connection, PeerId, Stream} from "@libp2p/interface";
 import type {Network, NetworkMessage, PeerStatus, Topic} from "../duties/interfaces.js";
+import {bytesEqual, toHex} from "../util/hex.js";
 import type {Logger} from "../util/logger.js";
 import {type BackoffOpts, backoffDelayMs} from "./backoff.js";
 import {CLUSTER_ID_BYTES, ENVELOPE_OVERHEAD_BYTES, type EnvelopeKind, encodeEnvelope} from "./envelope.js";
@@ -7,6 +8,7 @@ import {P2pError} from "./errors.js";
 import {encodeFrame, FrameDecoder} from "./framing.js";
 import type {IdentityKey} from "./identity.js";
 import {type DropReason, InboundValidator} from "./inbound.js";
+import {answerLockHash, LOCK_PROTOCOL, readLockHash} from "./lockCheck.js";
 import type {P2pMetrics} from "./metrics.js";
 import {MisbehaviourTracker} from "./misbehaviour.js";
 import {CONSENSUS_PROTOCOL, type CohortLibp2p, createCohortLibp2p, SHARES_PROTOCOL} from "./node.js";
@@ -34,6 +36,8 @@ export interface Libp2pNetworkOpts {
   shareCache?: {maxMessages: number; maxBytes: number; ttlMs: number};
   /** At most one catch-up answer per peer connection within this interval. */
   catchUpMinIntervalMs?: number;
+  /** How long a new connection's lock hash exchange may take (/cohort/lock/1); 5 s by default. */
+  lockCheckTimeoutMs?: number;
 }
 
 export interface Libp2pNetworkModules {
@@ -64,6 +68,7 @@ const DEFAULTS = {
   outboundQueue: {maxQueuedMessages: 1024, maxQueuedBytes: 32 * 1024 * 1024},
   shareCache: {maxMessages: 512, maxBytes: 16 * 1024 * 1024, ttlMs: 2 * 32 * 12_000},
   catchUpMinIntervalMs: 1_000,
+  lockCheckTimeoutMs: 5_000,
 };
 
 const TOPIC_PROTOCOLS: Record<Topic, string> = {consensus: CONSENSUS_PROTOCOL, shares: SHARES_PROTOCOL};
@@ -81,6 +86,12 @@ interface PeerState {
   lastCatchUpAnswerMs: number | null;
   /** RecentShares.nextSeq when the current connection opened: later shares were sent on it already. */
   connectedAtShareSeq: number;
+  /** The peer answered another lock hash on its last connection: redial it slowly. */
+  otherLock: boolean;
+  /** Until then (unix ms) the gater refuses the peer: it was on another lock. */
+  otherLockUntilMs: number;
+  /** This connection's peer has our lock hash (so it can tell its operator too before we hang up). */
+  lockAnswered: boolean;
 }
 
 /**
@@ -128,6 +139,7 @@ export class Libp2pNetwork implements Network {
       outboundQueue: opts.outboundQueue ?? DEFAULTS.outboundQueue,
       shareCache: opts.shareCache ?? DEFAULTS.shareCache,
       catchUpMinIntervalMs: opts.catchUpMinIntervalMs ?? DEFAULTS.catchUpMinIntervalMs,
+      lockCheckTimeoutMs: opts.lockCheckTimeoutMs ?? DEFAULTS.lockCheckTimeoutMs,
     };
     if (this.cfg.maxMessageBytes <= ENVELOPE_OVERHEAD_BYTES || this.cfg.maxMessageBytes > 2 ** 31) {
       throw new P2pError(
@@ -178,6 +190,24 @@ export class Libp2pNetwork implements Network {
         },
       );
     }
+    await libp2p.handle(
+      LOCK_PROTOCOL,
+      (stream, connection) => {
+        const state = this.stateOf(connection.remotePeer);
+        const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.cfg.lockCheckTimeoutMs)]);
+        answerLockHash(stream, this.opts.clusterId, signal).then(
+          () => {
+            if (state === undefined) return;
+            state.lockAnswered = true;
+            if (state.otherLock) this.refuseOtherLock(state);
+          },
+          (err: Error) => {
+            this.modules.logger.debug("lock hash answer failed", {error: err.message});
+          },
+        );
+      },
+      {maxInboundStreams: 2},
+    );
     libp2p.addEventListener("peer:connect", (evt) => this.onPeerConnect(evt.detail));
     libp2p.addEventListener("peer:disconnect", (evt) => this.onPeerDisconnect(evt.detail));
     for (const member of this.table.others()) {
@@ -317,6 +347,9 @@ export class Libp2pNetwork implements Network {
       redialTimer: null,
       lastCatchUpAnswerMs: null,
       connectedAtShareSeq: 0,
+      otherLock: false,
+      otherLockUntilMs: 0,
+      lockAnswered: false,
     };
   }
 
@@ -422,7 +455,10 @@ export class Libp2pNetwork implements Network {
 
   private isAllowed(peerId: PeerId): boolean {
     const member = this.table.byPeer(peerId);
-    return member !== undefined && member.index !== this.selfIndex && !this.misbehaviour.isBanned(member.index);
+    if (member === undefined || member.index === this.selfIndex || this.misbehaviour.isBanned(member.index))
+      return false;
+    const state = this.states.get(member.index);
+    return state === undefined || this.now() >= state.otherLockUntilMs;
   }
 
   private isConnected(peerId: PeerId): boolean {
@@ -435,12 +471,64 @@ export class Libp2pNetwork implements Network {
     state.dialAttempt = 0;
     state.lastCatchUpAnswerMs = null;
     state.connectedAtShareSeq = this.recentShares.nextSeq;
+    state.lockAnswered = false;
     if (state.redialTimer !== null) clearTimeout(state.redialTimer);
     state.redialTimer = null;
     this.modules.metrics.peerConnected.set({peer: state.label}, 1);
     this.modules.logger.verbose("peer connected", {peer: state.member.index});
     this.modules.onPeerConnection?.({operatorIndex: state.member.index, connected: true});
     this.requestCatchUp(state);
+    this.checkLock(state);
+  }
+
+  /** Asks the peer for its lock hash; a peer on another lock is told in a WARN, counted and hung up on. */
+  private checkLock(state: PeerState): void {
+    const libp2p = this.libp2p;
+    if (libp2p === null) return;
+    const {metrics, logger} = this.modules;
+    const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.cfg.lockCheckTimeoutMs)]);
+    libp2p
+      .dialProtocol(state.member.peerId, LOCK_PROTOCOL, {signal})
+      .then((stream) => readLockHash(stream, signal))
+      .then(
+        (theirs) => {
+          if (bytesEqual(theirs, this.opts.clusterId)) {
+            state.otherLock = false;
+            metrics.lockChecks.inc({peer: state.label, result: "ok"});
+            return;
+          }
+          state.otherLock = true;
+          // Refused (both directions) until the slow redial re-checks: its operator must fix the lock.
+          state.otherLockUntilMs = this.now() + this.cfg.redialBackoff.maxMs;
+          metrics.lockChecks.inc({peer: state.label, result: "mismatch"});
+          logger.warn(
+            `peer ${state.member.peerIdStr} (operator ${state.member.index}) is on another cluster lock: theirs ${toHex(theirs)}, ours ${toHex(this.opts.clusterId)}`,
+            {peer: state.member.index},
+          );
+          // Hang up once the peer has our hash too (so both operators are told), or after the timeout.
+          if (state.lockAnswered) this.refuseOtherLock(state);
+          else {
+            const timer = setTimeout(() => {
+              this.timers.delete(timer);
+              this.refuseOtherLock(state);
+            }, this.cfg.lockCheckTimeoutMs);
+            this.timers.add(timer);
+          }
+        },
+        (err: Error) => {
+          if (!this.running) return;
+          // No answer (an older cohort, or a slow peer): its messages still must verify under our lock hash.
+          metrics.lockChecks.inc({peer: state.label, result: "error"});
+          logger.debug("lock hash check failed", {peer: state.member.index, error: err.message});
+        },
+      );
+  }
+
+  private refuseOtherLock(state: PeerState): void {
+    if (this.libp2p === null || !this.isConnected(state.member.peerId)) return;
+    this.libp2p.hangUp(state.member.peerId).catch((err: Error) => {
+      this.modules.logger.debug("hang up failed", {peer: state.member.index, error: err.message});
+    });
   }
 
   private onPeerDisconnect(peerId: PeerId): void {
@@ -452,7 +540,14 @@ export class Libp2pNetwork implements Network {
     this.modules.logger.verbose("peer disconnected", {peer: state.member.index});
     this.modules.onPeerConnection?.({operatorIndex: state.member.index, connected: false});
     const banMs = this.misbehaviour.banRemainingMs(state.member.index);
-    this.scheduleRedial(state, banMs > 0 ? banMs : backoffDelayMs(0, this.cfg.redialBackoff, this.random));
+    // A peer on another lock stays so until its operator acts: retry at the slowest redial pace.
+    const delayMs =
+      banMs > 0
+        ? banMs
+        : state.otherLock
+          ? this.cfg.redialBackoff.maxMs
+          : backoffDelayMs(0, this.cfg.redialBackoff, this.random);
+    this.scheduleRedial(state, delayMs);
   }
 
   private stateOf(peerId: PeerId): PeerState | undefined {

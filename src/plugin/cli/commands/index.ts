@@ -7,6 +7,7 @@ import {devnetBeaconCommand} from "./devnetBeacon.js";
 import {runCommand} from "./run.js";
 import {signerCommand} from "./signer.js";
 import {slashingProtectionCommand} from "./slashingProtection.js";
+import {upgradeLockCommand} from "./upgradeLock.js";
 
 /** Registers every command module (src/plugin/cli/commands/<name>.ts), in the order `--help` lists them. */
 export function registerCommands(cli: Argv): Argv {
@@ -14,6 +15,7 @@ export function registerCommands(cli: Argv): Argv {
     .command(devnetCommand)
     .command(createClusterCommand)
     .command(depositDataCommand)
+    .command(upgradeLockCommand)
     .command(combineCommand)
     .command(runCommand)
     .command(signerCommand)
