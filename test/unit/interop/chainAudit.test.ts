@@ -146,6 +146,11 @@ describe("interop/logScan on canned Lodestar logs", () => {
       scanLodestarLog("Eph 2/1 1.0[]  error: Error proposing block slot=9, validator=0x88c1…532e - Timeout").known
         .length,
     ).to.equal(1);
+    // A block the BN could not build, engine only or with a builder that made no bid: the same known failure.
+    for (const failed of ["Engine failed", "Builder and engine both failed"]) {
+      const line = `Eph 6/6 1.293[rest]            error: Req req-5lj produceBlockV3 error - ${failed} to produce the block`;
+      expect(scanLodestarLog(line).errors).to.deep.equal([]);
+    }
     // The own validator client's failures in the dev chain's log; in a validator client's own log they count.
     const vcLine = "Eph 0/6 0.637[]                error: Error on attestation routine slot=5 - 404";
     expect(scanLodestarLog(vcLine).known.length).to.equal(1);
