@@ -55,6 +55,13 @@ export {
   startLocalClusterOnBeacon,
 } from "./localCluster.js";
 export {
+  checkLockSettings,
+  type LockCheckInput,
+  type LockSettingsCheck,
+  lockSettingsOnChain,
+  type RegistrationView,
+} from "./lockChecks.js";
+export {
   type DevnetSummary,
   isAccepted,
   type OutcomeDutyCounts,

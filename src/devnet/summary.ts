@@ -1,4 +1,5 @@
 import type {DutyOutcome} from "../duties/outcome.js";
+import type {LockSettingsCheck} from "./lockChecks.js";
 
 /** A duty the simulated chain accepted (and maybe already included in a block). */
 export function isAccepted(record: {status: string}): boolean {
@@ -23,13 +24,17 @@ export interface DevnetSummary {
    * `cohort_combine_invalid_shares_total`, restarts included); null when not measured.
    */
   invalidShares: number | null;
+  /** The lock's fee recipients paid and registrations at the BN (src/devnet/lockChecks.ts); null when not checked. */
+  lock: LockSettingsCheck | null;
   verdict: "pass" | "fail";
 }
 
 /**
  * The devnet's end-of-run summary over slots `from..to`, from the chain's record of each duty and the
- * nodes' outcomes. The verdict passes when every duty the chain expected was accepted and the chain saw
- * nothing slashable. Invalid shares do not fail it: a Byzantine node's bad shares are what t-of-n absorbs.
+ * nodes' outcomes. The verdict passes when every duty the chain expected was accepted, the chain saw
+ * nothing slashable and (when checked) every cluster block paid the lock's fee recipient and every
+ * validator's registration reached the BN as the lock signed it. Invalid shares do not fail it: a Byzantine
+ * node's bad shares are what t-of-n absorbs.
  */
 export function summarize(
   range: {from: number; to: number},
@@ -37,6 +42,7 @@ export function summarize(
   outcomes: DutyOutcome[],
   slashable: number,
   invalidShares: number | null = null,
+  lock: LockSettingsCheck | null = null,
 ): DevnetSummary {
   const inRange = <T extends {slot: number}>(xs: T[]) => xs.filter((x) => x.slot >= range.from && x.slot <= range.to);
   const recs = inRange(records);
@@ -73,7 +79,8 @@ export function summarize(
     failuresByReason,
     slashable,
     invalidShares,
-    verdict: allAccepted && slashable === 0 ? "pass" : "fail",
+    lock,
+    verdict: allAccepted && slashable === 0 && (lock === null || lock.pass) ? "pass" : "fail",
   };
 }
 

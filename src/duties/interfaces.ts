@@ -38,3 +38,19 @@ export interface Network {
   /** Connectivity of every other operator. */
   peers(): PeerStatus[];
 }
+
+/** A builder registration as the lock keeps it (0x-hex), signed by the validator key (DOMAIN_APPLICATION_BUILDER). */
+export interface SignedRegistration {
+  message: {feeRecipient: string; gasLimit: number; timestamp: number; pubkey: string};
+  signature: string;
+}
+
+/**
+ * What the cluster lock says of each validator beyond its keys (lock v2): the fee recipient its blocks pay
+ * and its pre-signed builder registration. Keys are 0x-hex validator public keys; undefined for a
+ * validator the lock names none for (a v1 lock), in which case nothing is checked or sent.
+ */
+export interface ValidatorSettings {
+  feeRecipientOf(pubkey: string): string | undefined;
+  registrationOf(pubkey: string): SignedRegistration | undefined;
+}

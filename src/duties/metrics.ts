@@ -3,7 +3,7 @@ import type {DutyOutcome} from "./outcome.js";
 
 export type DutyMetrics = ReturnType<typeof createDutyMetrics>;
 
-/** Duty outcomes (per validator) by type, status and failure reason, and trigger → submitted latency. */
+/** Duty outcomes (per validator) by type, status and failure reason, trigger → submitted latency, refused proposals. */
 export function createDutyMetrics(register: Registry) {
   const outcomes = new Counter({
     name: "cohort_duty_outcomes_total",
@@ -18,7 +18,14 @@ export function createDutyMetrics(register: Registry) {
     buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8],
     registers: [register],
   });
+  const proposalsRefused = new Counter({
+    name: "cohort_block_proposals_refused_total",
+    help: "Block proposals the validity predicate refused (no vote), by reason (wrong_fee_recipient, slashable, ...)",
+    labelNames: ["reason"] as const,
+    registers: [register],
+  });
   return {
+    proposalsRefused,
     record(o: DutyOutcome): void {
       if (o.status === "submitted") {
         outcomes.inc({type: o.type, status: "submitted", reason: ""});

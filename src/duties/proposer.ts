@@ -6,6 +6,8 @@ import {blockToSignable, signingRootOnNetwork} from "../eth/signing.js";
 import {SlashingProtectionError} from "../slashing/index.js";
 import {bytesEqual, toHex} from "../util/hex.js";
 import type {DutyModules} from "./attester.js";
+import type {ValidatorSettings} from "./interfaces.js";
+import type {DutyMetrics} from "./metrics.js";
 import {type DutyOutcome, failureReason} from "./outcome.js";
 import {decodeProposerValue, encodeProposerValue, type ProposedBlock} from "./proposerValue.js";
 import type {ProposerDuty} from "./scheduler.js";
@@ -24,6 +26,10 @@ export interface ProposerBeaconNode {
 export interface ProposerDutyModules extends DutyModules {
   beaconNode: ProposerBeaconNode;
   graffiti?: string;
+  /** The lock's fee recipient of each validator: a locally built block paying anyone else is not decided. */
+  settings?: ValidatorSettings;
+  /** Counts the proposals the predicate refused, by reason. */
+  metrics?: Pick<DutyMetrics, "proposalsRefused">;
 }
 
 /**
@@ -125,28 +131,46 @@ export async function runProposerDuty(slot: number, duty: ProposerDuty, m: Propo
   });
 }
 
-/** The block validity predicate (safety rule 1). */
+/**
+ * The block validity predicate (safety rule 1). A locally built block (full execution payload) must pay
+ * the lock's fee recipient of the proposer: a leader whose BN pays someone else (its default fee recipient,
+ * or a tampered one) gets no vote. A blinded block's payload header names the BUILDER's fee recipient (the
+ * builder pays the proposer by a transaction inside a payload the cluster never sees), so it is not
+ * compared: what binds the builder to the lock's fee recipient is the lock's signed registration the
+ * relay holds, and the relay's check of the payment (docs/validator-api.md, "Fee recipients").
+ */
 export function isValidBlockValue(
   value: Uint8Array,
   slot: number,
   duty: ProposerDuty,
   reveal: Uint8Array,
-  m: Pick<ProposerDutyModules, "config" | "slashing" | "logger">,
+  m: Pick<ProposerDutyModules, "config" | "slashing" | "logger" | "settings" | "metrics">,
 ): boolean {
+  const refuse = (reason: string, ctx: Record<string, unknown> = {}): false => {
+    m.metrics?.proposalsRefused.inc({reason});
+    m.logger.warn(`block proposal refused: ${reason.replaceAll("_", " ")}`, {slot, ...ctx});
+    return false;
+  };
   const proposed = decodeProposerValue(m.config, slot, value);
-  if (proposed === null) return false;
+  if (proposed === null) return refuse("malformed");
   const {block} = proposed;
-  if (block.slot !== slot || block.proposerIndex !== duty.validatorIndex) return false;
-  if (!bytesEqual(block.body.randaoReveal, reveal)) return false;
+  if (block.slot !== slot || block.proposerIndex !== duty.validatorIndex) {
+    return refuse("other_duty", {blockSlot: block.slot, proposerIndex: block.proposerIndex});
+  }
+  if (!bytesEqual(block.body.randaoReveal, reveal)) return refuse("other_randao_reveal");
+  const feeRecipient = m.settings?.feeRecipientOf(toHex(duty.pubkey));
+  if (feeRecipient !== undefined && !proposed.blinded && "executionPayload" in block.body) {
+    const paid = toHex((block.body as {executionPayload: {feeRecipient: Uint8Array}}).executionPayload.feeRecipient);
+    if (paid !== feeRecipient.toLowerCase()) {
+      return refuse("wrong_fee_recipient", {feeRecipient: paid, lockFeeRecipient: feeRecipient});
+    }
+  }
   const signingRoot = signingRootOnNetwork(m.config, {
     type: "BLOCK_V2",
     data: blockToSignable(m.config, block, proposed.blinded),
   });
   const refusal = m.slashing.isSlashableBlock(duty.pubkey, {slot, signingRoot});
-  if (refusal) {
-    m.logger.warn("block proposal refused: slashable", {slot, ...refusal.getMetadata()});
-    return false;
-  }
+  if (refusal) return refuse("slashable", refusal.getMetadata());
   return true;
 }
 

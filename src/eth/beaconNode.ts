@@ -11,6 +11,7 @@ import type {
   BLSSignature,
   BlindedBeaconBlock,
   BlockContents,
+  bellatrix,
   Epoch,
   phase0,
   Root,
@@ -326,6 +327,24 @@ export class BeaconNodeClient {
     return this.pool.call(
       "prepareBeaconCommitteeSubnet",
       (api, init) => api.validator.prepareBeaconCommitteeSubnet({subscriptions}, init),
+      () => undefined,
+    );
+  }
+
+  /** `prepare_beacon_proposer`: the fee recipient each validator index's locally built blocks pay. */
+  prepareBeaconProposer(proposers: routes.validator.ProposerPreparationData[]): Promise<void> {
+    return this.pool.call(
+      "prepareBeaconProposer",
+      (api, init) => api.validator.prepareBeaconProposer({proposers}, init),
+      () => undefined,
+    );
+  }
+
+  /** `register_validator`: signed builder registrations, for the BN to hand to its builder (MEV-boost). */
+  registerValidator(registrations: bellatrix.SignedValidatorRegistrationV1[]): Promise<void> {
+    return this.pool.call(
+      "registerValidator",
+      (api, init) => api.validator.registerValidator({registrations}, init),
       () => undefined,
     );
   }

@@ -5,6 +5,7 @@ import type {BeaconConfig} from "@lodestar/config";
 import {chainConfig as defaultChainConfig} from "@lodestar/config/default";
 import {Registry} from "prom-client";
 import {type ClusterLock, publicKeySharesOf, validatorKeysFromLock} from "../cluster/index.js";
+import {lockValidatorSettings} from "../cluster/validatorSettings.js";
 import {Combiner, createCombineMetrics, initHerumi, VerifyPool} from "../combine/index.js";
 import {defaultThreshold, unsafeThresholdWarning} from "../combine/threshold.js";
 import {identityAuth} from "../consensus/auth.js";
@@ -17,6 +18,7 @@ import type {Network} from "../duties/interfaces.js";
 import {createDutyMetrics} from "../duties/metrics.js";
 import type {DutyOutcome} from "../duties/outcome.js";
 import {type ProposerBeaconNode, runProposerDuty} from "../duties/proposer.js";
+import {createPreparationMetrics, ProposerPreparation} from "../duties/proposerPreparation.js";
 import {DutyScheduler, type DutyTrigger} from "../duties/scheduler.js";
 import {ShareExchange} from "../duties/shareExchange.js";
 import {startSyncCommitteeDuties, syncBeaconNodeOf} from "../duties/syncCommitteeDuties.js";
@@ -414,6 +416,7 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
     );
     this.closers.push(() => shares.stop());
     const dutyMetrics = createDutyMetrics(this.register);
+    const settings = lockValidatorSettings(lock);
     const onOutcome = (o: DutyOutcome) => {
       dutyMetrics.record(o);
       if (o.status === "submitted") log.info("duty submitted", {...o});
@@ -478,6 +481,8 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
                       ...dutyModules,
                       beaconNode: dutyBn,
                       graffiti: this.opts.graffiti,
+                      settings,
+                      metrics: dutyMetrics,
                       logger: log.child({duty: "proposer", slot: trigger.slot}),
                     }),
                   ),
@@ -492,6 +497,26 @@ export class CohortNode extends EventEmitter<CohortNodeEvents> {
     );
     await scheduler.start();
     this.closers.push(() => scheduler.stop());
+    // Signer mode prepares proposals as a validator client does (in validator-API mode the VC does, and
+    // its calls are answered from the lock: src/vapi/registrations.ts).
+    if (!vapi) {
+      const preparation = new ProposerPreparation(
+        {
+          validators: lock.validators.map((v) => v.publicKey),
+          knownIndices: indexByKey,
+          firstEpoch: Math.max(0, config.BELLATRIX_FORK_EPOCH - 1),
+        },
+        {
+          slotClock,
+          beaconNode: bn,
+          settings,
+          logger: log.child({module: "preparation"}),
+          metrics: createPreparationMetrics(this.register),
+        },
+      );
+      preparation.start();
+      this.closers.push(() => preparation.stop());
+    }
     const syncScheduler = await startSyncCommitteeDuties(
       {validatorIndices: indices},
       {

@@ -15,6 +15,7 @@ import {
 } from "@lodestar/types";
 import {DutyType} from "../consensus/types.js";
 import type {Clock} from "../duties/clock.js";
+import type {ValidatorSettings} from "../duties/interfaces.js";
 import type {DutyRef, OwnShare} from "../duties/shareExchange.js";
 import {blockToSignable, type SignableMessage, signingRootOnNetwork} from "../eth/signing.js";
 import {bytesEqual, toHex} from "../util/hex.js";
@@ -37,6 +38,8 @@ export interface InterceptModules {
   api: ApiClient;
   signer: ValidatorClientSigner;
   keys: ShareKeyMap;
+  /** The lock's fee recipients and builder registrations (what the VC's registrations are answered with). */
+  settings: ValidatorSettings;
   blocks: DecidedBlocks;
   /** How long a VC request waits for the pipeline (consensus decided, RANDAO requested), in ms. */
   waitMs: number;

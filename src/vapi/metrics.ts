@@ -6,8 +6,14 @@ export function createVapiMetrics(register: Registry) {
   return {
     partialSignatures: new Counter<"type" | "result">({
       name: "cohort_vapi_partial_signatures_total",
-      help: "Partial signatures handed in by the validator client, by message type and result (accepted, invalid, not_decided, timeout, share_key)",
+      help: "Partial signatures handed in by the validator client, by message type and result (accepted, invalid, not_decided, timeout, no_lock_registration)",
       labelNames: ["type", "result"],
+      registers: [register],
+    }),
+    lockRegistrations: new Counter<"result">({
+      name: "cohort_vapi_lock_registrations_total",
+      help: "The cluster lock's builder registrations sent to the beacon node for the validator client's, by result (ok, error)",
+      labelNames: ["result"],
       registers: [register],
     }),
     proxiedRequests: new Counter<"status">({

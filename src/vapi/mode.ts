@@ -2,6 +2,7 @@ import type {BeaconConfig} from "@lodestar/config";
 import {SLOTS_PER_EPOCH} from "@lodestar/params";
 import type {Registry} from "prom-client";
 import type {ClusterLock} from "../cluster/index.js";
+import {lockValidatorSettings} from "../cluster/validatorSettings.js";
 import type {Decider} from "../duties/attester.js";
 import type {Clock} from "../duties/clock.js";
 import {type Logger, nullLogger} from "../util/logger.js";
@@ -92,6 +93,7 @@ export class ValidatorApiMode {
         config: modules.config,
         signer: this.signer,
         keys: this.keys,
+        settings: lockValidatorSettings(opts.lock),
         blocks: this.blocks,
         syncMessages: this.syncMessages,
         clock: modules.clock,

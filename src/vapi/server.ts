@@ -3,6 +3,7 @@ import {createFastifyRoute} from "@lodestar/api/server";
 import type {BeaconConfig} from "@lodestar/config";
 import type {FastifyError, FastifyInstance} from "fastify";
 import type {Clock} from "../duties/clock.js";
+import type {ValidatorSettings} from "../duties/interfaces.js";
 import {createBeaconApiFastify} from "../eth/beaconApiFastify.js";
 import {type Logger, nullLogger} from "../util/logger.js";
 import type {DecidedBlocks} from "./decidedBlocks.js";
@@ -29,6 +30,8 @@ export interface ValidatorApiServerModules {
   config: BeaconConfig;
   signer: ValidatorClientSigner;
   keys: ShareKeyMap;
+  /** The lock's fee recipients and builder registrations. */
+  settings: ValidatorSettings;
   blocks: DecidedBlocks;
   syncMessages: VcSyncMessageStore;
   clock: Clock;
@@ -78,6 +81,7 @@ export class ValidatorApiServer {
       api,
       signer: this.modules.signer,
       keys: this.modules.keys,
+      settings: this.modules.settings,
       blocks: this.modules.blocks,
       syncMessages: this.modules.syncMessages,
       genesisTime,

@@ -58,6 +58,11 @@ describe("cohort devnet (what npm start runs), as a process", function () {
     expect(summary.slashable).to.equal(0);
     expect(summary.failuresByReason).to.deep.equal({});
     expect(summary.invalidShares, "honest nodes: no share rejected").to.equal(0);
+    // Every block of the cluster pays the lock's fee recipient; every registration reached the BN as the lock has it.
+    expect(summary.lock.feeRecipients).to.deep.equal({proposals, payingLock: proposals, wrong: []});
+    expect(summary.lock.registrations.fromLock).to.equal(summary.lock.registrations.validators);
+    expect(summary.lock.registrations.validators).to.be.greaterThan(0);
+    expect(summary.lock.pass).to.equal(true);
     expect(summary.verdict).to.equal("pass");
     expect(code).to.equal(0);
   });

@@ -9,6 +9,7 @@ import {expect} from "chai";
 import {Registry} from "prom-client";
 import type {ClusterLock} from "../../src/cluster/index.js";
 import {parseClusterLock} from "../../src/cluster/index.js";
+import {lockValidatorSettings} from "../../src/cluster/validatorSettings.js";
 import {DutyType} from "../../src/consensus/types.js";
 import {ManualClock} from "../../src/duties/clock.js";
 import {PROPOSER_DUTY_TYPE} from "../../src/duties/proposer.js";
@@ -157,7 +158,7 @@ describe("replay of Lodestar v1.22's `validator --distributed` (recorded on a De
     blocks = new DecidedBlocks(config, clock);
     server = new ValidatorApiServer(
       {port: 0, beaconNodeUrls: [bn.url], waitMs: chain.SECONDS_PER_SLOT * 1000},
-      {config, signer, keys, blocks, syncMessages, clock, shares, metrics},
+      {config, signer, keys, settings: lockValidatorSettings(lock), blocks, syncMessages, clock, shares, metrics},
     );
     url = await server.start();
   });

@@ -2,7 +2,9 @@ import path from "node:path";
 import {ACTIVE_PRESET, CELLS_PER_EXT_BLOB, SLOTS_PER_EPOCH} from "@lodestar/params";
 import {expect} from "chai";
 import {loadNode, loadNodeKeyShares, nodeDirName} from "../../src/cluster/index.js";
+import {CLUSTER_LOCK_FILE, loadClusterLock} from "../../src/cluster/lock.js";
 import {type LocalCluster, startLocalCluster} from "../../src/devnet/localCluster.js";
+import {lockSettingsOnChain} from "../../src/devnet/lockChecks.js";
 import {isAccepted} from "../../src/devnet/summary.js";
 import {untilAllAccepted} from "../utils/chainWait.js";
 import {useTmpDir} from "../utils/tmpDir.js";
@@ -155,11 +157,18 @@ describe(`validator-API mode end to end: test VCs on @lodestar/api talk to cohor
       // Liveness (proxied with validator indices): both validators attested in epoch 0.
       expect(vc.liveness.get(0)?.map((l) => l.isLive)).to.deep.equal([true, true]);
     }
-    // Builder registrations: the 4 operators' partials combined into a registration the chain verified
-    // (DOMAIN_APPLICATION_BUILDER) for each validator, with the VCs' fee recipient.
-    const registrations = c.beacon.chain.operations.acceptedRegistrations();
-    expect([...registrations.keys()].sort()).to.deep.equal([0, 1]);
-    for (const r of registrations.values()) expect(r.message.feeRecipient).to.deep.equal(new Uint8Array(20).fill(0xfe));
+    // Builder registrations: each VC's share-key registration was answered by sending the lock's, which the
+    // chain verified (DOMAIN_APPLICATION_BUILDER, the validator key); the blocks pay the lock's fee recipients,
+    // whatever fee recipient the VCs asked for (prepare_beacon_proposer is forwarded with the lock's).
+    const lock = await loadClusterLock(path.join(tmp.path, "cluster", CLUSTER_LOCK_FILE));
+    const lockCheck = lockSettingsOnChain(c.beacon.chain, lock, {from: 0, to: 2 * SLOTS_PER_EPOCH - 1});
+    expect(lockCheck.registrations).to.deep.equal({validators: 2, fromLock: 2, missing: []});
+    expect(lockCheck.feeRecipients).to.deep.equal({
+      proposals: duties.proposer.expected,
+      payingLock: duties.proposer.expected,
+      wrong: [],
+    });
+    expect(lock.validators[0].feeRecipient).to.not.equal(`0x${"fe".repeat(20)}`);
     // A voluntary exit: each VC's partial, combined, verified by the chain.
     const statuses = await Promise.all(vcs.map((vc) => vc.voluntaryExit(1, 1)));
     expect(statuses).to.deep.equal([200, 200, 200, 200]);

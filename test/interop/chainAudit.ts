@@ -29,6 +29,8 @@ export interface AuditBlock {
   syncCommitteeBits: boolean[];
   proposerSlashings: number;
   attesterSlashings: number;
+  /** `body.execution_payload.fee_recipient` (0x-hex, lowercase); null before Bellatrix. */
+  feeRecipient: string | null;
 }
 
 export interface AuditInput {
@@ -45,6 +47,8 @@ export interface AuditInput {
   syncCommittees: Map<number, number[]>;
   /** The canonical blocks from the first audited slot to past the last (for late inclusion). */
   blocks: AuditBlock[];
+  /** The cluster lock's fee recipient of each validator (0x-hex); absent: not audited. */
+  feeRecipients?: Map<number, string>;
 }
 
 /** One duty type: how many duties the validators had, how many the chain shows, and which it lacks. */
@@ -62,6 +66,8 @@ export interface ChainAudit {
   syncMessages: DutyTally;
   /** Proposer duties with the validator's block on the chain at that slot. */
   proposals: DutyTally;
+  /** The validators' blocks on chain in the audited epochs, and those paying the lock's fee recipient. */
+  feeRecipients: DutyTally;
   /** Slashings packed in the blocks read (every block, whoever it slashes). */
   slashings: {proposer: number; attester: number};
 }
@@ -81,6 +87,7 @@ export function auditChain(input: AuditInput): ChainAudit {
     attestations: auditAttestations(input, ours, inRange),
     syncMessages: auditSyncMessages(input, ours, inRange, bySlot),
     proposals: auditProposals(input, ours, inRange, bySlot),
+    feeRecipients: auditFeeRecipients(input, inRange),
     slashings: {
       proposer: input.blocks.reduce((n, b) => n + b.proposerSlashings, 0),
       attester: input.blocks.reduce((n, b) => n + b.attesterSlashings, 0),
@@ -165,6 +172,19 @@ function auditProposals(
     tally.duties++;
     if (bySlot.get(slot)?.proposerIndex === validatorIndex) tally.onChain++;
     else tally.missing.push(`v${validatorIndex}@slot ${slot}`);
+  }
+  return tally;
+}
+
+function auditFeeRecipients(input: AuditInput, inRange: (slot: number) => boolean): DutyTally {
+  const tally: DutyTally = {duties: 0, onChain: 0, missing: []};
+  if (!input.feeRecipients) return tally;
+  for (const block of input.blocks) {
+    const expected = input.feeRecipients.get(block.proposerIndex);
+    if (!inRange(block.slot) || expected === undefined) continue;
+    tally.duties++;
+    if (block.feeRecipient === expected.toLowerCase()) tally.onChain++;
+    else tally.missing.push(`v${block.proposerIndex}@slot ${block.slot} paid ${block.feeRecipient}`);
   }
   return tally;
 }

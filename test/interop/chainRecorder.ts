@@ -138,7 +138,11 @@ export function toAuditBlock(signed: SignedBeaconBlock): AuditBlock {
   const {message} = signed;
   const body = message.body as SignedBeaconBlock["message"]["body"] & {
     syncAggregate?: {syncCommitteeBits: {toBoolArray(): boolean[]}};
+    executionPayload?: {feeRecipient: Uint8Array};
   };
+  const feeRecipient = body.executionPayload
+    ? `0x${Buffer.from(body.executionPayload.feeRecipient).toString("hex")}`
+    : null;
   return {
     slot: message.slot,
     proposerIndex: message.proposerIndex,
@@ -151,5 +155,6 @@ export function toAuditBlock(signed: SignedBeaconBlock): AuditBlock {
     syncCommitteeBits: body.syncAggregate?.syncCommitteeBits.toBoolArray() ?? [],
     proposerSlashings: body.proposerSlashings.length,
     attesterSlashings: body.attesterSlashings.length,
+    feeRecipient,
   };
 }

@@ -30,7 +30,22 @@ export function expectChainVerdict(report: InteropReport): void {
     ).to.be.at.least(MIN_ON_CHAIN_PERCENT);
   }
   expect(report.audit.slashings, `slashings in blocks${failureHint}`).to.deep.equal({proposer: 0, attester: 0});
+  // Every block of the cluster on chain pays the lock's fee recipient (prepare_beacon_proposer reached the BN).
+  const fees = report.audit.feeRecipients;
+  expect(fees.duties, `fee recipients: the cluster's blocks audited${failureHint}`).to.equal(
+    report.audit.proposals.onChain,
+  );
+  expect(fees.missing, `blocks paying another fee recipient than the lock's${failureHint}`).to.deep.equal([]);
   for (const log of report.logs) {
     expect(log.errors, `error lines in ${log.file}${failureHint}`).to.deep.equal([]);
   }
+}
+
+/** Every cluster validator's registration, as the lock has it, reached the BN's builder (the BN answered 200). */
+export function expectLockRegistrations(report: InteropReport): void {
+  const failureHint = `\n${formatReport(report)}\nlogs and report.json in ${report.dir}`;
+  const r = report.registrations;
+  expect(r, `no cluster lock audited${failureHint}`).to.not.equal(null);
+  expect(r?.missing, `registrations of the lock missing at the builder${failureHint}`).to.deep.equal([]);
+  expect(r?.verified, `registrations that do not verify${failureHint}`).to.equal(r?.received);
 }

@@ -31,8 +31,10 @@ export const LODESTAR_OWN_ERRORS: KnownLodestarError[] = [
   {
     // The mock execution engine of the dev chain answers late on a loaded machine; the BN then fails the
     // block production of whoever asked (a cohort node's round then moves on, another round produces).
-    pattern: /produceBlockV3 error - Engine failed to produce the block/,
-    why: "the dev chain's mock execution engine built no payload in time (machine load)",
+    // With a builder (`--builder`: it makes no bid) the same engine failure reads "Builder and engine both
+    // failed" ("Engine failed to produce the block" is then a warn line above it, with the engine's reason).
+    pattern: /produceBlockV3 error - (Engine|Builder and engine both) failed to produce the block/,
+    why: "the BN built no block: the dev chain's mock engine was late (machine load), or a late consensus round asked after the slot's block was imported",
   },
   {
     // Its validator client logs in the same stream, naming the validator: 0..3 are its own, not cohort's.

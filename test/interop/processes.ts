@@ -87,6 +87,8 @@ export interface LodestarDevOpts {
   genesisValidators: number;
   /** Lodestar's own validator client runs these interop indexes ("0..3"). */
   startValidators: string;
+  /** The builder (relay) URL the BN forwards registrations to and asks for bids (`--builder`); none when absent. */
+  builderUrl?: string;
 }
 
 /** The dev chain of REAL-LODESTAR.md: forks through Deneb at epoch 0, mock engine, no eth1, REST on loopback. */
@@ -103,6 +105,8 @@ export function lodestarDevArgs(o: LodestarDevOpts): string[] {
     ...["--dataDir", path.join(o.dir, "data"), "--reset", "--port", String(o.p2pPort)],
     // Without it the node calls itself syncing (503) after a run of 8 empty slots.
     ...["--sync.slotImportTolerance", "100000"],
+    // A builder: Lodestar answers register_validator only with one (it forwards the registrations there).
+    ...(o.builderUrl ? ["--builder", "--builder.url", o.builderUrl] : []),
   ];
 }
 

@@ -6,8 +6,12 @@
  */
 import {mkdirSync, readFileSync, writeFileSync} from "node:fs";
 import path from "node:path";
+import {loadClusterLock} from "../../src/cluster/lock.js";
+import {interopSecretKey} from "../../src/devnet/beacon/validators.js";
 import {prepareExternalBeacon} from "../../src/devnet/externalBeacon.js";
+import {freePorts} from "../../src/devnet/localCluster.js";
 import {nullLogger} from "../../src/util/logger.js";
+import {BuilderRecorder} from "./builderRecorder.js";
 import {auditChain, type ChainAudit, onChainRatio} from "./chainAudit.js";
 import {ChainRecorder} from "./chainRecorder.js";
 import {type LogErrors, scanLodestarLog} from "./logScan.js";
@@ -44,6 +48,20 @@ export interface ClusterRun {
   slots: {from: number; to: number};
   /** Logs of validator clients (real Lodestar ones), scanned for errors like the BN's. */
   vcLogs: string[];
+  /** The cluster lock: its fee recipients are audited on the chain's blocks, its registrations at the builder. */
+  lockFile?: string;
+}
+
+/** What the builder behind the BN received of the cluster lock's registrations (`register_validator` → BN → builder). */
+export interface RegistrationReport {
+  /** The cluster's validators. */
+  validators: number;
+  /** Validators whose registration reached the builder exactly as the lock has it (message and signature), verified. */
+  fromLock: number;
+  /** Registrations of the cluster's validators the builder received (every epoch, every node), and how many verified. */
+  received: number;
+  verified: number;
+  missing: string[];
 }
 
 export interface InteropReport {
@@ -56,6 +74,10 @@ export interface InteropReport {
   onChainPercent: {attestations: number; syncMessages: number; proposals: number};
   logs: {file: string; errors: string[]; known: {line: string; why: string}[]}[];
   recorderErrors: string[];
+  /** null when the run named no cluster lock. */
+  registrations: RegistrationReport | null;
+  /** Bid requests the BN sent the builder (it answers "no bid": the BN builds locally). */
+  builderHeaderRequests: number;
 }
 
 /**
@@ -72,6 +94,10 @@ export async function runInterop(
   const bnUrl = `http://127.0.0.1:${opts.ports.rest}`;
   // Lodestar needs 10-20 s to start on a loaded 2-core machine; genesis after it.
   const genesisTime = Math.floor(Date.now() / 1000) + 40;
+  // The BN's builder: Lodestar takes register_validator only with one, and forwards the registrations to it.
+  const builder = new BuilderRecorder();
+  const [builderPort] = await freePorts(1);
+  const builderUrl = await builder.start(builderPort);
   try {
     const bnDir = path.join(opts.dir, "lodestar-dev");
     mkdirSync(bnDir, {recursive: true});
@@ -87,12 +113,14 @@ export async function runInterop(
         secondsPerSlot: SECONDS_PER_SLOT,
         genesisValidators: 8,
         startValidators: "0..3",
+        builderUrl,
       }),
       // It writes genesis.ssz in its working directory.
       {cwd: bnDir, logDir: opts.dir, env},
     );
     await waitForHttp(`${bnUrl}/eth/v1/node/version`, 120_000, bn.exited);
     const {config} = await prepareExternalBeacon({url: bnUrl, interop: {from: 4, to: 7}}, nullLogger());
+    builder.setGenesisForkVersion(config.GENESIS_FORK_VERSION);
     const spec = (await (await fetch(`${bnUrl}/eth/v1/config/spec`)).json()) as {data: Record<string, string>};
     const slotsPerEpoch = Number(spec.data.SLOTS_PER_EPOCH);
     const recorder = new ChainRecorder(
@@ -116,6 +144,17 @@ export async function runInterop(
     const endBalances = await recorder.balances(CLUSTER_VALIDATORS);
     const headSlot = await recorder.headSlot();
     const blocks = await recorder.blocks(epochs.from * slotsPerEpoch, headSlot);
+    const lock = cluster.lockFile ? await loadClusterLock(cluster.lockFile) : null;
+    // Interop index of each lock validator (the lock lists them as split, but the keys say for sure).
+    const indexOfKey = new Map(
+      CLUSTER_VALIDATORS.map((i) => [
+        `0x${Buffer.from(interopSecretKey(i).toPublicKey().toBytes()).toString("hex")}`,
+        i,
+      ]),
+    );
+    const feeRecipients = lock
+      ? new Map(lock.validators.map((v) => [indexOfKey.get(v.publicKey.toLowerCase()) ?? -1, v.feeRecipient]))
+      : undefined;
     const audit = auditChain({
       validators: CLUSTER_VALIDATORS,
       slotsPerEpoch,
@@ -124,6 +163,7 @@ export async function runInterop(
       proposers: [...recorder.proposers.values()].flat(),
       syncCommittees: recorder.syncCommittees,
       blocks,
+      feeRecipients,
     });
     await procs.stopAll();
     const logs = [
@@ -146,12 +186,46 @@ export async function runInterop(
       },
       logs,
       recorderErrors: recorder.errors,
+      registrations: lock ? registrationReport(lock, builder) : null,
+      builderHeaderRequests: builder.headerRequests,
     };
     writeFileSync(path.join(opts.dir, "report.json"), JSON.stringify(report, null, 2));
     return report;
   } finally {
     await procs.stopAll();
+    await builder.stop();
   }
+}
+
+function registrationReport(
+  lock: Awaited<ReturnType<typeof loadClusterLock>>,
+  builder: BuilderRecorder,
+): RegistrationReport {
+  const ours = new Set(lock.validators.map((v) => v.publicKey.toLowerCase()));
+  const received = builder.registrations.filter((r) => ours.has(r.pubkey));
+  const missing: string[] = [];
+  let fromLock = 0;
+  for (const v of lock.validators) {
+    const r = v.builderRegistration;
+    const same = received.some(
+      (x) =>
+        x.valid &&
+        x.pubkey === v.publicKey.toLowerCase() &&
+        x.feeRecipient === r.message.feeRecipient.toLowerCase() &&
+        x.gasLimit === r.message.gasLimit &&
+        x.timestamp === r.message.timestamp &&
+        x.signature === r.signature.toLowerCase(),
+    );
+    if (same) fromLock++;
+    else missing.push(v.publicKey.slice(0, 12));
+  }
+  return {
+    validators: lock.validators.length,
+    fromLock,
+    received: received.length,
+    verified: received.filter((x) => x.valid).length,
+    missing,
+  };
 }
 
 function scan(file: string, kind: "beacon" | "validator"): LogErrors {
@@ -183,6 +257,16 @@ export function formatReport(r: InteropReport): string {
     `finalized epoch: ${r.finalizedEpoch}`,
     `on chain: ${tally("attestations")}, ${tally("syncMessages")}, ${tally("proposals")}`,
     `slashings in blocks: proposer ${r.audit.slashings.proposer}, attester ${r.audit.slashings.attester}`,
+    ...(r.audit.feeRecipients.duties > 0
+      ? [
+          `fee recipients: ${r.audit.feeRecipients.onChain}/${r.audit.feeRecipients.duties} of the cluster's blocks pay the lock's`,
+        ]
+      : []),
+    ...(r.registrations
+      ? [
+          `builder registrations: ${r.registrations.fromLock}/${r.registrations.validators} of the lock's reached the builder through the BN (${r.registrations.received} received, ${r.registrations.verified} verified); bid requests ${r.builderHeaderRequests}`,
+        ]
+      : []),
     ...r.logs.map(
       (l) =>
         `log ${l.file}: ${l.errors.length} error lines${l.known.length ? ` (+${l.known.length} known, not cohort's)` : ""}`,

@@ -6,7 +6,7 @@
 import {mkdtempSync} from "node:fs";
 import path from "node:path";
 import {freePorts} from "../../src/devnet/localCluster.js";
-import {expectChainVerdict, lodestarCliOrSkip} from "./expectations.js";
+import {expectChainVerdict, expectLockRegistrations, lodestarCliOrSkip} from "./expectations.js";
 import {cohortCommand, REPO} from "./processes.js";
 import {EPOCHS, formatReport, runInterop} from "./run.js";
 import {interopRunRoot} from "./scratch.js";
@@ -32,10 +32,12 @@ describe("interop (a): cohort signer mode on a real Lodestar beacon node", funct
       const code = await devnet.exited;
       const summary = parseSummary(stdout, `cohort devnet exited ${code}; see ${devnet.logFile}`);
       console.log(`  cohort devnet verdict: ${summary.verdict} (exit ${code})`);
-      return {slots: summary.slots, vcLogs: []};
+      // `cohort devnet --dir D` creates the cluster in D/cluster.
+      return {slots: summary.slots, vcLogs: [], lockFile: path.join(dir, "cluster", "cluster", "cluster-lock.json")};
     });
     console.log(formatReport(report).replace(/^/gm, "  "));
     expectChainVerdict(report);
+    expectLockRegistrations(report);
   });
 });
 

@@ -88,7 +88,11 @@ describe("interop (b): real lodestar validator --distributed through cohort's va
       const to = from + EPOCHS * ctx.slotsPerEpoch - 1;
       const untilMs = (ctx.genesisTime + (to + 2) * SECONDS_PER_SLOT) * 1000;
       await new Promise((r) => setTimeout(r, Math.max(0, untilMs - Date.now())));
-      return {slots: {from, to}, vcLogs: vcs.map((v) => v.logFile)};
+      return {
+        slots: {from, to},
+        vcLogs: vcs.map((v) => v.logFile),
+        lockFile: path.join(clusterDir, "cluster-lock.json"),
+      };
     });
     console.log(formatReport(report).replace(/^/gm, "  "));
     expectChainVerdict(report);

@@ -354,11 +354,15 @@ export class TestValidatorClient {
     return undefined;
   }
 
-  /** Epoch start: builder registrations (partials, combined by the cluster), proposer preparation, liveness. */
+  /**
+   * Epoch start: builder registrations (as Lodestar's --distributed VC signs them: its key share's, with its own
+   * fee recipient and timestamp; cohort answers with the lock's), proposer preparation, liveness.
+   */
   private async onEpochStart(epoch: number): Promise<void> {
     const feeRecipient = new Uint8Array(20).fill(0xfe);
-    for (const [share, validator] of this.validatorByShare) {
-      const message = {feeRecipient, gasLimit: 30_000_000, timestamp: this.genesisTime, pubkey: fromHex(validator, 48)};
+    for (const [share] of this.validatorByShare) {
+      const timestamp = this.genesisTime + epoch; // its own, never the lock's
+      const message = {feeRecipient, gasLimit: 30_000_000, timestamp, pubkey: fromHex(share, 48)};
       const msg: SignableMessage = {type: "VALIDATOR_REGISTRATION", data: message};
       // No decided value to differ from: only a signature that does not verify is refused.
       const send = async (signature: Uint8Array) =>

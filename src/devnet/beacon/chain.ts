@@ -347,6 +347,11 @@ export class SimulatedChain {
     this.feeRecipients.set(validatorIndex, feeRecipient);
   }
 
+  /** The fee recipient `prepare_beacon_proposer` last set for a validator index (the zero address pays otherwise). */
+  feeRecipientOf(validatorIndex: number): Uint8Array | undefined {
+    return this.feeRecipients.get(validatorIndex);
+  }
+
   // --- attestations --------------------------------------------------------------------------------
 
   /** What a BN answers at `attestation_data`: vote for the current head, target the epoch's checkpoint. */

@@ -1,6 +1,7 @@
 import {SecretKey} from "@chainsafe/blst";
 import {BitArray} from "@chainsafe/ssz";
 import {type ApiClient, getClient} from "@lodestar/api";
+import type {BeaconConfig} from "@lodestar/config";
 import {SLOTS_PER_EPOCH} from "@lodestar/params";
 import {type BeaconBlock, ssz} from "@lodestar/types";
 import {expect} from "chai";
@@ -9,6 +10,7 @@ import {planCluster, seededRandom} from "../../../src/cluster/index.js";
 import {DutyType} from "../../../src/consensus/types.js";
 import {createSimChainConfig, SimulatedBeaconNode, ValidatorSet} from "../../../src/devnet/beacon/index.js";
 import {systemClock} from "../../../src/duties/clock.js";
+import type {ValidatorSettings} from "../../../src/duties/interfaces.js";
 import {PROPOSER_DUTY_TYPE} from "../../../src/duties/proposer.js";
 import {encodeProposerValue} from "../../../src/duties/proposerValue.js";
 import type {DutyRef, OwnShare} from "../../../src/duties/shareExchange.js";
@@ -40,23 +42,59 @@ function plan() {
     genesisForkVersion: toHex(chainConfig.GENESIS_FORK_VERSION),
     genesisValidatorsRoot: toHex(gvr),
   });
+  // Known validator secrets: the test signs the cluster's builder registrations with them.
+  const validatorSecrets = [1, 2].map((i) => SecretKey.fromKeygen(new Uint8Array(32).fill(i)));
+  const existingSecrets = validatorSecrets.map((sk) => sk.toBytes());
   const first = planCluster(
-    {nodes: 4, validators: 2, network: network(new Uint8Array(32))},
+    {nodes: 4, existingSecrets, network: network(new Uint8Array(32))},
     {random: seededRandom("vapi-int")},
   );
   const validatorKeys = first.lock.validators.map((v) => fromHex(v.publicKey, 48));
   const gvr = new ValidatorSet(validatorKeys).genesisValidatorsRoot;
   const {lock, shares} = planCluster(
-    {nodes: 4, validators: 2, network: network(gvr)},
+    {nodes: 4, existingSecrets, network: network(gvr)},
     {random: seededRandom("vapi-int")},
   );
-  return {lock, validatorKeys, shareSecrets: shares.map((s) => SecretKey.fromBytes(s[0]))};
+  return {lock, validatorKeys, validatorSecrets, shareSecrets: shares.map((s) => SecretKey.fromBytes(s[0]))};
+}
+
+/** The cluster's settings as a lock v2 states them: validator 0 pays `LOCK_FEE`, with its registration signed by its key. */
+const LOCK_FEE = `0x${"1f".repeat(20)}`;
+function lockSettings(
+  config: BeaconConfig,
+  validatorKeys: Uint8Array[],
+  validatorSecrets: SecretKey[],
+  genesisTime: number,
+): ValidatorSettings {
+  const message = {
+    feeRecipient: fromHex(LOCK_FEE, 20),
+    gasLimit: 36_000_000,
+    timestamp: genesisTime,
+    pubkey: validatorKeys[0],
+  };
+  const signature = validatorSecrets[0].sign(
+    signingRootOnNetwork(config, {type: "VALIDATOR_REGISTRATION", data: message}),
+  );
+  const registration = {
+    message: {
+      feeRecipient: LOCK_FEE,
+      gasLimit: message.gasLimit,
+      timestamp: genesisTime,
+      pubkey: toHex(validatorKeys[0]),
+    },
+    signature: toHex(signature.toBytes()),
+  };
+  const v0 = toHex(validatorKeys[0]);
+  return {
+    feeRecipientOf: (pubkey) => (pubkey === v0 ? LOCK_FEE : undefined),
+    registrationOf: (pubkey) => (pubkey === v0 ? registration : undefined),
+  };
 }
 
 for (const format of ["json", "ssz"] as const) {
   describe(`vapi: the validator client's Beacon API (${format.toUpperCase()}, @lodestar/api client against Lodestar's route definitions)`, function () {
     this.timeout(20_000);
-    const {lock, validatorKeys, shareSecrets} = plan();
+    const {lock, validatorKeys, validatorSecrets, shareSecrets} = plan();
     const shareKeys = shareSecrets.map((s) => s.toPublicKey().toBytes());
     let beacon: SimulatedBeaconNode;
     let server: ValidatorApiServer;
@@ -100,6 +138,7 @@ for (const format of ["json", "ssz"] as const) {
           config,
           signer,
           keys: new ShareKeyMap(lock, 0),
+          settings: lockSettings(config, validatorKeys, validatorSecrets, beacon.chain.genesisTime),
           blocks,
           syncMessages,
           clock: systemClock,
@@ -488,45 +527,58 @@ for (const format of ["json", "ssz"] as const) {
       expect(await cSigning).to.deep.equal(cGood);
     });
 
-    it("builder registrations: a verified partial over the validator's registration is exchanged; a bad one is refused (400); one naming the key share is skipped", async () => {
+    it("builder registrations: a verified partial (naming the validator or the key share) is answered by sending the lock's registration to the BN; a bad one is refused (400); none is exchanged", async () => {
       const message = {
         feeRecipient: new Uint8Array(20).fill(0xfe),
         gasLimit: 30_000_000,
-        timestamp: beacon.chain.genesisTime,
+        timestamp: beacon.chain.genesisTime + 7,
         pubkey: validatorKeys[0],
       };
       const msg: SignableMessage = {type: "VALIDATOR_REGISTRATION", data: message};
       const register = (m: typeof message, signature: Uint8Array) =>
         vc.validator.registerValidator({registrations: [{message: m, signature}]});
+      const accepted = () => beacon.chain.operations.acceptedRegistrations();
       published.length = 0;
+      // This node's share of the other validator: refused, nothing sent.
       expect((await register(message, sign(shareSecrets[1], msg))).status).to.equal(400);
-      expect(published).to.deep.equal([]);
-      // A registration naming this node's key share can never combine: skipped, nothing exchanged.
+      const unknown = {...message, pubkey: new Uint8Array(48).fill(0xaa)};
+      expect((await register(unknown, sign(shareSecrets[0], msg))).status).to.equal(400);
+      expect(accepted().size).to.equal(0);
+      // What Lodestar's --distributed VC signs: its key share's registration, with its own fee recipient.
       const ofShare = {...message, pubkey: shareKeys[0]};
       const shareSig = sign(shareSecrets[0], {type: "VALIDATOR_REGISTRATION", data: ofShare});
       expect((await register(ofShare, shareSig)).status).to.equal(200);
-      expect(published).to.deep.equal([]);
-      const unknown = {...message, pubkey: new Uint8Array(48).fill(0xaa)};
-      expect((await register(unknown, sign(shareSecrets[0], msg))).status).to.equal(400);
-      const partial = sign(shareSecrets[0], msg);
-      expect((await register(message, partial)).status).to.equal(200);
-      expect(published).to.have.length(1);
-      expect(published[0].ref).to.deep.equal({
-        slot: beacon.chain.currentEpoch() * SLOTS_PER_EPOCH,
-        dutyType: DutyType.builderRegistration,
-      });
-      expect(published[0].shares.map((x) => [x.validator, toHex(x.signature)])).to.deep.equal([
-        [lock.validators[0].publicKey, toHex(partial)],
-      ]);
-      expect(published[0].shares[0].signingRoot).to.deep.equal(signingRootOnNetwork(config(), msg));
-      published.length = 0;
+      const sent = accepted().get(0);
+      expect(sent, "the lock's registration reached the BN (which verified the validator's signature)").to.not.equal(
+        undefined,
+      );
+      expect(toHex(sent?.message.feeRecipient ?? new Uint8Array())).to.equal(LOCK_FEE);
+      expect(sent?.message.timestamp).to.equal(beacon.chain.genesisTime);
+      // One naming the validator key: the same.
+      expect((await register(message, sign(shareSecrets[0], msg))).status).to.equal(200);
+      expect(toHex(accepted().get(0)?.message.feeRecipient ?? new Uint8Array())).to.equal(LOCK_FEE);
+      // Validator 1: the lock has no registration of it (a v1 lock): 200, nothing sent.
+      const msg1: SignableMessage = {type: "VALIDATOR_REGISTRATION", data: {...message, pubkey: validatorKeys[1]}};
+      const reg1 = {...message, pubkey: validatorKeys[1]};
+      expect((await register(reg1, sign(shareSecrets[0], msg1))).status).to.equal(400);
+      expect((await register(reg1, sign(shareSecrets[1], msg1))).status).to.equal(200);
+      expect([...accepted().keys()]).to.deep.equal([0]);
+      expect(published, "registrations are no longer exchanged").to.deep.equal([]);
     });
 
-    it("prepare_beacon_proposer and liveness go through cohort to the BN with the validators' indices", async () => {
+    it("prepare_beacon_proposer goes through cohort with the lock's fee recipient (other indices unchanged); liveness to the BN with the validators' indices", async () => {
+      const asked = `0x${"ab".repeat(20)}`;
       const prepared = await vc.validator.prepareBeaconProposer({
-        proposers: [{validatorIndex: 1, feeRecipient: `0x${"ab".repeat(20)}`}],
+        proposers: [
+          {validatorIndex: 0, feeRecipient: asked},
+          {validatorIndex: 1, feeRecipient: asked},
+        ],
       });
       expect(prepared.status).to.equal(200);
+      expect(toHex(beacon.chain.feeRecipientOf(0) ?? new Uint8Array())).to.equal(LOCK_FEE);
+      expect(toHex(beacon.chain.feeRecipientOf(1) ?? new Uint8Array()), "no lock fee recipient: the VC's").to.equal(
+        asked,
+      );
       const epoch = beacon.chain.currentEpoch();
       const viaCohort = await vc.validator.getLiveness({epoch, indices: [0, 1]});
       const direct = await bn.validator.getLiveness({epoch, indices: [0, 1]});

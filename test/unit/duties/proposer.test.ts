@@ -10,11 +10,14 @@ import {
   ssz,
 } from "@lodestar/types";
 import {expect} from "chai";
+import {Registry} from "prom-client";
 import {planCluster, seededRandom, validatorKeysFromLock} from "../../../src/cluster/index.js";
 import {Combiner, initHerumi} from "../../../src/combine/index.js";
 import {createSimChainConfig, SimBlobs} from "../../../src/devnet/beacon/index.js";
 import type {Decider, ShareSigner} from "../../../src/duties/attester.js";
 import {ManualClock, SlotClock} from "../../../src/duties/clock.js";
+import type {ValidatorSettings} from "../../../src/duties/interfaces.js";
+import {createDutyMetrics} from "../../../src/duties/metrics.js";
 import type {DutyOutcome} from "../../../src/duties/outcome.js";
 import {
   isValidBlockValue,
@@ -126,6 +129,53 @@ describe("duties/proposer", () => {
     });
   });
 
+  describe("validity predicate: the lock's fee recipient (issue #17)", () => {
+    const reveal = new Uint8Array(96).fill(3);
+    const LOCK_FEE = `0x${"1f".repeat(20)}`;
+    const settings: ValidatorSettings = {
+      feeRecipientOf: (pubkey) => (pubkey === validator ? LOCK_FEE : undefined),
+      registrationOf: () => undefined,
+    };
+    const paying = (feeRecipient: string) => {
+      const contents = blockContents({reveal});
+      (contents.block.body as {executionPayload: {feeRecipient: Uint8Array}}).executionPayload.feeRecipient = fromHex(
+        feeRecipient,
+        20,
+      );
+      return encode(contents);
+    };
+    let register: Registry;
+    let metrics: ReturnType<typeof createDutyMetrics>;
+    beforeEach(() => {
+      register = new Registry();
+      metrics = createDutyMetrics(register);
+    });
+    const check = (v: Uint8Array, s: ValidatorSettings | undefined) =>
+      isValidBlockValue(v, slot, duty, reveal, {config, slashing: dbs[0], logger: nullLogger(), settings: s, metrics});
+
+    it("accepts a locally built block paying the lock's fee recipient (any hex case)", () => {
+      expect(check(paying(LOCK_FEE), settings)).to.equal(true);
+      expect(check(paying(LOCK_FEE.toUpperCase().replace("0X", "0x")), settings)).to.equal(true);
+    });
+
+    it("refuses a locally built block paying anyone else (the BN's default, the zero address), and counts it", async () => {
+      expect(check(paying(`0x${"ee".repeat(20)}`), settings)).to.equal(false);
+      expect(check(paying(`0x${"00".repeat(20)}`), settings)).to.equal(false);
+      const counted = await register.getSingleMetric("cohort_block_proposals_refused_total")?.get();
+      expect(counted?.values.find((x) => x.labels.reason === "wrong_fee_recipient")?.value).to.equal(2);
+    });
+
+    it("checks nothing when the lock names no fee recipient (v1 lock), nor a blinded block's (the builder's) fee recipient", () => {
+      expect(check(paying(`0x${"ee".repeat(20)}`), undefined)).to.equal(true);
+      const blinded = config.getPostBellatrixForkTypes(slot).BlindedBeaconBlock.defaultValue();
+      blinded.slot = slot;
+      blinded.proposerIndex = duty.validatorIndex;
+      blinded.body.randaoReveal = reveal;
+      blinded.body.executionPayloadHeader.feeRecipient = new Uint8Array(20).fill(0xbb);
+      expect(check(encodeProposerValue(config, slot, {blinded: true, block: blinded}), settings)).to.equal(true);
+    });
+  });
+
   /**
    * Waits for the duties; if they are still pending after many event-loop turns (they finish in far fewer
    * when the flow is right), moves the clock past the duty's deadline so waiters expire, and the test fails
@@ -189,6 +239,7 @@ describe("duties/proposer", () => {
     interface NodeOverrides {
       signer?: ShareSigner;
       decider?: Decider;
+      settings?: ValidatorSettings;
     }
 
     /** Runs the duty on every node of the cluster (real share exchange over the memory network). */
@@ -251,6 +302,7 @@ describe("duties/proposer", () => {
           consensus: o.decider ?? decider(node),
           signer: o.signer ?? honestSigner(node, log),
           shares: loggingShares(node, log),
+          settings: o.settings,
           shareKeys: new Map([[validator, fromHex(plan.lock.validators[0].publicKeyShares[node], 48)]]),
           onOutcome: (outcome) => outcomes[node].push(outcome),
         });
@@ -454,6 +506,50 @@ describe("duties/proposer", () => {
         );
       }
       expect(log.filter((e) => e.endsWith("BLOCK_V2"))).to.deep.equal([]);
+    });
+
+    it("a leader whose BN builds a block paying another fee recipient than the lock's: no node votes for it, nothing is signed or published", async () => {
+      const lockFee = `0x${"1f".repeat(20)}`;
+      const settings: ValidatorSettings = {
+        feeRecipientOf: (pubkey) => (pubkey === validator ? lockFee : undefined),
+        registrationOf: () => undefined,
+      };
+      const produce = (feeRecipient: Uint8Array) => (s: number, reveal: Uint8Array) => {
+        const contents = blockContents({slot: s, reveal});
+        (contents.block.body as {executionPayload: {feeRecipient: Uint8Array}}).executionPayload.feeRecipient =
+          feeRecipient;
+        return contents;
+      };
+      const log: Event[] = [];
+      const wrong = await runCluster(log, () => ({settings}), new Set(), {blinded: false}, produce(new Uint8Array(20)));
+      expect(log.filter((e) => e.startsWith("refused:"))).to.have.length(NODES);
+      expect(log.filter((e) => e.endsWith("BLOCK_V2"))).to.deep.equal([]);
+      expect(wrong.published).to.deep.equal([]);
+      for (const o of wrong.outcomes) expect(o[0]).to.include({status: "failed"});
+    });
+
+    it("the same cluster decides, signs and publishes the block paying the lock's fee recipient", async () => {
+      const lockFee = `0x${"1f".repeat(20)}`;
+      const settings: ValidatorSettings = {
+        feeRecipientOf: (pubkey) => (pubkey === validator ? lockFee : undefined),
+        registrationOf: () => undefined,
+      };
+      const log: Event[] = [];
+      const right = await runCluster(
+        log,
+        () => ({settings}),
+        new Set(),
+        {blinded: false},
+        (s, reveal) => {
+          const contents = blockContents({slot: s, reveal});
+          (contents.block.body as {executionPayload: {feeRecipient: Uint8Array}}).executionPayload.feeRecipient =
+            fromHex(lockFee, 20);
+          return contents;
+        },
+      );
+      expect(log.filter((e) => e.startsWith("refused:"))).to.deep.equal([]);
+      expect(right.published.length).to.be.greaterThan(0);
+      for (const o of right.outcomes) expect(o[0]).to.include({status: "submitted"});
     });
   });
 });

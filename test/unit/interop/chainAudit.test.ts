@@ -27,6 +27,7 @@ function block(slot: number, proposerIndex: number, over: Partial<AuditBlock> = 
     syncCommitteeBits: syncCommittee.map(() => true),
     proposerSlashings: 0,
     attesterSlashings: 0,
+    feeRecipient: null,
     ...over,
   };
 }
@@ -78,6 +79,32 @@ describe("interop/chainAudit on canned chain data", () => {
     expect(onChainRatio(audit.attestations)).to.equal(0.75);
   });
 
+  it("audits the fee recipient of the validators' blocks in range against the lock's (none without a lock)", () => {
+    const lockFee = `0x${"aa".repeat(20)}`;
+    const blocks = [
+      block(5, 5, {feeRecipient: lockFee}),
+      block(6, 6, {feeRecipient: `0x${"00".repeat(20)}`}), // the BN's default: not prepared
+      block(8, 0, {feeRecipient: `0x${"00".repeat(20)}`}), // not ours
+      block(12, 4, {feeRecipient: `0x${"00".repeat(20)}`}), // ours, after the audited epochs
+    ];
+    const input = {
+      validators: [4, 5, 6, 7],
+      slotsPerEpoch: SLOTS_PER_EPOCH,
+      epochs: {from: 1, to: 2},
+      committees,
+      proposers,
+      syncCommittees: new Map<number, number[]>(),
+      blocks,
+    };
+    const fees = new Map([4, 5, 6, 7].map((v) => [v, lockFee.toUpperCase().replace("0X", "0x")]));
+    expect(auditChain({...input, feeRecipients: fees}).feeRecipients).to.deep.equal({
+      duties: 2,
+      onChain: 1,
+      missing: [`v6@slot 6 paid 0x${"00".repeat(20)}`],
+    });
+    expect(auditChain(input).feeRecipients).to.deep.equal({duties: 0, onChain: 0, missing: []});
+  });
+
   it("reports slashings in any block read and a ratio of 1 without duties", () => {
     const audit = auditChain({
       validators: [9],
@@ -119,6 +146,11 @@ describe("interop/logScan on canned Lodestar logs", () => {
       scanLodestarLog("Eph 2/1 1.0[]  error: Error proposing block slot=9, validator=0x88c1…532e - Timeout").known
         .length,
     ).to.equal(1);
+    // A block the BN could not build, engine only or with a builder that made no bid: the same known failure.
+    for (const failed of ["Engine failed", "Builder and engine both failed"]) {
+      const line = `Eph 6/6 1.293[rest]            error: Req req-5lj produceBlockV3 error - ${failed} to produce the block`;
+      expect(scanLodestarLog(line).errors).to.deep.equal([]);
+    }
     // The own validator client's failures in the dev chain's log; in a validator client's own log they count.
     const vcLine = "Eph 0/6 0.637[]                error: Error on attestation routine slot=5 - 404";
     expect(scanLodestarLog(vcLine).known.length).to.equal(1);

@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import {CELLS_PER_EXT_BLOB, SLOTS_PER_EPOCH} from "@lodestar/params";
 import type {CommandModule} from "yargs";
+import {CLUSTER_LOCK_FILE, loadClusterLock} from "../../../cluster/lock.js";
 import type {SimulatedBeaconNode} from "../../../devnet/beacon/index.js";
 import {resolveCliEntry} from "../../../devnet/cliEntry.js";
 import {
@@ -24,6 +25,7 @@ import {
 import type {IndexRange} from "../../../devnet/interop.js";
 import {LiveView, outcomeSlotLine, slotLine} from "../../../devnet/liveView.js";
 import type {LocalCluster, NodeFaultsSpec} from "../../../devnet/localCluster.js";
+import {lockSettingsOnChain} from "../../../devnet/lockChecks.js";
 import {fetchNodeHealth, formatPeers, formatReadiness, type NodeHealth} from "../../../devnet/nodeHealth.js";
 import type {ProcessCluster} from "../../../devnet/processCluster.js";
 import {fetchShareCounts, ShareCountTracker} from "../../../devnet/shareCounts.js";
@@ -389,6 +391,8 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
     const invalidShares = shareCounts.totals().invalid;
     // The summary covers the slots reported above; duties still in flight at the stop are not counted.
     const range = {from: firstSlot, to: reported};
+    // The lock the run was created with: its fee recipients and registrations are checked on the chain.
+    const lock = cluster.beacon ? await loadClusterLock(path.join(dir, "cluster", CLUSTER_LOCK_FILE)) : null;
     const summary = cluster.beacon
       ? summarize(
           range,
@@ -396,6 +400,7 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
           cluster.outcomes,
           cluster.beacon.chain.stats().slashable.total,
           invalidShares,
+          lock && lockSettingsOnChain(cluster.beacon.chain, lock, range),
         )
       : {beaconNode: cluster.beaconUrl, ...summarizeOutcomes(range, cluster.outcomes, invalidShares)};
     const blobs = cluster.beacon ? blobsOnChain(cluster.beacon.chain, range) : null;
@@ -431,6 +436,12 @@ export const devnetCommand: CommandModule<object, DevnetArgs> = {
       out(
         `slashable messages seen by the chain: ${summary.slashable}; failed duty outcomes on the nodes: ${failures}; invalid shares seen by the nodes: ${summary.invalidShares ?? "-"}`,
       );
+      if (summary.lock !== null) {
+        const {feeRecipients: f, registrations: r} = summary.lock;
+        out(
+          `fee recipients: ${f.payingLock}/${f.proposals} of the cluster's blocks pay the lock's${f.wrong.length ? ` (${f.wrong.slice(0, 3).join("; ")})` : ""}; builder registrations: ${r.fromLock}/${r.validators} reached the beacon node as the lock signed them${r.missing.length ? ` (missing: ${r.missing.slice(0, 3).join("; ")})` : ""}`,
+        );
+      }
       if (blobs !== null) {
         out(
           `blobs: ${blobs.blobs} in ${blobs.blocks} of the cluster's blocks, with ${blobs.kzgProofs} KZG proofs, each published as produced (the chain checks them byte for byte)`,
