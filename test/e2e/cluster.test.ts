@@ -7,7 +7,7 @@ import type {ShareSigner} from "../../src/duties/attester.js";
 import type {NodeFaults} from "../../src/plugin/node.js";
 import {toHex} from "../../src/util/hex.js";
 import {untilAllAccepted, untilSlot as untilChainSlot} from "../utils/chainWait.js";
-import {useTmpDir} from "../utils/tmpDir.js";
+import {useSuiteTmpDir, useTmpDir} from "../utils/tmpDir.js";
 
 // Run with LODESTAR_PRESET=minimal (npm run test:e2e): 8 slots per epoch, so 2 epochs are 16 slots.
 const SECONDS_PER_SLOT = 2;
@@ -104,45 +104,6 @@ describe(`duties end to end: 4 cohort nodes, 4 signers, the simulated chain (${A
     return cluster;
   }
 
-  it("performs every duty of 2 epochs (attestations, proposals, aggregations, sync committee), all accepted, nothing slashable", async () => {
-    const c = await start("e2e-happy", {monitoring: true});
-    await runEpochs(c, EPOCHS);
-    // Every node's monitoring: ready, alive, and its metrics count what it did.
-    for (const node of c.nodes) {
-      const url = node?.monitoringUrl as string;
-      expect((await fetch(`${url}/livez`)).status).to.equal(200);
-      const ready = await fetch(`${url}/readyz`);
-      expect(ready.status, JSON.stringify(await ready.clone().json())).to.equal(200);
-      const metrics = await (await fetch(`${url}/metrics`)).text();
-      expect(metrics).to.match(/cohort_duty_outcomes_total\{type="attester",status="submitted",reason=""\} [1-9]/);
-      expect(metrics).to.match(/cohort_duty_latency_seconds_count\{type="proposer"\} [1-9]/);
-      expect(metrics).to.include("cohort_slashing_records_total");
-    }
-    const duties = dutiesUpTo(c, EPOCHS);
-    expect(duties.attester.expected).to.be.greaterThan(0);
-    expect(duties.proposer.expected).to.equal(EPOCHS * SLOTS_PER_EPOCH - 1); // slot 0 is the genesis block
-    // Attestations, proposals, aggregations, sync committee messages and contributions.
-    expectAllAccepted(duties);
-    const records = c.beacon.chain.records().filter((r) => r.slot < EPOCHS * SLOTS_PER_EPOCH);
-    // Aggregation: 4 validators attest once per epoch; in committees of one, each is its committee's
-    // aggregator. Epoch 1's selection proofs were made during epoch 0: subscribed before the slot.
-    const aggregations = records.filter((r) => r.type === "aggregator");
-    expect(aggregations.filter((r) => r.expected)).to.have.length(4 * EPOCHS);
-    for (const r of aggregations.filter((x) => x.slot >= SLOTS_PER_EPOCH)) {
-      const sub = c.beacon.chain.committeeSubscription(r.slot, r.validatorIndex);
-      expect(sub?.isAggregator, `subscription of validator ${r.validatorIndex} at slot ${r.slot}`).to.equal(true);
-      expect(sub?.atMs).to.be.below(c.beacon.chain.slotStartMs(r.slot));
-    }
-    // Sync committee: every slot all 4 validators sit in it (4 messages, 4 (aggregator, subcommittee) roles),
-    // and the chain's blocks carried the messages in their sync aggregates.
-    expect(duties.syncMessage.expected).to.equal(EPOCHS * SLOTS_PER_EPOCH * 4);
-    expect(duties.syncContribution.expected).to.equal(EPOCHS * SLOTS_PER_EPOCH * 4);
-    expect(records.filter((r) => r.type === "syncMessage" && r.inclusionSlot !== null)).to.not.be.empty;
-    expect(c.beacon.chain.stats().rejectionsByCode).to.deep.equal({});
-    expect(c.beacon.chain.stats().slashable.total).to.equal(0);
-    expect(c.outcomes.filter((o) => o.status === "failed")).to.deep.equal([]);
-  });
-
   it("3 of 4 do everything while one node is down for an epoch; a node killed between its slashing-DB write and signing never signs a conflicting message; both rejoin", async () => {
     // Node 0 crashes at its first attestation signing (after the durable slashing-DB write, safety rule 3) and
     // restarts at once; then node 2 is stopped for a whole epoch and restarted (issue 8's kill campaign).
@@ -211,16 +172,88 @@ describe(`duties end to end: 4 cohort nodes, 4 signers, the simulated chain (${A
     expect(c.outcomes.some((o) => o.node === 2 && o.status === "submitted" && o.slot > upAt)).to.equal(true);
   });
 
+  // The Byzantine node of issue 7 (wrong-slot proposals as leader, invalid shares) shares its run with the other
+  // Byzantine modes (garbage, equivocation, slashable proposals): campaigns.test.ts.
+});
+
+// The happy path and the fork transition share one run (suite time): a 2-epoch run with Fulu at epoch 1 has
+// every duty type in both forks and across the epoch change; each test asserts what it did before on its own
+// run (the happy path's run used to be all Fulu: Fulu's epoch changes are the other e2e runs').
+describe(`one 2-epoch run across an Electra → Fulu fork at epoch 1: 4 cohort nodes with monitoring, 4 signers (${ACTIVE_PRESET} preset)`, function () {
+  this.timeout(180_000);
+  const FORK_EPOCH = 1;
+  let cluster: LocalCluster | null = null;
+  // Registered first: it runs before the directory's removal.
+  after(async () => {
+    await cluster?.stop();
+    cluster = null;
+  });
+  const tmp = useSuiteTmpDir();
+  before(async () => {
+    cluster = await startLocalCluster({
+      dir: tmp.path,
+      nodes: 4,
+      validators: 4,
+      secondsPerSlot: SECONDS_PER_SLOT,
+      genesisDelaySec: GENESIS_DELAY_SEC,
+      seed: "e2e-happy-fork-transition",
+      monitoring: true,
+      fuluForkEpoch: FORK_EPOCH,
+    });
+    await runEpochs(cluster, EPOCHS);
+  });
+  const running = (): LocalCluster => {
+    if (cluster === null) throw new Error("the run did not start");
+    return cluster;
+  };
+
+  it("performs every duty of 2 epochs (attestations, proposals, aggregations, sync committee), all accepted, nothing slashable", async () => {
+    const c = running();
+    // Every node's monitoring: ready, alive, and its metrics count what it did.
+    for (const node of c.nodes) {
+      const url = node?.monitoringUrl as string;
+      expect((await fetch(`${url}/livez`)).status).to.equal(200);
+      const ready = await fetch(`${url}/readyz`);
+      expect(ready.status, JSON.stringify(await ready.clone().json())).to.equal(200);
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).to.match(/cohort_duty_outcomes_total\{type="attester",status="submitted",reason=""\} [1-9]/);
+      expect(metrics).to.match(/cohort_duty_latency_seconds_count\{type="proposer"\} [1-9]/);
+      expect(metrics).to.include("cohort_slashing_records_total");
+    }
+    const duties = dutiesUpTo(c, EPOCHS);
+    expect(duties.attester.expected).to.be.greaterThan(0);
+    expect(duties.proposer.expected).to.equal(EPOCHS * SLOTS_PER_EPOCH - 1); // slot 0 is the genesis block
+    // Attestations, proposals, aggregations, sync committee messages and contributions.
+    expectAllAccepted(duties);
+    const records = c.beacon.chain.records().filter((r) => r.slot < EPOCHS * SLOTS_PER_EPOCH);
+    // Aggregation: 4 validators attest once per epoch; in committees of one, each is its committee's
+    // aggregator. Epoch 1's selection proofs were made during epoch 0: subscribed before the slot.
+    const aggregations = records.filter((r) => r.type === "aggregator");
+    expect(aggregations.filter((r) => r.expected)).to.have.length(4 * EPOCHS);
+    for (const r of aggregations.filter((x) => x.slot >= SLOTS_PER_EPOCH)) {
+      const sub = c.beacon.chain.committeeSubscription(r.slot, r.validatorIndex);
+      expect(sub?.isAggregator, `subscription of validator ${r.validatorIndex} at slot ${r.slot}`).to.equal(true);
+      expect(sub?.atMs).to.be.below(c.beacon.chain.slotStartMs(r.slot));
+    }
+    // Sync committee: every slot all 4 validators sit in it (4 messages, 4 (aggregator, subcommittee) roles),
+    // and the chain's blocks carried the messages in their sync aggregates.
+    expect(duties.syncMessage.expected).to.equal(EPOCHS * SLOTS_PER_EPOCH * 4);
+    expect(duties.syncContribution.expected).to.equal(EPOCHS * SLOTS_PER_EPOCH * 4);
+    expect(records.filter((r) => r.type === "syncMessage" && r.inclusionSlot !== null)).to.not.be.empty;
+    expect(c.beacon.chain.stats().rejectionsByCode).to.deep.equal({});
+    expect(c.beacon.chain.stats().slashable.total).to.equal(0);
+    expect(c.outcomes.filter((o) => o.status === "failed")).to.deep.equal([]);
+  });
+
   it("crosses an Electra → Fulu fork: every duty type in the last slots before and the first after it, all accepted, each signed with its epoch's fork", async () => {
     // Fulu at epoch 1: epoch 0 runs Electra (the chain's default schedule gives the cluster's 4 validators
     // attestations and aggregations at odd slots, proposals and sync duties at every slot).
-    const forkEpoch = 1;
+    const forkEpoch = FORK_EPOCH;
     const boundary = forkEpoch * SLOTS_PER_EPOCH;
-    const c = await start("e2e-fork-transition", {fuluForkEpoch: forkEpoch});
+    const c = running();
     const {config} = c.beacon.chain;
     expect(config.getForkName(boundary - 1)).to.equal("electra");
     expect(config.getForkName(boundary)).to.equal("fulu");
-    await runEpochs(c, forkEpoch + 1);
     // The last 2 Electra slots and the first 2 Fulu slots: every duty type on each side, all accepted. The
     // chain verifies each signature with the fork version of its message's epoch (attestations: their target
     // epoch, so those of the first Fulu slots target the first Fulu epoch; blocks and RANDAO: the block's
@@ -255,7 +288,4 @@ describe(`duties end to end: 4 cohort nodes, 4 signers, the simulated chain (${A
     expect(blobsIn(boundary)).to.be.greaterThan(0);
     expect(c.outcomes.filter((o) => o.status === "failed")).to.deep.equal([]);
   });
-
-  // The Byzantine node of issue 7 (wrong-slot proposals as leader, invalid shares) shares its run with the other
-  // Byzantine modes (garbage, equivocation, slashable proposals): campaigns.test.ts.
 });

@@ -13,3 +13,18 @@ export function useTmpDir(prefix = "cohort-test-"): {readonly path: string} {
   });
   return state;
 }
+
+/**
+ * A temporary directory for a whole describe block (created in `before`, removed in `after`): for one devnet
+ * run shared by several tests, which `useTmpDir`'s per-test directory would remove under it.
+ */
+export function useSuiteTmpDir(prefix = "cohort-test-"): {readonly path: string} {
+  const state = {path: ""};
+  before(() => {
+    state.path = mkdtempSync(path.join(os.tmpdir(), prefix));
+  });
+  after(() => {
+    rmSync(state.path, {recursive: true, force: true});
+  });
+  return state;
+}
