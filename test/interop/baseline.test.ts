@@ -12,6 +12,9 @@ import {forkParams} from "./processes.js";
 import {DEBUG_LOGS, EPOCHS, formatReport, runInterop, SECONDS_PER_SLOT} from "./run.js";
 import {interopRunRoot} from "./scratch.js";
 
+/** The plain client's own fee recipient: its blocks are audited against it. */
+const FEE_RECIPIENT = `0x${"aa".repeat(20)}`;
+
 describe("interop (c): baseline, a plain lodestar validator on validators 4..7 (no cohort)", function () {
   this.timeout(15 * 60_000);
 
@@ -27,7 +30,7 @@ describe("interop (c): baseline, a plain lodestar validator on validators 4..7 (
           "validator",
           ...["--params.SECONDS_PER_SLOT", String(SECONDS_PER_SLOT), ...forkParams()],
           ...["--dataDir", path.join(dir, "vc"), "--beaconNodes", ctx.bnUrl, "--interopIndexes", "4..7"],
-          ...["--suggestedFeeRecipient", `0x${"aa".repeat(20)}`],
+          ...["--suggestedFeeRecipient", FEE_RECIPIENT],
           ...(DEBUG_LOGS ? ["--logLevel", "debug"] : []),
         ],
         {cwd: dir, logDir: dir, env: ctx.env},
@@ -37,7 +40,7 @@ describe("interop (c): baseline, a plain lodestar validator on validators 4..7 (
       const to = from + EPOCHS * ctx.slotsPerEpoch - 1;
       const untilMs = (ctx.genesisTime + (to + 2) * SECONDS_PER_SLOT) * 1000;
       await new Promise((r) => setTimeout(r, Math.max(0, untilMs - Date.now())));
-      return {slots: {from, to}, vcLogs: [vc.logFile]};
+      return {slots: {from, to}, vcLogs: [vc.logFile], feeRecipient: FEE_RECIPIENT};
     });
     console.log(formatReport(report).replace(/^/gm, "  "));
     expectChainVerdict(report);

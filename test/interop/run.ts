@@ -50,6 +50,8 @@ export interface ClusterRun {
   vcLogs: string[];
   /** The cluster lock: its fee recipients are audited on the chain's blocks, its registrations at the builder. */
   lockFile?: string;
+  /** Without a lock (the baseline): the one fee recipient every validator's blocks must pay. */
+  feeRecipient?: string;
 }
 
 /** What the builder behind the BN received of the cluster lock's registrations (`register_validator` → BN → builder). */
@@ -154,7 +156,9 @@ export async function runInterop(
     );
     const feeRecipients = lock
       ? new Map(lock.validators.map((v) => [indexOfKey.get(v.publicKey.toLowerCase()) ?? -1, v.feeRecipient]))
-      : undefined;
+      : cluster.feeRecipient !== undefined
+        ? new Map(CLUSTER_VALIDATORS.map((i) => [i, cluster.feeRecipient as string]))
+        : undefined;
     const audit = auditChain({
       validators: CLUSTER_VALIDATORS,
       slotsPerEpoch,
@@ -259,7 +263,7 @@ export function formatReport(r: InteropReport): string {
     `slashings in blocks: proposer ${r.audit.slashings.proposer}, attester ${r.audit.slashings.attester}`,
     ...(r.audit.feeRecipients.duties > 0
       ? [
-          `fee recipients: ${r.audit.feeRecipients.onChain}/${r.audit.feeRecipients.duties} of the cluster's blocks pay the lock's`,
+          `fee recipients: ${r.audit.feeRecipients.onChain}/${r.audit.feeRecipients.duties} of the cluster's blocks pay the expected fee recipient (the lock's; the baseline's own)`,
         ]
       : []),
     ...(r.registrations
