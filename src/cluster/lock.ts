@@ -149,27 +149,27 @@ export function serializeClusterLock(lock: ClusterLock): string {
 
 /** Reads, parses and fully validates a cluster lock file (see `parseClusterLock`); errors name the file. */
 export async function loadClusterLock(path: string): Promise<ClusterLock> {
+  return parseClusterLock(await readClusterLockJson(path), path);
+}
+
+/** A lock file's JSON, of any version, unchecked; CLUSTER_FILE_UNREADABLE naming the file otherwise. */
+export async function readClusterLockJson(path: string): Promise<unknown> {
+  const unreadable = (reason: string) =>
+    new ClusterError(
+      {code: "CLUSTER_FILE_UNREADABLE", path, reason},
+      `cannot read the cluster lock ${path}: ${reason}`,
+    );
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (e) {
-    const reason = (e as Error).message;
-    throw new ClusterError(
-      {code: "CLUSTER_FILE_UNREADABLE", path, reason},
-      `cannot read the cluster lock ${path}: ${reason}`,
-    );
+    throw unreadable((e as Error).message);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
-    const reason = `not JSON: ${(e as Error).message}`;
-    throw new ClusterError(
-      {code: "CLUSTER_FILE_UNREADABLE", path, reason},
-      `cannot read the cluster lock ${path}: ${reason}`,
-    );
+    throw unreadable(`not JSON: ${(e as Error).message}`);
   }
-  return parseClusterLock(json, path);
 }
 
 /** A field-level problem found while parsing; parseClusterLock turns it into a ClusterError naming the file. */

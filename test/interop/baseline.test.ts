@@ -9,7 +9,7 @@ import path from "node:path";
 import {freePorts} from "../../src/devnet/localCluster.js";
 import {expectChainVerdict, lodestarCliOrSkip} from "./expectations.js";
 import {forkParams} from "./processes.js";
-import {DEBUG_LOGS, EPOCHS, formatReport, runInterop, SECONDS_PER_SLOT} from "./run.js";
+import {DEBUG_LOGS, EPOCHS, formatReport, runEpochsFromNow, runInterop, SECONDS_PER_SLOT} from "./run.js";
 import {interopRunRoot} from "./scratch.js";
 
 /** The plain client's own fee recipient: its blocks are audited against it. */
@@ -35,11 +35,7 @@ describe("interop (c): baseline, a plain lodestar validator on validators 4..7 (
         ],
         {cwd: dir, logDir: dir, env: ctx.env},
       );
-      const slotNow = () => Math.floor((Date.now() / 1000 - ctx.genesisTime) / SECONDS_PER_SLOT);
-      const from = Math.max(0, slotNow() + 2);
-      const to = from + EPOCHS * ctx.slotsPerEpoch - 1;
-      const untilMs = (ctx.genesisTime + (to + 2) * SECONDS_PER_SLOT) * 1000;
-      await new Promise((r) => setTimeout(r, Math.max(0, untilMs - Date.now())));
+      const {from, to} = await runEpochsFromNow(ctx);
       return {slots: {from, to}, vcLogs: [vc.logFile], feeRecipient: FEE_RECIPIENT};
     });
     console.log(formatReport(report).replace(/^/gm, "  "));

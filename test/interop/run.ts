@@ -43,6 +43,22 @@ export interface InteropContext {
   recorder: ChainRecorder;
 }
 
+/**
+ * Runs the clients for EPOCHS epochs counted from the second slot after now (they load, then dial their
+ * BN or cohort), and two slots more for the last attestations to be included: the audited window.
+ */
+export async function runEpochsFromNow(ctx: Pick<InteropContext, "genesisTime" | "slotsPerEpoch">): Promise<{
+  from: number;
+  to: number;
+}> {
+  const slotNow = () => Math.floor((Date.now() / 1000 - ctx.genesisTime) / SECONDS_PER_SLOT);
+  const from = Math.max(0, slotNow() + 2);
+  const to = from + EPOCHS * ctx.slotsPerEpoch - 1;
+  const untilMs = (ctx.genesisTime + (to + 2) * SECONDS_PER_SLOT) * 1000;
+  await new Promise((r) => setTimeout(r, Math.max(0, untilMs - Date.now())));
+  return {from, to};
+}
+
 /** What the cluster part of a run reports: the slots it ran, and its processes' logs by kind. */
 export interface ClusterRun {
   slots: {from: number; to: number};
