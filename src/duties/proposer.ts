@@ -47,6 +47,13 @@ export async function runProposerDuty(slot: number, duty: ProposerDuty, m: Propo
     m.onOutcome({status: "failed", type: "proposer", slot, validator, reason, detail});
   const shareKey = m.shareKeys.get(validator);
   if (!shareKey) return fail("signer_refused", "no key share of this validator in the cluster lock");
+  // The timeline of a proposal at debug level: where its time goes (docs/interop.md).
+  const step = (name: string) =>
+    m.logger.debug("proposal step", {
+      slot,
+      step: name,
+      msInSlot: m.slotClock.clock.now() - m.slotClock.timeInSlot(slot),
+    });
 
   // 1. RANDAO reveal: sign the share, exchange, combine.
   const epoch = m.slotClock.epochOf(slot);
@@ -55,6 +62,7 @@ export async function runProposerDuty(slot: number, duty: ProposerDuty, m: Propo
   let reveal: Uint8Array;
   try {
     const share = await m.signer.sign(shareKey, randaoMsg);
+    step("randao share signed");
     m.shares.publish(
       randaoRef,
       [{validator, signingRoot: signingRootOnNetwork(m.config, randaoMsg), signature: share}],
@@ -68,6 +76,7 @@ export async function runProposerDuty(slot: number, duty: ProposerDuty, m: Propo
   } catch (e) {
     return fail(failureReason(e, "combine_expired"), `RANDAO: ${(e as Error).message}`);
   }
+  step("randao combined");
 
   // 2. Consensus on the block.
   let decided: {value: Uint8Array; round: number};
@@ -76,7 +85,9 @@ export async function runProposerDuty(slot: number, duty: ProposerDuty, m: Propo
       startMs: triggerMs,
       deadlineMs,
       propose: async () => {
+        step("asking the BN for the block");
         const produced = await m.beaconNode.produceBlockV3(slot, reveal, {graffiti: m.graffiti});
+        step("the BN's block");
         const proposed: ProposedBlock = produced.blinded
           ? {blinded: true, block: produced.block}
           : {blinded: false, block: produced.contents.block ?? produced.contents, contents: produced.contents};
@@ -89,6 +100,7 @@ export async function runProposerDuty(slot: number, duty: ProposerDuty, m: Propo
     return fail(failureReason(e, "consensus_timeout"), (e as Error).message);
   }
   const decideMs = m.slotClock.clock.now() - triggerMs;
+  step(`decided in round ${decided.round}`);
   const proposed = decodeProposerValue(m.config, slot, decided.value) as ProposedBlock;
   const signable = blockToSignable(m.config, proposed.block, proposed.blinded);
   const blockMsg = {type: "BLOCK_V2" as const, data: signable};
@@ -104,7 +116,9 @@ export async function runProposerDuty(slot: number, duty: ProposerDuty, m: Propo
   // 4. Sign the block share, exchange, combine, publish.
   const blockRef = {slot, dutyType: PROPOSER_DUTY_TYPE};
   try {
+    step("recorded in the slashing DB");
     const share = await m.signer.sign(shareKey, blockMsg);
+    step("block share signed");
     m.shares.publish(blockRef, [{validator, signingRoot, signature: share}], deadlineMs);
   } catch (e) {
     return fail(failureReason(e, "signer_refused"), (e as Error).message);
@@ -115,6 +129,7 @@ export async function runProposerDuty(slot: number, duty: ProposerDuty, m: Propo
   } catch (e) {
     return fail(failureReason(e, "combine_expired"), (e as Error).message);
   }
+  step("block signature combined");
   try {
     await publish(m, slot, proposed, signature);
   } catch (e) {
