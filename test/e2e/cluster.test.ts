@@ -66,6 +66,26 @@ function dutiesIn(cluster: LocalCluster, from: number, to: number) {
   };
 }
 
+interface E2eClusterExtras {
+  skipNodes?: number[];
+  faults?: Record<number, NodeFaults>;
+  monitoring?: boolean;
+  fuluForkEpoch?: number;
+}
+
+/** The e2e cluster: 4 nodes and 4 validators on the suite's slots, in `dir`. */
+function startE2eCluster(dir: string, seed: string, extra: E2eClusterExtras = {}): Promise<LocalCluster> {
+  return startLocalCluster({
+    dir,
+    nodes: 4,
+    validators: 4,
+    secondsPerSlot: SECONDS_PER_SLOT,
+    genesisDelaySec: GENESIS_DELAY_SEC,
+    seed,
+    ...extra,
+  });
+}
+
 /** Every duty type of the pipeline: some expected, and every one accepted by the chain. */
 function expectAllAccepted(duties: ReturnType<typeof dutiesUpTo>): void {
   for (const [type, d] of Object.entries(duties)) {
@@ -83,24 +103,8 @@ describe(`duties end to end: 4 cohort nodes, 4 signers, the simulated chain (${A
     cluster = null;
   });
 
-  async function start(
-    seed: string,
-    extra: {
-      skipNodes?: number[];
-      faults?: Record<number, NodeFaults>;
-      monitoring?: boolean;
-      fuluForkEpoch?: number;
-    } = {},
-  ) {
-    cluster = await startLocalCluster({
-      dir: tmp.path,
-      nodes: 4,
-      validators: 4,
-      secondsPerSlot: SECONDS_PER_SLOT,
-      genesisDelaySec: GENESIS_DELAY_SEC,
-      seed,
-      ...extra,
-    });
+  async function start(seed: string, extra: E2eClusterExtras = {}) {
+    cluster = await startE2eCluster(tmp.path, seed, extra);
     return cluster;
   }
 
@@ -190,13 +194,7 @@ describe(`one 2-epoch run across an Electra → Fulu fork at epoch 1: 4 cohort n
   });
   const tmp = useSuiteTmpDir();
   before(async () => {
-    cluster = await startLocalCluster({
-      dir: tmp.path,
-      nodes: 4,
-      validators: 4,
-      secondsPerSlot: SECONDS_PER_SLOT,
-      genesisDelaySec: GENESIS_DELAY_SEC,
-      seed: "e2e-happy-fork-transition",
+    cluster = await startE2eCluster(tmp.path, "e2e-happy-fork-transition", {
       monitoring: true,
       fuluForkEpoch: FORK_EPOCH,
     });

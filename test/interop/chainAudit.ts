@@ -127,9 +127,7 @@ function auditAttestations(input: AuditInput, ours: Set<number>, inRange: (slot:
     if (!inRange(c.slot)) continue;
     for (const v of c.validators) {
       if (!ours.has(v)) continue;
-      tally.duties++;
-      if (attested.has(`${c.slot}:${v}`)) tally.onChain++;
-      else tally.missing.push(`v${v}@slot ${c.slot}`);
+      count(tally, attested.has(`${c.slot}:${v}`), `v${v}@slot ${c.slot}`);
     }
   }
   return tally;
@@ -152,9 +150,11 @@ function auditSyncMessages(
       if (ours.has(v)) seats.set(v, [...(seats.get(v) ?? []), i]);
     });
     for (const [v, positions] of seats) {
-      tally.duties++;
-      if (positions.some((i) => block.syncCommitteeBits[i])) tally.onChain++;
-      else tally.missing.push(`v${v}@slot ${signedSlot}`);
+      count(
+        tally,
+        positions.some((i) => block.syncCommitteeBits[i]),
+        `v${v}@slot ${signedSlot}`,
+      );
     }
   }
   return tally;
@@ -169,9 +169,7 @@ function auditProposals(
   const tally: DutyTally = {duties: 0, onChain: 0, missing: []};
   for (const {slot, validatorIndex} of input.proposers) {
     if (!inRange(slot) || !ours.has(validatorIndex) || slot === 0) continue;
-    tally.duties++;
-    if (bySlot.get(slot)?.proposerIndex === validatorIndex) tally.onChain++;
-    else tally.missing.push(`v${validatorIndex}@slot ${slot}`);
+    count(tally, bySlot.get(slot)?.proposerIndex === validatorIndex, `v${validatorIndex}@slot ${slot}`);
   }
   return tally;
 }
@@ -182,9 +180,15 @@ function auditFeeRecipients(input: AuditInput, inRange: (slot: number) => boolea
   for (const block of input.blocks) {
     const expected = input.feeRecipients.get(block.proposerIndex);
     if (!inRange(block.slot) || expected === undefined) continue;
-    tally.duties++;
-    if (block.feeRecipient === expected.toLowerCase()) tally.onChain++;
-    else tally.missing.push(`v${block.proposerIndex}@slot ${block.slot} paid ${block.feeRecipient}`);
+    const paid = block.feeRecipient === expected.toLowerCase();
+    count(tally, paid, `v${block.proposerIndex}@slot ${block.slot} paid ${block.feeRecipient}`);
   }
   return tally;
+}
+
+/** One duty into its tally: on chain, or missing under `label`. */
+function count(tally: DutyTally, onChain: boolean, label: string): void {
+  tally.duties++;
+  if (onChain) tally.onChain++;
+  else tally.missing.push(label);
 }

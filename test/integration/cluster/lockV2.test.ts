@@ -32,6 +32,17 @@ async function tamper(dir: string, edit: (l: ClusterLock) => void): Promise<void
     await writeFile(path.join(d, "cluster-lock.json"), text);
 }
 
+/** `cohort run` as node 0 of the cluster in `dir` (no BN or signer reachable: it gets as far as the lock). */
+function runNode0(dir: string, scratch: string) {
+  return cli([
+    "run",
+    ...["--cluster-lock", path.join(dir, "node0", "cluster-lock.json")],
+    ...["--identity-key", path.join(dir, "node0", "identity-key")],
+    ...["--beacon-nodes", "http://127.0.0.1:1", "--remote-signer", "http://127.0.0.1:1"],
+    ...["--data-dir", path.join(scratch, "data")],
+  ]);
+}
+
 describe("cluster lock v2: tampered locks refused by run and combine; upgrade-lock (CLI, real files)", function () {
   this.timeout(60_000);
   const tmp = useTmpDir();
@@ -57,13 +68,7 @@ describe("cluster lock v2: tampered locks refused by run and combine; upgrade-lo
         /cluster-lock\.json: operator_signatures\[0\] of operator 0 \(16Uiu2\w+\) does not verify/,
       );
       expect(await readdir(tmp.path)).to.not.include("keys");
-      const run = await cli([
-        "run",
-        ...["--cluster-lock", path.join(dir, "node0", "cluster-lock.json")],
-        ...["--identity-key", path.join(dir, "node0", "identity-key")],
-        ...["--beacon-nodes", "http://127.0.0.1:1", "--remote-signer", "http://127.0.0.1:1"],
-        ...["--data-dir", path.join(tmp.path, "data")],
-      ]);
+      const run = await runNode0(dir, tmp.path);
       expect(run.code).to.equal(1);
       expect(run.err).to.match(/node0\/cluster-lock\.json: operator_signatures\[0\] of operator 0 .* does not verify/);
     });
@@ -73,13 +78,7 @@ describe("cluster lock v2: tampered locks refused by run and combine; upgrade-lo
     const dir = await copyCluster(path.join(FIXTURES, "lock-v1/cluster"), path.join(tmp.path, "v1"));
     const v1Text = await readFile(path.join(dir, "cluster-lock.json"), "utf8");
     const v1 = await parseClusterLockV1(JSON.parse(v1Text));
-    const run = await cli([
-      "run",
-      ...["--cluster-lock", path.join(dir, "node0", "cluster-lock.json")],
-      ...["--identity-key", path.join(dir, "node0", "identity-key")],
-      ...["--beacon-nodes", "http://127.0.0.1:1", "--remote-signer", "http://127.0.0.1:1"],
-      ...["--data-dir", path.join(tmp.path, "data")],
-    ]);
+    const run = await runNode0(dir, tmp.path);
     expect(run.code).to.equal(1);
     expect(run.err).to.match(/is a cohort\/lock\/v1 lock.*cohort upgrade-lock --cluster DIR/);
 
